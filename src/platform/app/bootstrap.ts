@@ -1,0 +1,36 @@
+import 'reflect-metadata';
+import { Logger, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadConfig } from '../config/options.js';
+import { setupTracing } from '../tracing/tracing.js';
+import { PlatformModule } from './platform.module.js';
+import { SERVICES, defaultServices } from './services.js';
+
+@Module({})
+class VigilAppModule {}
+
+export interface StartOptions {
+  services?: string[];
+  port?: number;
+}
+
+/** Starts the named services (default: all) in this process, on Kafka or the in-process bus. */
+export async function startVigil(options: StartOptions = {}): Promise<INestApplication> {
+  const config = loadConfig();
+  const names = options.services?.length ? options.services : defaultServices(config.demo);
+  const unknown = names.filter((n) => !SERVICES[n]);
+  if (unknown.length > 0) throw new Error(`unknown service ${unknown.join(', ')}; known: ${Object.keys(SERVICES).join(', ')}`);
+  setupTracing(names.length === 1 ? `vigil-${names[0]}` : 'vigil');
+  const modules = await Promise.all(names.map((n) => SERVICES[n]!()));
+  const root: DynamicModule = { module: VigilAppModule, imports: [PlatformModule, ...modules] };
+  const app = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter({ bodyLimit: 16 * 1024 * 1024 }), {
+    logger: ['log', 'warn', 'error'],
+  });
+  // Nest runs beforeApplicationShutdown (consumers finish and commit), then onApplicationShutdown (disconnect).
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  const port = options.port ?? config.httpPort;
+  await app.listen(port, config.httpHost);
+  new Logger('Vigil').log(`running ${names.join(', ')}; http://localhost:${port}/metrics, /health/ready`);
+  return app;
+}

@@ -1,0 +1,91 @@
+/**
+ * The bus is what services see of Kafka: keyed records on partitioned topics, consumer groups
+ * and committed offsets. Two implementations share it — Kafka (kafkajs) and the in-process
+ * bus used as the embedded default and in unit tests — so services never know which one runs.
+ */
+
+export type Headers = Record<string, string>;
+
+/** A record as it was read: bytes and metadata, not yet decoded. */
+export interface BusRecord {
+  topic: string;
+  partition: number;
+  /** Kafka offsets are int64: kept as decimal strings, as kafkajs does. */
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Headers;
+  /** Append time (ms since epoch) as the broker stamped it. */
+  timestamp: number;
+}
+
+/** A record to append. */
+export interface OutRecord {
+  topic: string;
+  key: string | null;
+  value: Buffer | string;
+  headers?: Headers;
+  /** Pin a partition; otherwise the key decides. */
+  partition?: number;
+}
+
+/** One partition's slice of records handed to a consumer at once. */
+export interface BusBatch {
+  topic: string;
+  partition: number;
+  records: BusRecord[];
+  /** Offset of the next record the partition will get: lag = highWatermark - next offset. */
+  highWatermark: string;
+}
+
+/** What a batch handler may do to the consumer while it holds the batch. */
+export interface BatchControl {
+  /** Keep group membership alive during long work. */
+  heartbeat(): Promise<void>;
+  /** Commit `nextOffset` (last processed offset + 1) for this batch's partition. */
+  commit(nextOffset: string): Promise<void>;
+  /** False once the consumer is stopping: finish the current batch quickly. */
+  isRunning(): boolean;
+}
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a group with no committed offset starts. */
+  fromBeginning: boolean;
+  /** Partitions processed at the same time (each still in order). */
+  partitionsConsumedConcurrently?: number;
+  /** Called when partitions are assigned or revoked, so owners can rebuild state. */
+  onAssignment?: (assigned: Array<{ topic: string; partition: number }>) => void;
+  /** The consumer stopped for good (an error it will not retry): the service is no longer ready. */
+  onCrash?: (error: Error) => void;
+}
+
+export type BatchHandler = (batch: BusBatch, control: BatchControl) => Promise<void>;
+
+export interface Subscription {
+  /** Pause and resume fetching (the current batch still completes). */
+  pause(): void;
+  resume(): void;
+  /** Stop fetching, let the running batch finish and commit, then leave the group. */
+  stop(): Promise<void>;
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  config: Record<string, string>;
+}
+
+export interface Bus {
+  readonly kind: 'kafka' | 'memory';
+  connect(): Promise<void>;
+  /** Appends records; resolves only once the broker acknowledged all of them. */
+  send(records: OutRecord[]): Promise<void>;
+  subscribe(options: SubscribeOptions, handler: BatchHandler): Promise<Subscription>;
+  /** Creates missing topics, grows partitions, updates configs. Returns what changed. */
+  applyTopics(topics: TopicSpec[]): Promise<string[]>;
+  /** Per partition: the offset the next appended record will get. */
+  endOffsets(topic: string): Promise<Array<{ partition: number; offset: string }>>;
+  disconnect(): Promise<void>;
+}

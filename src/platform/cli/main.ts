@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerDetectorCommands } from '../../detector/detector.commands.js';
+import { registerLogsCommands } from '../../logs/logs.commands.js';
+import { registerRecoCommands } from '../../reco/reco.commands.js';
+import { registerRiskCommands } from '../../risk/risk.commands.js';
+import { registerPlatformCommands } from './platform.commands.js';
+import { quietKafkaJsTimeoutWarning } from './quiet-warnings.js';
+
+quietKafkaJsTimeoutWarning();
+
+const program = new Command('vigil')
+  .description('Vigil: event-driven AIOps on Kafka — detection, incidents, guarded remediation')
+  .showHelpAfterError();
+registerPlatformCommands(program);
+registerDetectorCommands(program);
+registerLogsCommands(program);
+registerRiskCommands(program);
+registerRecoCommands(program);
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  console.error(`vigil: ${err.message}`);
+  process.exit(1);
+});

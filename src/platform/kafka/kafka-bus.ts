@@ -1,0 +1,246 @@
+import kafkajs, { type Admin, type Consumer, type KafkaConfig, type Producer } from 'kafkajs';
+import type {
+  BatchHandler,
+  Bus,
+  BusRecord,
+  Headers,
+  OutRecord,
+  SubscribeOptions,
+  Subscription,
+  TopicSpec,
+} from '../bus/types.js';
+import { snappyCodec } from './snappy-codec.js';
+
+// kafkajs is CommonJS: take its values from the default export, which Node always provides.
+const { CompressionCodecs, CompressionTypes, Kafka, logLevel } = kafkajs;
+
+CompressionCodecs[CompressionTypes.Snappy] = snappyCodec;
+
+export type Compression = 'none' | 'gzip' | 'snappy';
+
+export interface KafkaBusOptions {
+  compression?: Compression;
+  /** Fetch size per partition: larger means bigger batches (default 1 MiB). */
+  maxBytesPerPartition?: number;
+  sessionTimeoutMs?: number;
+  replicationFactor?: number;
+}
+
+const MAX_REQUEST_BYTES = 900 * 1024;
+
+const COMPRESSION: Record<Compression, kafkajs.CompressionTypes> = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+};
+
+/** The bus on a real Kafka cluster through kafkajs: idempotent acks=all producer, manual commits. */
+export class KafkaBus implements Bus {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: kafkajs.Kafka;
+  private readonly producer: Producer;
+  private admin: Admin | undefined;
+  private readonly consumers = new Set<Consumer>();
+  private connected = false;
+
+  constructor(
+    config: KafkaConfig,
+    private readonly options: KafkaBusOptions = {},
+  ) {
+    this.kafka = new Kafka({ logLevel: logLevel.WARN, ...config });
+    // Idempotence makes the broker drop a retried batch it already has; it needs acks=all
+    // and at most 5 requests in flight per connection, which keeps order per partition.
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+  }
+
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  async disconnect(): Promise<void> {
+    for (const c of [...this.consumers]) await c.disconnect();
+    this.consumers.clear();
+    await this.admin?.disconnect();
+    this.admin = undefined;
+    if (this.connected) await this.producer.disconnect();
+    this.connected = false;
+  }
+
+  async send(records: OutRecord[]): Promise<void> {
+    // Requests stay under the broker's default message.max.bytes (1 MiB) whatever the
+    // compression achieves; chunks go one after another so order per partition holds.
+    let chunk: OutRecord[] = [];
+    let bytes = 0;
+    for (const r of records) {
+      const size = r.value.length + (r.key?.length ?? 0) + 64;
+      if (chunk.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
+        await this.sendChunk(chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(r);
+      bytes += size;
+    }
+    if (chunk.length > 0) await this.sendChunk(chunk);
+  }
+
+  private async sendChunk(records: OutRecord[]): Promise<void> {
+    const byTopic = new Map<string, OutRecord[]>();
+    for (const r of records) {
+      const list = byTopic.get(r.topic);
+      if (list) list.push(r);
+      else byTopic.set(r.topic, [r]);
+    }
+    await this.producer.sendBatch({
+      acks: -1,
+      compression: COMPRESSION[this.options.compression ?? 'snappy'],
+      topicMessages: [...byTopic].map(([topic, list]) => ({
+        topic,
+        messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: r.partition })),
+      })),
+    });
+  }
+
+  async subscribe(options: SubscribeOptions, handler: BatchHandler): Promise<Subscription> {
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: 3000,
+      maxBytesPerPartition: this.options.maxBytesPerPartition ?? 1024 * 1024,
+      maxBytes: 16 * 1024 * 1024,
+      allowAutoTopicCreation: false,
+    });
+    this.consumers.add(consumer);
+    if (options.onAssignment) {
+      const notify = options.onAssignment;
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        const assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) =>
+          (parts as number[]).map((partition) => ({ topic, partition })),
+        );
+        notify(assigned);
+      });
+    }
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) options.onCrash?.(e.payload.error);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
+    let running = true;
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: async ({ batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }) => {
+        if (batch.messages.length === 0 || isStale()) return;
+        const records: BusRecord[] = batch.messages.map((msg) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: msg.offset,
+          key: msg.key,
+          value: msg.value,
+          headers: stringHeaders(msg.headers),
+          timestamp: Number(msg.timestamp),
+        }));
+        await handler(
+          { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
+          {
+            heartbeat,
+            isRunning: () => running && isRunning(),
+            commit: async (next) => {
+              resolveOffset(String(BigInt(next) - 1n));
+              await commitOffsetsIfNecessary({
+                topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
+              });
+            },
+          },
+        );
+      },
+    });
+    const topics = options.topics.map((topic) => ({ topic }));
+    return {
+      pause: () => consumer.pause(topics),
+      resume: () => consumer.resume(topics),
+      stop: async () => {
+        running = false;
+        // disconnect() stops fetching, waits for the batch in hand (which commits) and leaves the group.
+        await consumer.disconnect();
+        this.consumers.delete(consumer);
+      },
+    };
+  }
+
+  async applyTopics(topics: Array<TopicSpec & { replicationFactor?: number }>): Promise<string[]> {
+    const admin = await this.adminClient();
+    const existing = new Set(await admin.listTopics());
+    const changes: string[] = [];
+    const missing = topics.filter((t) => !existing.has(t.name));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: t.replicationFactor ?? this.options.replicationFactor ?? 1,
+          configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
+        })),
+      });
+      changes.push(...missing.map((t) => `created ${t.name} (${t.partitions} partitions)`));
+    }
+    const present = topics.filter((t) => existing.has(t.name));
+    if (present.length === 0) return changes;
+    const meta = await admin.fetchTopicMetadata({ topics: present.map((t) => t.name) });
+    const grow = present.filter((t) => (meta.topics.find((m) => m.name === t.name)?.partitions.length ?? 0) < t.partitions);
+    if (grow.length > 0) {
+      await admin.createPartitions({ topicPartitions: grow.map((t) => ({ topic: t.name, count: t.partitions })) });
+      changes.push(...grow.map((t) => `grew ${t.name} to ${t.partitions} partitions`));
+    }
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: present.map((t) => ({ type: 2 /* TOPIC */, name: t.name, configNames: Object.keys(t.config) })),
+    });
+    const drift = present.filter((t) => {
+      const res = described.resources.find((r) => r.resourceName === t.name);
+      return Object.entries(t.config).some(([k, v]) => res?.configEntries.find((e) => e.configName === k)?.configValue !== v);
+    });
+    if (drift.length > 0) {
+      // AlterConfigs (not the incremental kind) resets keys it is not given: the catalogue owns them all.
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: drift.map((t) => ({
+          type: 2,
+          name: t.name,
+          configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
+        })),
+      });
+      changes.push(...drift.map((t) => `updated config of ${t.name}`));
+    }
+    return changes;
+  }
+
+  async endOffsets(topic: string): Promise<Array<{ partition: number; offset: string }>> {
+    const admin = await this.adminClient();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.map((o) => ({ partition: o.partition, offset: o.high }));
+  }
+
+  private async adminClient(): Promise<Admin> {
+    if (!this.admin) {
+      this.admin = this.kafka.admin();
+      await this.admin.connect();
+    }
+    return this.admin;
+  }
+}
+
+function stringHeaders(headers: Record<string, unknown> | undefined): Headers {
+  const out: Headers = {};
+  if (!headers) return out;
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined) continue;
+    const first = Array.isArray(v) ? v[0] : v;
+    out[k] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  }
+  return out;
+}

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryBus } from '../bus/memory-bus.js';
+import type { BusRecord, OutRecord } from '../bus/types.js';
+import { parseCatalogue, topicSpecs } from '../streams/catalogue.js';
+import { SchemaRegistry } from '../streams/validator.js';
+import { DLQ_HEADERS } from './dead-letter.js';
+import { StageRunner } from './stage-runner.js';
+import type { StageOptions } from './types.js';
+
+const catalogue = parseCatalogue(
+  {
+    topics: {
+      in: { key: 'entity', partitions: 1, retention: '1h', cleanup: 'delete', schema: 'telemetry.metrics.schema.json', dlq: true },
+      out: { key: 'entity', partitions: 1, retention: '1h', cleanup: 'delete', schema: 'telemetry.metrics.schema.json' },
+    },
+  },
+  'spec',
+);
+const schemas = new SchemaRegistry(catalogue);
+
+type Sample = { entity: string; metric: string; timestamp: number; value: number };
+const sample = (value: number): Sample => ({ entity: 'h', metric: 'm', timestamp: 1, value });
+
+async function setup(records: Array<string | Buffer>, options: Partial<StageOptions<Sample>>, bus = new MemoryBus()) {
+  await bus.applyTopics(topicSpecs(catalogue));
+  await bus.send(records.map((value) => ({ topic: 'in', key: 'h', value })));
+  const runner = new StageRunner<Sample>(bus, catalogue, schemas, {
+    service: `spec-${Math.random()}`,
+    topics: ['in'],
+    retryBackoffMs: 1,
+    handle: async (rs) => rs.map((r) => ({ topic: 'out', key: r.key, id: `o-${r.offset}`, value: r.value })),
+    ...options,
+  });
+  await runner.start();
+  return { bus, runner };
+}
+
+async function drain(bus: MemoryBus, want: { out: number; dlq: number }): Promise<{ out: BusRecord[]; dlq: BusRecord[] }> {
+  const end = Date.now() + 5000;
+  for (;;) {
+    const out = bus.read('out', 0, 0, 1e6);
+    const dlq = bus.partitions('in.dlq').flatMap((p) => p.records);
+    if ((out.length >= want.out && dlq.length >= want.dlq) || Date.now() > end) return { out, dlq };
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('StageRunner', () => {
+  it('dead-letters malformed, invalid and oversized records with their reason and processes the rest', async () => {
+    const { bus, runner } = await setup(
+      [
+        JSON.stringify(sample(1)),
+        '{"entity": "h", "metric":',
+        JSON.stringify({ ...sample(2), value: 'high' }),
+        JSON.stringify({ ...sample(3), note: 'x'.repeat(300) }),
+        JSON.stringify(sample(4)),
+      ],
+      { maxRecordBytes: 200 },
+    );
+    const { out, dlq } = await drain(bus, { out: 2, dlq: 3 });
+    await runner.stop();
+    expect(out.map((r) => JSON.parse(r.value!.toString()).value)).toEqual([1, 4]);
+    expect(dlq.map((r) => r.headers[DLQ_HEADERS.reason])).toEqual(['invalid_json', 'schema', 'oversize']);
+    expect(dlq[1]!.headers[DLQ_HEADERS.error]).toBe('/value: must be number');
+    expect(dlq[0]!.headers[DLQ_HEADERS.offset]).toBe('1');
+    expect(dlq[0]!.headers[DLQ_HEADERS.topic]).toBe('in');
+    // The original bytes are kept, so nothing is lost and the record can be replayed.
+    expect(dlq[0]!.value!.toString()).toBe('{"entity": "h", "metric":');
+  });
+
+  it('retries a failing handler, then isolates the one record that keeps failing', async () => {
+    let calls = 0;
+    const { bus, runner } = await setup(
+      [1, 2, 3, 4, 5, 6, 7, 8].map((v) => JSON.stringify(sample(v))),
+      {
+        maxAttempts: 2,
+        handle: async (rs) => {
+          calls++;
+          if (rs.some((r) => r.value.value === 6)) throw new Error('cannot score 6');
+          return rs.map((r) => ({ topic: 'out', key: r.key, id: `o-${r.offset}`, value: r.value }));
+        },
+      },
+    );
+    const { out, dlq } = await drain(bus, { out: 7, dlq: 1 });
+    await runner.stop();
+    expect(out.map((r) => JSON.parse(r.value!.toString()).value)).toEqual([1, 2, 3, 4, 5, 7, 8]);
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]!.headers[DLQ_HEADERS.reason]).toBe('handler_error');
+    expect(dlq[0]!.headers[DLQ_HEADERS.error]).toBe('cannot score 6');
+    // 2 attempts on 8, then halves: [1-4] ok, [5-8] x2, [5,6] x2, [5] ok, [6] x2, [7,8] ok.
+    expect(calls).toBe(2 + 1 + 2 + 2 + 1 + 2 + 1);
+  });
+
+  it('treats an output that fails its schema as the handler failing on that record', async () => {
+    const { bus, runner } = await setup([1, 2].map((v) => JSON.stringify(sample(v))), {
+      maxAttempts: 1,
+      handle: async (rs) => rs.map((r) => ({ topic: 'out', key: r.key, id: 'x', value: r.value.value === 2 ? { bad: true } : r.value })),
+    });
+    const { out, dlq } = await drain(bus, { out: 1, dlq: 1 });
+    await runner.stop();
+    expect(out).toHaveLength(1);
+    expect(dlq[0]!.headers[DLQ_HEADERS.error]).toMatch(/^output to out fails its schema/);
+  });
+
+  it('commits only after the outputs were appended: a failed append means the batch comes again', async () => {
+    class FlakyBus extends MemoryBus {
+      failures = 1;
+      override async send(records: OutRecord[]): Promise<void> {
+        if (records.some((r) => r.topic === 'out') && this.failures-- > 0) throw new Error('broker unavailable');
+        return super.send(records);
+      }
+    }
+    const bus = new FlakyBus();
+    const { runner } = await setup([1, 2, 3].map((v) => JSON.stringify(sample(v))), {}, bus);
+    const { out } = await drain(bus, { out: 3, dlq: 0 });
+    await new Promise((r) => setTimeout(r, 50));
+    await runner.stop();
+    expect(out.map((r) => r.headers['vigil-id'])).toEqual(['o-0', 'o-1', 'o-2']);
+  });
+
+  it('pauses fetching while in-flight records pass the bound', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    let maxSeenPausedCalls = 0;
+    class CountingBus extends MemoryBus {
+      pauses = 0;
+      override async subscribe(...args: Parameters<MemoryBus['subscribe']>) {
+        const sub = await super.subscribe(...args);
+        return { ...sub, stop: () => sub.stop(), resume: () => sub.resume(), pause: () => { this.pauses++; sub.pause(); } };
+      }
+    }
+    const bus = new CountingBus();
+    const { runner } = await setup([1, 2, 3, 4, 5].map((v) => JSON.stringify(sample(v))), {
+      maxInFlight: 3,
+      handle: async (rs) => {
+        maxSeenPausedCalls = bus.pauses;
+        await gate;
+        return rs.map((r) => ({ topic: 'out', key: r.key, id: `o-${r.offset}`, value: r.value }));
+      },
+    }, bus);
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await drain(bus, { out: 5, dlq: 0 });
+    await runner.stop();
+    expect(maxSeenPausedCalls).toBe(1);
+  });
+
+  it('dead-letters a record the handler rejects, with its reason, and keeps the rest', async () => {
+    const { bus, runner } = await setup([1, 2, 3].map((v) => JSON.stringify(sample(v))), {
+      handle: async (rs, ctx) =>
+        rs.flatMap((r) => {
+          if (r.value.value === 2) {
+            ctx.reject(r, 'value 2 is not allowed here');
+            return [];
+          }
+          return [{ topic: 'out', key: r.key, id: `o-${r.offset}`, value: r.value }];
+        }),
+    });
+    const { out, dlq } = await drain(bus, { out: 2, dlq: 1 });
+    await runner.stop();
+    expect(out).toHaveLength(2);
+    expect(dlq.map((r) => [r.headers[DLQ_HEADERS.reason], r.headers[DLQ_HEADERS.error], r.headers[DLQ_HEADERS.offset]])).toEqual([
+      ['rejected', 'value 2 is not allowed here', '1'],
+    ]);
+  });
+
+  it('refuses to consume a topic without a dead-letter twin', () => {
+    expect(() => new StageRunner(new MemoryBus(), catalogue, schemas, { service: 's', topics: ['out'], handle: async () => [] })).toThrow(
+      /has no dead-letter twin/,
+    );
+  });
+});

@@ -1,0 +1,305 @@
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  context,
+  trace,
+  type Context,
+  type Link,
+  type Span,
+} from '@opentelemetry/api';
+import type { BatchControl, Bus, BusBatch, BusRecord, OutRecord, Subscription } from '../bus/types.js';
+import { platformMetrics as m } from '../metrics/registry.js';
+import type { Catalogue } from '../streams/catalogue.js';
+import type { SchemaRegistry } from '../streams/validator.js';
+import { extractContext, injectContext } from '../tracing/propagator.js';
+import * as sc from '../tracing/semconv.js';
+import { tracer } from '../tracing/tracing.js';
+import { deadLetter } from './dead-letter.js';
+import { decodeRecord } from './decode.js';
+import type { Emit, HandlerContext, InRecord, StageOptions } from './types.js';
+
+const HEARTBEAT_EVERY_MS = 3000;
+/** Span links per batch span: enough to find the producers, bounded for huge batches. */
+const MAX_LINKS = 128;
+
+interface Pending {
+  record: InRecord<unknown>;
+  index: number;
+}
+
+/**
+ * Runs one service's stage: reads whole batches from the bus, decodes and validates them,
+ * hands the valid records to the service, appends its outputs and the dead letters, waits for
+ * the broker's acknowledgement, and only then commits. A crash anywhere before the commit means
+ * the batch is read again (at-least-once); outputs carry deterministic ids.
+ */
+export class StageRunner<T> {
+  private subscription: Subscription | undefined;
+  /** Set when the consumer gave up: the service reports not ready. */
+  crashed: Error | undefined;
+  private inFlight = 0;
+  private paused = false;
+  private readonly group: string;
+  private readonly maxAttempts: number;
+  private readonly backoffMs: number;
+  private readonly maxInFlight: number;
+  private readonly maxBytes: number;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly catalogue: Catalogue,
+    private readonly schemas: SchemaRegistry,
+    private readonly options: StageOptions<T>,
+  ) {
+    this.group = options.groupId ?? `vigil-${options.service}`;
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.backoffMs = options.retryBackoffMs ?? 100;
+    this.maxInFlight = options.maxInFlight ?? 20_000;
+    this.maxBytes = options.maxRecordBytes ?? 1024 * 1024;
+    for (const topic of options.topics) {
+      const entry = catalogue.get(topic);
+      if (!entry.dlq) throw new Error(`${options.service} consumes ${topic}, which has no dead-letter twin in streams/topics.yaml`);
+    }
+  }
+
+  async start(): Promise<void> {
+    m.up.labels(this.options.service, this.bus.kind).set(1);
+    this.subscription = await this.bus.subscribe(
+      {
+        groupId: this.group,
+        topics: this.options.topics,
+        fromBeginning: this.options.fromBeginning ?? true,
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
+        onAssignment: this.options.onAssignment,
+        onCrash: (error) => {
+          this.crashed = error;
+          console.error(`${this.options.service}: consumer stopped: ${error.message}`);
+        },
+      },
+      (batch, control) => this.onBatch(batch, control),
+    );
+    // A first batch may have passed the bound before the subscription was handed back.
+    if (this.paused) this.subscription.pause();
+  }
+
+  /** Stop fetching, finish and commit the batch in hand, leave the group. */
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+    this.subscription = undefined;
+    m.up.labels(this.options.service, this.bus.kind).set(0);
+  }
+
+  private async onBatch(batch: BusBatch, control: BatchControl): Promise<void> {
+    const { topic, partition, records } = batch;
+    const last = records.at(-1);
+    if (!last) return;
+    const service = this.options.service;
+    const started = process.hrtime.bigint();
+    this.track(records.length);
+    const heartbeat = setInterval(() => void control.heartbeat().catch(() => {}), HEARTBEAT_EVERY_MS);
+    const span = this.batchSpan(batch);
+    const recordSpans: Span[] = [];
+    try {
+      await context.with(trace.setSpan(ROOT_CONTEXT, span), async () => {
+        const dlq = this.catalogue.get(topic).dlq!;
+        const who = { service, group: this.group };
+        const out: OutRecord[] = [];
+        const valid: Pending[] = [];
+        const batchContext = trace.setSpan(ROOT_CONTEXT, span);
+        records.forEach((r, index) => {
+          let traceContext = batchContext;
+          if (r.headers.traceparent) {
+            // A sampled producer gets a process span of its own, so its trace runs through here.
+            const parent = extractContext(r.headers);
+            if (((trace.getSpanContext(parent)?.traceFlags ?? 0) & TraceFlags.SAMPLED) !== 0) {
+              const child = this.recordSpan(r, parent);
+              recordSpans.push(child);
+              traceContext = trace.setSpan(parent, child);
+            }
+          }
+          const decoded = decodeRecord<unknown>(r, this.schemas, this.maxBytes);
+          if (!decoded.ok) {
+            out.push(deadLetter(r, dlq, decoded.reason, decoded.error, who));
+            m.deadLettered.labels(service, topic, decoded.reason).inc();
+            return;
+          }
+          const record: InRecord<unknown> = {
+            topic,
+            partition,
+            offset: r.offset,
+            key: r.key === null ? null : r.key.toString('utf8'),
+            value: decoded.value,
+            headers: r.headers,
+            timestamp: r.timestamp,
+            trace: traceContext,
+          };
+          valid.push({ record, index });
+        });
+
+        const rejected = new Map<string, string>();
+        const ctx: HandlerContext = {
+          heartbeat: () => control.heartbeat(),
+          isRunning: () => control.isRunning(),
+          reject: (record, error) => void rejected.set(record.offset, error),
+        };
+        const { outputs, failed } = await this.handleIsolating(valid, ctx, batchContext);
+        const failedOffsets = new Set(failed.map((f) => f.pending.record.offset));
+        for (const p of valid) {
+          const error = rejected.get(p.record.offset);
+          if (error === undefined || failedOffsets.has(p.record.offset)) continue;
+          out.push(deadLetter(records[p.index]!, dlq, 'rejected', error, who));
+          m.deadLettered.labels(service, topic, 'rejected').inc();
+        }
+        for (const f of failed) {
+          out.push(deadLetter(records[f.pending.index]!, dlq, 'handler_error', f.error, who));
+          m.deadLettered.labels(service, topic, 'handler_error').inc();
+        }
+        out.push(...outputs);
+
+        if (out.length > 0) {
+          await this.bus.send(out);
+          countProduced(service, out);
+        }
+        await control.commit(String(BigInt(last.offset) + 1n));
+        m.consumed.labels(service, topic).inc(records.length);
+        m.processed.labels(service, topic).inc(valid.length - failed.length - rejected.size);
+        m.lag.labels(this.group, topic, String(partition)).set(Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n));
+      });
+      span.setStatus({ code: SpanStatusCode.OK });
+    } catch (err) {
+      for (const s of [span, ...recordSpans]) {
+        s.recordException(err as Error);
+        s.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      }
+      throw err;
+    } finally {
+      span.end();
+      for (const s of recordSpans) s.end();
+      clearInterval(heartbeat);
+      this.track(-records.length);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      m.batchDuration.labels(service, topic).observe(seconds);
+      m.batchSize.labels(service, topic).observe(records.length);
+    }
+  }
+
+  /**
+   * Runs the handler with bounded retries; when a group of records keeps failing, splits it in
+   * halves and retries each, down to single records, which are then dead-lettered with the
+   * error. The records that succeed keep their outputs; the partition moves on either way.
+   */
+  private async handleIsolating(
+    pending: Pending[],
+    ctx: HandlerContext,
+    batchContext: Context,
+  ): Promise<{ outputs: OutRecord[]; failed: Array<{ pending: Pending; error: string }> }> {
+    if (pending.length === 0) return { outputs: [], failed: [] };
+    let lastError = '';
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      try {
+        const emits = await this.options.handle(
+          pending.map((p) => p.record as InRecord<T>),
+          ctx,
+        );
+        return { outputs: emits.map((e) => this.toOutRecord(e, batchContext)), failed: [] };
+      } catch (err) {
+        lastError = (err as Error).message || String(err);
+        m.handlerRetries.labels(this.options.service, pending[0]!.record.topic).inc();
+        if (attempt < this.maxAttempts) await sleep(this.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      }
+    }
+    if (pending.length === 1) return { outputs: [], failed: [{ pending: pending[0]!, error: lastError }] };
+    const mid = Math.ceil(pending.length / 2);
+    const left = await this.handleIsolating(pending.slice(0, mid), ctx, batchContext);
+    const right = await this.handleIsolating(pending.slice(mid), ctx, batchContext);
+    return { outputs: [...left.outputs, ...right.outputs], failed: [...left.failed, ...right.failed] };
+  }
+
+  /**
+   * Outputs are checked like inputs — schema and size — so a bad output is the handler's
+   * error (retried, then isolated) and never an append the broker refuses forever.
+   */
+  private toOutRecord(e: Emit, fallback: Context): OutRecord {
+    const v = this.schemas.validate(e.topic, e.value);
+    if (!v.ok) throw new Error(`output to ${e.topic} fails its schema: ${v.error}`);
+    const value = JSON.stringify(e.value);
+    if (value.length > this.maxBytes) throw new Error(`output to ${e.topic} is ${value.length} bytes, the limit is ${this.maxBytes}`);
+    const headers: Record<string, string> = { ...(e.headers ?? {}), 'vigil-id': e.id, 'content-type': 'application/json' };
+    injectContext(e.source?.trace ?? fallback, headers);
+    return { topic: e.topic, key: e.key, value, headers };
+  }
+
+  private batchSpan(batch: BusBatch): Span {
+    const links: Link[] = [];
+    for (const r of batch.records) {
+      if (links.length >= MAX_LINKS) break;
+      if (!r.headers.traceparent) continue;
+      const sc = trace.getSpanContext(extractContext(r.headers));
+      if (sc) links.push({ context: sc });
+    }
+    return tracer().startSpan(
+      `process ${batch.topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        links,
+        attributes: {
+          [sc.MESSAGING_SYSTEM]: sc.SYSTEM_KAFKA,
+          [sc.MESSAGING_OPERATION_TYPE]: 'process',
+          [sc.MESSAGING_OPERATION_NAME]: 'process',
+          [sc.MESSAGING_DESTINATION_NAME]: batch.topic,
+          [sc.MESSAGING_DESTINATION_PARTITION_ID]: String(batch.partition),
+          [sc.MESSAGING_CONSUMER_GROUP_NAME]: this.group,
+          [sc.MESSAGING_BATCH_MESSAGE_COUNT]: batch.records.length,
+        },
+      },
+      ROOT_CONTEXT,
+    );
+  }
+
+  private recordSpan(r: BusRecord, parent: Context): Span {
+    return tracer().startSpan(
+      `process ${r.topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          [sc.MESSAGING_SYSTEM]: sc.SYSTEM_KAFKA,
+          [sc.MESSAGING_OPERATION_TYPE]: 'process',
+          [sc.MESSAGING_OPERATION_NAME]: 'process',
+          [sc.MESSAGING_DESTINATION_NAME]: r.topic,
+          [sc.MESSAGING_DESTINATION_PARTITION_ID]: String(r.partition),
+          [sc.MESSAGING_CONSUMER_GROUP_NAME]: this.group,
+          [sc.MESSAGING_KAFKA_OFFSET]: Number(r.offset),
+          ...(r.headers['vigil-id'] ? { [sc.MESSAGING_MESSAGE_ID]: r.headers['vigil-id'] } : {}),
+        },
+      },
+      parent,
+    );
+  }
+
+  /** In-flight accounting and back-pressure: pause fetching above the bound, resume below half. */
+  private track(delta: number): void {
+    this.inFlight += delta;
+    m.inFlight.labels(this.options.service).set(this.inFlight);
+    if (!this.paused && this.inFlight > this.maxInFlight) {
+      this.paused = true;
+      this.subscription?.pause();
+      m.paused.labels(this.options.service).set(1);
+    } else if (this.paused && this.inFlight <= this.maxInFlight / 2) {
+      this.paused = false;
+      this.subscription?.resume();
+      m.paused.labels(this.options.service).set(0);
+    }
+  }
+}
+
+function countProduced(service: string, out: OutRecord[]): void {
+  const byTopic = new Map<string, number>();
+  for (const r of out) byTopic.set(r.topic, (byTopic.get(r.topic) ?? 0) + 1);
+  for (const [topic, n] of byTopic) m.produced.labels(service, topic).inc(n);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,53 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { STREAMS_DIR, loadCatalogue, parseCatalogue, parseDuration, topicSpecs } from './catalogue.js';
+import { SchemaRegistry } from './validator.js';
+
+describe('the topic catalogue in streams/', () => {
+  const catalogue = loadCatalogue();
+
+  it('names every topic of the design, with a dead-letter twin for each consumed topic', () => {
+    const names = [...catalogue.topics.keys()];
+    for (const t of ['telemetry.metrics', 'telemetry.logs', 'aiops.anomalies', 'aiops.predictions', 'aiops.incidents', 'aiops.remediations', 'aiops.feedback', 'risk.transactions', 'risk.labels', 'risk.scores', 'reco.interactions', 'reco.recommendations']) {
+      expect(names).toContain(t);
+    }
+    for (const input of ['telemetry.metrics', 'telemetry.logs', 'aiops.anomalies', 'aiops.feedback', 'risk.transactions', 'risk.labels', 'reco.interactions']) {
+      expect(catalogue.get(input).dlq).toBe(`${input}.dlq`);
+      expect(catalogue.get(`${input}.dlq`).dlqOf).toBe(input);
+    }
+  });
+
+  it('has one schema file per topic with a schema, and every one compiles', () => {
+    const files = readdirSync(`${STREAMS_DIR}schemas`).sort();
+    const declared = [...catalogue.topics.values()].flatMap((t) => (t.schema ? [t.schema] : [])).sort();
+    expect(declared).toEqual(files);
+    expect(() => new SchemaRegistry(catalogue)).not.toThrow();
+  });
+
+  it('validates with a message naming the field', () => {
+    const s = new SchemaRegistry(catalogue);
+    expect(s.validate('telemetry.metrics', { entity: 'a', metric: 'cpu', timestamp: 1, value: 0.5 }).ok).toBe(true);
+    expect(s.validate('telemetry.metrics', { entity: 'a', metric: 'cpu', timestamp: 1 })).toEqual({ ok: false, error: "/: must have required property 'value'" });
+    expect(s.validate('telemetry.metrics', { entity: 'a', metric: 'cpu', timestamp: 1, value: 1, extra: 1 })).toEqual({
+      ok: false,
+      error: '/: must NOT have additional properties (extra)',
+    });
+    expect(s.validate('risk.transactions', { transaction_id: 't', timestamp: 1, customer_id: 'c', terminal_id: 'x', amount: -5 }).ok).toBe(false);
+  });
+
+  it('turns entries into broker configs', () => {
+    const spec = topicSpecs(catalogue).find((t) => t.name === 'reco.recommendations')!;
+    expect(spec.config['cleanup.policy']).toBe('compact');
+    expect(spec.config['retention.ms']).toBe(String(7 * 86_400_000));
+    const dlq = topicSpecs(catalogue).find((t) => t.name === 'telemetry.metrics.dlq')!;
+    expect(Number(dlq.config['max.message.bytes'])).toBeGreaterThan(Number(topicSpecs(catalogue).find((t) => t.name === 'telemetry.metrics')!.config['max.message.bytes']));
+  });
+
+  it('rejects a malformed catalogue with the topic and the problem', () => {
+    expect(() => parseCatalogue({ topics: { x: { key: 'k', partitions: 0, cleanup: 'delete', schema: 's' } } }, 'f.yaml')).toThrow(
+      'f.yaml: topic x: partitions must be a positive integer',
+    );
+    expect(() => parseDuration('7 days')).toThrow(/not a duration/);
+    expect(parseDuration('90m')).toBe(5_400_000);
+  });
+});

@@ -1,0 +1,16 @@
+/**
+ * OpenTelemetry messaging semantic conventions used on Vigil's spans (stable names as of
+ * semconv 1.27+). Kept here so every span speaks the same vocabulary.
+ */
+export const MESSAGING_SYSTEM = 'messaging.system';
+export const MESSAGING_OPERATION_TYPE = 'messaging.operation.type';
+export const MESSAGING_OPERATION_NAME = 'messaging.operation.name';
+export const MESSAGING_DESTINATION_NAME = 'messaging.destination.name';
+export const MESSAGING_DESTINATION_PARTITION_ID = 'messaging.destination.partition.id';
+export const MESSAGING_CONSUMER_GROUP_NAME = 'messaging.consumer.group.name';
+export const MESSAGING_BATCH_MESSAGE_COUNT = 'messaging.batch.message_count';
+export const MESSAGING_MESSAGE_ID = 'messaging.message.id';
+export const MESSAGING_KAFKA_OFFSET = 'messaging.kafka.offset';
+export const MESSAGING_KAFKA_MESSAGE_KEY = 'messaging.kafka.message.key';
+
+export const SYSTEM_KAFKA = 'kafka';
