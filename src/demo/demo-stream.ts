@@ -1,0 +1,90 @@
+/**
+ * The built-in demo stream: a small fleet of hosts whose eight metrics follow a daily cycle
+ * (compressed so a "day" passes in minutes) with noise, and now and then one host goes wrong —
+ * latency and errors climb while throughput drops — so there is something to find.
+ */
+export const DEMO_METRICS = [
+  'cpu_utilization',
+  'memory_used_ratio',
+  'request_rate',
+  'latency_p99_seconds',
+  'error_ratio',
+  'disk_used_ratio',
+  'network_in_bytes',
+  'gc_pause_seconds',
+] as const;
+
+export interface DemoSample {
+  entity: string;
+  metric: string;
+  timestamp: number;
+  value: number;
+  labels: Record<string, string>;
+}
+
+export interface DemoOptions {
+  hosts: number;
+  /** Simulated day length in steps. */
+  dayLength: number;
+  /** A fault starts every this many steps, on one host in turn, and lasts `faultLength` steps. */
+  faultEvery: number;
+  faultLength: number;
+  seed: number;
+}
+
+export const DEFAULT_DEMO: DemoOptions = { hosts: 12, dayLength: 600, faultEvery: 90, faultLength: 20, seed: 7 };
+
+/** Which host is faulty at `step`, if any. */
+export function faultyHost(step: number, o: DemoOptions): number | undefined {
+  if (step < o.faultEvery) return undefined; // give detectors a clean start to learn from
+  const phase = step % o.faultEvery;
+  return phase < o.faultLength ? Math.floor(step / o.faultEvery) % o.hosts : undefined;
+}
+
+/** All samples of one step: deterministic given the seed, the step and the timestamp. */
+export function demoStep(step: number, timestamp: number, o: DemoOptions = DEFAULT_DEMO): DemoSample[] {
+  const rand = mulberry32(o.seed * 1_000_003 + step);
+  const day = Math.sin((2 * Math.PI * step) / o.dayLength); // -1..1, the daily cycle
+  const faulty = faultyHost(step, o);
+  const out: DemoSample[] = [];
+  for (let h = 0; h < o.hosts; h++) {
+    const entity = `demo-host-${String(h).padStart(2, '0')}`;
+    const load = 0.5 + 0.3 * day + 0.05 * (h / o.hosts);
+    const fault = faulty === h ? 1 : 0;
+    const noise = () => (rand() - 0.5) * 2;
+    const values: Record<(typeof DEMO_METRICS)[number], number> = {
+      cpu_utilization: clamp(load * 0.8 + 0.03 * noise() + fault * 0.15, 0, 1),
+      memory_used_ratio: clamp(0.55 + 0.05 * day + 0.01 * noise(), 0, 1),
+      request_rate: Math.max(0, 400 * load + 15 * noise() - fault * 250),
+      latency_p99_seconds: Math.max(0.01, 0.12 + 0.04 * load + 0.01 * noise() + fault * 0.9),
+      error_ratio: clamp(0.002 + 0.001 * noise() + fault * 0.12, 0, 1),
+      disk_used_ratio: clamp(0.4 + 0.0001 * step + 0.002 * noise(), 0, 1),
+      network_in_bytes: Math.max(0, 2e6 * load + 1e5 * noise()),
+      gc_pause_seconds: Math.max(0, 0.01 + 0.004 * noise() + fault * 0.05),
+    };
+    for (const metric of DEMO_METRICS) {
+      out.push({ entity, metric, timestamp, value: round(values[metric]), labels: { service: 'demo-shop', env: 'demo' } });
+    }
+  }
+  return out;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, v));
+}
+
+function round(v: number): number {
+  return Math.round(v * 1e6) / 1e6;
+}
+
+/** Small seeded PRNG: the demo is the same every run. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
