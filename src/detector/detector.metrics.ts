@@ -1,0 +1,54 @@
+import { Counter, Gauge } from 'prom-client';
+import { registry } from '../platform/metrics/registry.js';
+
+/** The detector service's Prometheus metrics (the platform's per-topic counters come on top). */
+export const detectorMetrics = {
+  backend: new Gauge({
+    name: 'vigil_model_backend_info',
+    help: '1 for the TensorFlow.js backend the models run on.',
+    labelNames: ['backend'] as const,
+    registers: [registry],
+  }),
+  samplesScored: new Counter({
+    name: 'vigil_detector_samples_scored_total',
+    help: 'Metric samples in time steps the detector scored.',
+    registers: [registry],
+  }),
+  stepsScored: new Counter({
+    name: 'vigil_detector_steps_scored_total',
+    help: 'Time steps (one vector per entity) the detector scored.',
+    registers: [registry],
+  }),
+  samplesDropped: new Counter({
+    name: 'vigil_detector_samples_dropped_total',
+    help: 'Samples not scored: late (step already closed), new_metric (after the metric order was fixed), invalid, counter_start (first sample of a counter: baseline only), counter_out_of_order.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  }),
+  counterResets: new Counter({
+    name: 'vigil_detector_counter_resets_total',
+    help: 'Counter samples below their previous value (a restart), scored as value / seconds.',
+    registers: [registry],
+  }),
+  anomalies: new Counter({
+    name: 'vigil_detector_anomalies_total',
+    help: 'Anomaly events written to aiops.anomalies.',
+    registers: [registry],
+  }),
+  feedback: new Counter({
+    name: 'vigil_detector_feedback_total',
+    help: 'Operator feedback records applied, by kind.',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  }),
+  entitiesDropped: new Counter({
+    name: 'vigil_detector_entities_dropped_total',
+    help: 'Entities forgotten after DETECTOR_IDLE_MS of event time without a scored step.',
+    registers: [registry],
+  }),
+  entities: new Gauge({
+    name: 'vigil_detector_entities',
+    help: 'Entities the detector holds state for.',
+    registers: [registry],
+  }),
+};

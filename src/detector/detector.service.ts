@@ -1,0 +1,176 @@
+import { derivedId } from '../platform/bus/message-id.js';
+import type { Emit, InRecord } from '../platform/stage/types.js';
+import { detectorMetrics as m } from './detector.metrics.js';
+import type { DetectorServiceOptions } from './options.js';
+import { Detector } from './scoring/detector.js';
+import type { DetectorOverrides } from './scoring/options.js';
+import type { ScoreResult } from './scoring/types.js';
+import { CounterRates } from './counter-rates.js';
+import { StepAligner, type ClosedStep } from './step-aligner.js';
+import type { AnomalyEvent, FeedbackValue, MetricSampleValue } from './types.js';
+
+/** One scored step, as the service saw it (for tests and tools; the stream only gets anomalies). */
+export interface ScoredStep {
+  readonly step: ClosedStep<InRecord<unknown>>;
+  readonly result: ScoreResult;
+  readonly event?: AnomalyEvent;
+}
+
+/**
+ * The detector service's logic, no I/O: telemetry.metrics samples → StepAligner → one vector
+ * per entity per closed step → `Detector.scoreDue()` once per batch → aiops.anomalies events;
+ * aiops.feedback → `Detector.feedback`.
+ *
+ * An event is written when a row's `score >= threshold`. The score is damped for 300 rows after
+ * an incident opens, so this fires once per incident; `isAnomaly` is not de-duplicated and would
+ * repeat on every unusual row of one incident.
+ *
+ * Batches are handled one at a time (the platform may call `handle` for several partitions at
+ * once; the detector's state and its training are shared, and WASM runs on one thread anyway).
+ */
+export class DetectorService {
+  readonly detector: Detector;
+  readonly aligner: StepAligner<InRecord<unknown>>;
+  readonly counters = new CounterRates();
+  private queue: Promise<unknown> = Promise.resolve();
+  private lastDropped = { late: 0, new_metric: 0, invalid: 0 };
+  /** Latest step time scored, and when idle entities were last swept (both event time). */
+  private eventTime = -Infinity;
+  private lastSweep = -Infinity;
+
+  constructor(
+    readonly options: DetectorServiceOptions,
+    overrides: DetectorOverrides = {},
+  ) {
+    this.detector = new Detector(overrides);
+    this.aligner = new StepAligner(options.aligner);
+  }
+
+  /** The StageHandler: anomalies to append before the batch is committed. */
+  readonly handle = async (records: InRecord<unknown>[]): Promise<Emit[]> => {
+    const scored = await this.process(records);
+    return scored.flatMap((s) =>
+      s.event ? [{ topic: this.options.topics.anomalies, key: s.event.entity, value: s.event, id: s.event.id, source: s.step.ref }] : [],
+    );
+  };
+
+  /** Like `handle`, but returns every scored step (with its event, when there is one). */
+  process(records: InRecord<unknown>[]): Promise<ScoredStep[]> {
+    const run = this.queue.then(() => this.processNow(records));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async processNow(records: InRecord<unknown>[]): Promise<ScoredStep[]> {
+    for (const record of records) {
+      if (record.topic === this.options.topics.feedback) this.applyFeedback(record.value as FeedbackValue);
+      else {
+        const v = record.value as MetricSampleValue;
+        let value = v.value;
+        if (v.kind === 'counter') {
+          const r = this.counters.rate(v.entity, v.metric, v.timestamp, v.value);
+          if (!r.ok) {
+            m.samplesDropped.labels(r.reason).inc();
+            continue;
+          }
+          if (r.reset) m.counterResets.inc();
+          value = r.rate;
+        }
+        this.aligner.add({ entity: v.entity, metric: v.metric, timestamp: v.timestamp, value }, record);
+      }
+    }
+    this.countDrops();
+    const steps = this.aligner.drain();
+    if (steps.length === 0) return [];
+    const byEntity = new Map<string, Array<ClosedStep<InRecord<unknown>>>>();
+    for (const step of steps) {
+      this.detector.observe(step.entity, { time: step.time, values: step.values });
+      let list = byEntity.get(step.entity);
+      if (!list) byEntity.set(step.entity, (list = []));
+      list.push(step);
+    }
+    // One batched call for every entity with closed steps in this batch.
+    const scored = await this.detector.scoreDue([...byEntity.keys()]);
+    const out: ScoredStep[] = [];
+    for (const { entity, results } of scored) {
+      const entitySteps = byEntity.get(entity)!;
+      results.forEach((result, i) => {
+        const step = entitySteps[i]!;
+        m.samplesScored.inc(step.samples);
+        const event = result.score >= result.threshold ? this.event(step, result) : undefined;
+        if (event) m.anomalies.inc();
+        out.push({ step, result, event });
+      });
+      m.stepsScored.inc(results.length);
+    }
+    this.sweepIdle(steps);
+    m.entities.set(this.detector.stats().entities);
+    return out;
+  }
+
+  private event(step: ClosedStep<InRecord<unknown>>, r: ScoreResult): AnomalyEvent {
+    const contributions = r.contributions
+      .map((share, i) => ({ metric: step.metrics[i]!, share: clamp01(share) }))
+      .filter((c) => c.share > 0)
+      .sort((a, b) => b.share - a.share);
+    const version = this.detector.modelVersion(step.entity) ?? 0;
+    const labels: Record<string, string> = { step_ms: String(step.stepMs) };
+    if (r.cause) {
+      labels.top_metric = step.metrics[r.cause.metric] ?? '';
+      labels.signal = r.cause.signal;
+    }
+    labels.p_value = r.pValue.toExponential(3);
+    return {
+      id: step.ref ? derivedId(step.ref, 'anomaly') : `${step.entity}-${step.time}`,
+      entity: step.entity,
+      timestamp: step.time,
+      source: 'metrics',
+      score: clamp01(r.score),
+      threshold: clamp01(r.threshold),
+      scorer: r.scorer,
+      model_version: r.scorer === 'autoencoder' ? `autoencoder-v${version}` : 'baseline',
+      window: { start: step.time, end: step.time + step.stepMs },
+      contributions,
+      labels,
+      kind: 'metric_anomaly',
+    };
+  }
+
+  /**
+   * Memory bound: entities with no scored step for `idleMs` of event time (not wall time, so a
+   * replay of old data is not forgotten as it goes) are dropped, at most once per idleMs / 7.
+   */
+  private sweepIdle(steps: ReadonlyArray<ClosedStep<InRecord<unknown>>>): void {
+    for (const s of steps) this.eventTime = Math.max(this.eventTime, s.time);
+    const idleMs = this.options.idleMs;
+    if (!(idleMs > 0) || this.eventTime - this.lastSweep < idleMs / 7) return;
+    if (this.lastSweep === -Infinity) {
+      this.lastSweep = this.eventTime;
+      return;
+    }
+    this.lastSweep = this.eventTime;
+    for (const entity of this.detector.dropIdle(this.eventTime, idleMs)) {
+      this.aligner.forget(entity);
+      this.counters.forget(entity);
+      m.entitiesDropped.inc();
+    }
+  }
+
+  private applyFeedback(v: FeedbackValue): void {
+    if (v.kind === 'false_positive') this.detector.feedback(v.entity, 'false_positive');
+    else if (v.kind === 'missed') this.detector.feedback(v.entity, 'missed_anomaly');
+    m.feedback.labels(v.kind).inc();
+  }
+
+  private countDrops(): void {
+    for (const reason of ['late', 'new_metric', 'invalid'] as const) {
+      const delta = this.aligner.dropped[reason] - this.lastDropped[reason];
+      if (delta > 0) m.samplesDropped.labels(reason).inc(delta);
+    }
+    this.lastDropped = { ...this.aligner.dropped };
+  }
+}
+
+function clamp01(x: number): number {
+  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
+}

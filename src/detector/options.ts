@@ -1,0 +1,30 @@
+import { DEFAULT_ALIGNER, type AlignerOptions } from './step-aligner.js';
+
+/** The detector service's settings, from the environment (defaults in the README table). */
+export interface DetectorServiceOptions {
+  readonly topics: { readonly metrics: string; readonly feedback: string; readonly anomalies: string };
+  readonly aligner: AlignerOptions;
+  /** Entities with no scored step for this long (in event time) are forgotten. */
+  readonly idleMs: number;
+}
+
+export function loadDetectorOptions(env: NodeJS.ProcessEnv = process.env): DetectorServiceOptions {
+  return {
+    topics: { metrics: 'telemetry.metrics', feedback: 'aiops.feedback', anomalies: 'aiops.anomalies' },
+    idleMs: nonNegative(env, 'DETECTOR_IDLE_MS', 7 * 86_400_000),
+    aligner: {
+      stepMs: nonNegative(env, 'DETECTOR_STEP_MS', DEFAULT_ALIGNER.stepMs),
+      latenessMs: nonNegative(env, 'DETECTOR_LATENESS_MS', DEFAULT_ALIGNER.latenessMs),
+      inferFromTimes: DEFAULT_ALIGNER.inferFromTimes,
+      minStepMs: DEFAULT_ALIGNER.minStepMs,
+    },
+  };
+}
+
+function nonNegative(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number of milliseconds >= 0, got ${raw}`);
+  return n;
+}

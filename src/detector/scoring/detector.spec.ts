@@ -1,0 +1,177 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../platform/ml/backend.js';
+import { backtestSeries, type BacktestInput } from '../backtest/backtest-series.js';
+import { Detector } from './detector.js';
+import { seededRandom } from './random.js';
+import type { DetectorOverrides } from './options.js';
+
+const FIVE_MINUTES = 300_000;
+const DAY_ROWS = 288;
+const quickModel: DetectorOverrides = { autoencoder: { epochs: 10, coldStartRows: 400, retrainEveryRows: 500, trainRows: 800 } };
+
+/** Eight metrics with a daily cycle and noise; metric `drifting` ramps away from `driftFrom` on. */
+function synthetic(rows: number, drifting: number, driftFrom: number, seed = 7): BacktestInput {
+  const random = seededRandom(seed);
+  const times = Array.from({ length: rows }, (_, i) => Date.UTC(2024, 0, 1) + i * FIVE_MINUTES);
+  const data = times.map((_, i) =>
+    Array.from({ length: 8 }, (_, m) => {
+      const daily = 10 * Math.sin((2 * Math.PI * i) / DAY_ROWS + m);
+      const drift = m === drifting && i >= driftFrom ? 0.15 * (i - driftFrom) : 0;
+      return 50 + 5 * m + daily + (random() - 0.5) + drift;
+    }),
+  );
+  return { entity: 'host-1', times, rows: data };
+}
+
+beforeAll(async () => {
+  await initBackend(() => {});
+});
+
+describe('Detector', () => {
+  it('names the drifting metric as the top contributor', async () => {
+    const input = synthetic(4 * DAY_ROWS, 3, 3 * DAY_ROWS);
+    const [results] = await backtestSeries([input], quickModel);
+    const after = results!.slice(3 * DAY_ROWS + 10);
+    const flagged = after.filter((r) => r.isAnomaly);
+    expect(flagged.length).toBeGreaterThan(0);
+    const top = (c: readonly number[]) => c.indexOf(Math.max(...c));
+    expect(top(flagged[0]!.contributions)).toBe(3);
+    expect(flagged[0]!.cause?.metric).toBe(3);
+    // Averaged over the drift, metric 3 carries the most evidence too.
+    const mean = Array.from({ length: 8 }, (_, m) => after.reduce((s, r) => s + r.contributions[m]!, 0) / after.length);
+    expect(top(mean)).toBe(3);
+    expect(results!.at(-1)!.scorer).toBe('autoencoder');
+  });
+
+  it('counts what it did for the service metrics', async () => {
+    const detector = new Detector(quickModel);
+    const input = synthetic(DAY_ROWS * 2, -1, 0);
+    input.rows.forEach((values, i) => detector.observe('h', { time: input.times[i]!, values }));
+    await detector.scoreDue();
+    await detector.trainDue();
+    expect(detector.stats()).toMatchObject({ entities: 1, entitiesWithModel: 1, rowsScored: 2 * DAY_ROWS, modelsTrained: 3 });
+  });
+
+  it('raises no alarm on daily seasonality alone', async () => {
+    const [results] = await backtestSeries([synthetic(4 * DAY_ROWS, -1, 0)], { autoencoder: { enabled: false } });
+    const alarms = results!.slice(2 * DAY_ROWS).filter((r) => r.isAnomaly).length;
+    expect(alarms).toBeLessThanOrEqual(2);
+  });
+
+  it('is deterministic', async () => {
+    const input = synthetic(3 * DAY_ROWS, 2, 2 * DAY_ROWS);
+    const [a] = await backtestSeries([input], quickModel);
+    const [b] = await backtestSeries([input], quickModel);
+    expect(a!.map((r) => r.score)).toEqual(b!.map((r) => r.score));
+  });
+
+  it('never looks ahead: later rows do not change earlier scores', async () => {
+    const input = synthetic(3 * DAY_ROWS, -1, 0);
+    const cut = 2 * DAY_ROWS + 37; // mid-chunk, after the autoencoder has trained
+    const changed = { ...input, rows: input.rows.map((r, i) => (i > cut ? r.map((v) => v * 3 + 100) : r)) };
+    const [a] = await backtestSeries([input], quickModel);
+    const [b] = await backtestSeries([changed], quickModel);
+    expect(b!.slice(0, cut + 1)).toEqual(a!.slice(0, cut + 1));
+    expect(b!.slice(cut + 1).map((r) => r.score)).not.toEqual(a!.slice(cut + 1).map((r) => r.score));
+  });
+
+  it('scores several entities in one call, each as if alone', async () => {
+    const one = synthetic(2 * DAY_ROWS, 1, DAY_ROWS, 1);
+    const two = { ...synthetic(2 * DAY_ROWS, 5, DAY_ROWS, 2), entity: 'host-2' };
+    const [alone] = await backtestSeries([two], quickModel);
+    const [, together] = await backtestSeries([one, two], quickModel);
+    // Same numbers up to float rounding (the batched matMul sums in a different order).
+    together!.forEach((r, i) => expect(r.score).toBeCloseTo(alone![i]!.score, 4));
+  });
+
+  it('raises an entity threshold after false-positive feedback', async () => {
+    const detector = new Detector({ autoencoder: { enabled: false } });
+    detector.observe('db-1', { time: 0, values: [1] });
+    await detector.scoreDue();
+    const before = detector.threshold('db-1')!;
+    detector.feedback('db-1', 'false_positive');
+    expect(detector.threshold('db-1')!).toBeGreaterThan(before);
+    detector.feedback('db-1', 'missed_anomaly');
+    expect(detector.threshold('db-1')!).toBeCloseTo(before, 9);
+  });
+
+  it('treats missing values as no evidence and keeps scoring', async () => {
+    const input = synthetic(2 * DAY_ROWS, -1, 0);
+    const gappy = { ...input, rows: input.rows.map((r, i) => (i % 50 === 0 ? r.map((v, m) => (m === 2 ? NaN : v)) : r)) };
+    const [results] = await backtestSeries([gappy], { autoencoder: { enabled: false } });
+    expect(results!.every((r) => Number.isFinite(r.score) && r.score >= 0 && r.score <= 1)).toBe(true);
+    expect(results![DAY_ROWS + 50]!.contributions[2]).toBe(0);
+  });
+
+  it('gives the same scores when training is split from scoring', async () => {
+    const input = synthetic(2 * DAY_ROWS, 4, DAY_ROWS);
+    const [together] = await backtestSeries([input], quickModel);
+    const detector = new Detector(quickModel);
+    const split: number[] = [];
+    for (let start = 0; start < input.rows.length; start += 64) {
+      input.rows.slice(start, start + 64).forEach((values, k) => detector.observe(input.entity, { time: input.times[start + k]!, values }));
+      const [scored] = await detector.scoreDue(undefined, { train: false });
+      split.push(...scored!.results.map((r) => r.score));
+      await detector.trainDue();
+    }
+    expect(split).toEqual(together!.map((r) => r.score));
+  });
+
+  it('accepts a lasting level change as the new normal', async () => {
+    const random = seededRandom(5);
+    const rows = 9 * DAY_ROWS;
+    const times = Array.from({ length: rows }, (_, i) => Date.UTC(2024, 0, 1) + i * FIVE_MINUTES);
+    const data = times.map((_, i) => [20 + 10 * Math.sin((2 * Math.PI * i) / DAY_ROWS) + random() + (i >= 2 * DAY_ROWS ? 30 : 0)]);
+    const [results] = await backtestSeries([{ entity: 'svc', times, rows: data }], quickModel);
+    expect(results!.slice(2 * DAY_ROWS, 2 * DAY_ROWS + 5).some((r) => r.isAnomaly)).toBe(true);
+    expect(results!.slice(-DAY_ROWS).filter((r) => r.isAnomaly)).toHaveLength(0);
+  });
+
+  it('catches a broken relation between metrics that per-metric statistics cannot see', async () => {
+    // x1 follows x0 until row 2000, then mirrors it: same range, same steps, no jump (x0 = 5 there).
+    const random = seededRandom(9);
+    const rows = 2400;
+    const times = Array.from({ length: rows }, (_, i) => Date.UTC(2024, 0, 1) + i * FIVE_MINUTES);
+    const data = times.map((_, i) => {
+      const x0 = 5 + 4 * Math.sin((2 * Math.PI * i) / 200);
+      return [x0 + 0.2 * random(), (i >= 2000 ? 10 - x0 : x0) + 0.2 * random(), 3 + random()];
+    });
+    const input = { entity: 'pair', times, rows: data };
+    const [baseline] = await backtestSeries([input], { autoencoder: { enabled: false } });
+    const [withModel] = await backtestSeries([input]);
+    expect(baseline!.slice(2000, 2100).filter((r) => r.isAnomaly)).toHaveLength(0);
+    const flagged = withModel!.slice(2000, 2100).filter((r) => r.isAnomaly);
+    expect(flagged.length).toBeGreaterThan(0);
+    expect(flagged[0]!.cause?.signal).toBe('reconstruction');
+    expect(flagged[0]!.cause?.metric).toBeLessThan(2);
+  });
+
+  it('rebuilds an entity by replay, then scores new rows as the original owner would', async () => {
+    const input = synthetic(3 * DAY_ROWS, -1, 0);
+    const observations = input.times.map((time, i) => ({ time, values: input.rows[i]! }));
+    const [original] = await backtestSeries([input], { autoencoder: { enabled: false } }, 64);
+    const successor = new Detector({ autoencoder: { enabled: false } });
+    await successor.replay(input.entity, observations.slice(0, 2 * DAY_ROWS), 64);
+    for (const o of observations.slice(2 * DAY_ROWS)) successor.observe(input.entity, o);
+    const [next] = await successor.scoreDue();
+    expect(next!.results.map((r) => r.score)).toEqual(original!.slice(2 * DAY_ROWS).map((r) => r.score));
+  });
+
+  it('does not care about units: scaled and shifted metrics score the same', async () => {
+    const input = synthetic(3 * DAY_ROWS, 6, 2 * DAY_ROWS);
+    const rescaled = { ...input, rows: input.rows.map((r) => r.map((v) => v * 1000 + 5)) };
+    const [a] = await backtestSeries([input], quickModel);
+    const [b] = await backtestSeries([rescaled], quickModel);
+    a!.forEach((r, i) => expect(b![i]!.score).toBeCloseTo(r.score, 3));
+  });
+
+  it('drops entities that went quiet and rejects invalid options', async () => {
+    const detector = new Detector({ autoencoder: { enabled: false } });
+    detector.observe('old', { time: 0, values: [1] });
+    detector.observe('new', { time: 10_000, values: [1] });
+    await detector.scoreDue();
+    expect(detector.dropIdle(10_000, 5_000)).toEqual(['old']);
+    expect(detector.threshold('old')).toBeUndefined();
+    expect(() => new Detector({ suppressRisk: 2 })).toThrow(/suppressRisk/);
+  });
+});

@@ -1,0 +1,210 @@
+import { reconstructionErrors, trainAutoencoders, type WindowBatch } from './autoencoder.js';
+import { EntityState } from './entity-state.js';
+import { resolveOptions, type DetectorOptions, type DetectorOverrides } from './options.js';
+import { hashString } from './random.js';
+import type { Observation, ScoreResult } from './types.js';
+
+/** Recent windows whose errors under a freshly trained model seed its error history. */
+const REBASE_WINDOWS = 1000;
+
+/** Running totals a service can export as Prometheus metrics. */
+export interface DetectorStats {
+  readonly entities: number;
+  /** Entities scored by their autoencoder (the rest are still on the baseline). */
+  readonly entitiesWithModel: number;
+  readonly rowsScored: number;
+  readonly anomalies: number;
+  /** Models trained (each ensemble member counts). */
+  readonly modelsTrained: number;
+  readonly trainingSeconds: number;
+}
+
+export interface EntityScores {
+  readonly entity: string;
+  readonly results: readonly ScoreResult[];
+}
+
+/**
+ * The streaming detector: rows are queued per entity with `observe`, and `scoreDue` scores
+ * everything queued — for all entities at once, with one autoencoder call per input shape —
+ * then trains the models that became due. The streaming service and the backtest both drive
+ * exactly this pair of calls.
+ */
+export class Detector {
+  readonly options: DetectorOptions;
+  private readonly entities = new Map<string, EntityState>();
+  private rowsScored = 0;
+  private anomalies = 0;
+  private modelsTrained = 0;
+  private trainingSeconds = 0;
+
+  constructor(overrides: DetectorOverrides = {}) {
+    this.options = resolveOptions(overrides);
+  }
+
+  observe(entity: string, observation: Observation): void {
+    let state = this.entities.get(entity);
+    if (!state) {
+      state = new EntityState(entity, observation.values.length, this.options);
+      this.entities.set(entity, state);
+    }
+    if (observation.values.length !== state.metrics) {
+      throw new Error(`entity ${entity}: expected ${state.metrics} metrics, got ${observation.values.length}`);
+    }
+    state.pending.push(observation);
+  }
+
+  /**
+   * Rebuild an entity's state from its recent history (after a partition moved here): the rows
+   * are scored and learned from, and the scores discarded. A few thousand rows give the tail
+   * models their full depth; the autoencoder trains on the way, as it did the first time.
+   */
+  async replay(entity: string, history: readonly Observation[], chunkRows = 256): Promise<void> {
+    for (let start = 0; start < history.length; start += chunkRows) {
+      for (const observation of history.slice(start, start + chunkRows)) this.observe(entity, observation);
+      await this.scoreDue([entity]);
+    }
+  }
+
+  /** Entities with queued rows. */
+  due(): string[] {
+    return [...this.entities.values()].filter((s) => s.pending.length > 0).map((s) => s.id);
+  }
+
+  /**
+   * Score the queued rows of the given entities (default: all with queued rows), then train the
+   * models that became due. A service that wants training off its hot path passes
+   * `{ train: false }` and calls `trainDue()` when it has time; if that happens before the
+   * entity's next rows are scored, the scores are exactly those of the default.
+   */
+  async scoreDue(entities: readonly string[] = this.due(), options: { train?: boolean } = {}): Promise<EntityScores[]> {
+    const states = entities.map((id) => this.entities.get(id)).filter((s): s is EntityState => !!s && s.pending.length > 0);
+    const errors = this.reconstruct(states);
+    const out = states.map((s) => ({ entity: s.id, results: s.scorePending(errors.get(s)) }));
+    for (const { results } of out) {
+      this.rowsScored += results.length;
+      this.anomalies += results.filter((r) => r.isAnomaly).length;
+    }
+    if (options.train ?? true) await this.train(states.filter((s) => s.needsTraining()));
+    return out;
+  }
+
+  /** Train every entity whose cold start ended or whose retrain is due. */
+  async trainDue(): Promise<number> {
+    const due = [...this.entities.values()].filter((s) => s.needsTraining());
+    await this.train(due);
+    return due.length;
+  }
+
+  stats(): DetectorStats {
+    const states = [...this.entities.values()];
+    return {
+      entities: states.length,
+      entitiesWithModel: states.filter((s) => s.models.length > 0).length,
+      rowsScored: this.rowsScored,
+      anomalies: this.anomalies,
+      modelsTrained: this.modelsTrained,
+      trainingSeconds: this.trainingSeconds,
+    };
+  }
+
+  /** Operator feedback on an entity's alarms (from aiops.feedback): adjusts its threshold. */
+  feedback(entity: string, kind: 'false_positive' | 'missed_anomaly'): void {
+    this.entities.get(entity)?.feedback(kind);
+  }
+
+  /** The entity's current alarm level on the score scale, if it is known. */
+  threshold(entity: string): number | undefined {
+    return this.entities.get(entity)?.threshold();
+  }
+
+  /** How many times the entity's autoencoder has been (re)trained: 0 while it is on the baseline. */
+  modelVersion(entity: string): number | undefined {
+    return this.entities.get(entity)?.trainings;
+  }
+
+  /** Forget entities whose last row is older than `maxIdleMs` before `now`; returns their ids. */
+  dropIdle(now: number, maxIdleMs: number): string[] {
+    const idle = [...this.entities.values()].filter((s) => s.pending.length === 0 && now - s.lastTime > maxIdleMs).map((s) => s.id);
+    idle.forEach((id) => this.entities.delete(id));
+    return idle;
+  }
+
+  /** Forget an entity (its partition moved elsewhere, or it was retired). */
+  drop(entity: string): void {
+    this.entities.delete(entity);
+  }
+
+  private reconstruct(states: readonly EntityState[]): Map<EntityState, Map<number, Float32Array>> {
+    const out = new Map<EntityState, Map<number, Float32Array>>();
+    for (const group of groupByShape(states.filter((s) => s.models.length > 0))) {
+      const inputs = group.map((s) => s.pendingWindows());
+      const errors = ensembleErrors(group, (s) => inputs[group.indexOf(s)]!.batch);
+      group.forEach((s, g) => {
+        const d = s.inputSize;
+        const perRow = new Map<number, Float32Array>();
+        inputs[g]!.rows.forEach((row, k) => perRow.set(row, errors[g]!.subarray(k * d, (k + 1) * d)));
+        out.set(s, perRow);
+      });
+    }
+    return out;
+  }
+
+  private async train(states: readonly EntityState[]): Promise<void> {
+    const ae = this.options.autoencoder;
+    for (const group of groupByShape(states)) {
+      const batches = new Map<EntityState, WindowBatch>(group.map((s) => [s, s.trainingWindows()]));
+      const ready = group.filter((s) => batches.get(s)!.count > 0);
+      if (ready.length === 0) continue;
+      // Every member of every entity's ensemble trains in the same optimiser loop.
+      const members = ready.flatMap((s) => Array.from({ length: ae.ensemble }, (_, k) => ({ s, k })));
+      const started = performance.now();
+      const models = await trainAutoencoders(
+        members.map(({ s }) => batches.get(s)!),
+        ready[0]!.inputSize,
+        members.map(({ s, k }) => (hashString(s.id) ^ ae.seed) + s.trainings * ae.ensemble + k),
+        { hidden: ae.hiddenUnits || Math.max(2, Math.ceil(ready[0]!.inputSize / 6)), epochs: ae.epochs, learningRate: ae.learningRate },
+      );
+      this.trainingSeconds += (performance.now() - started) / 1000;
+      this.modelsTrained += models.length;
+      ready.forEach((s, i) => s.adoptModels(models.slice(i * ae.ensemble, (i + 1) * ae.ensemble)));
+      // Training windows come newest first; the latest ones re-baseline the error history.
+      const recent = (s: EntityState) => {
+        const b = batches.get(s)!;
+        return { windows: b.windows, count: Math.min(b.count, REBASE_WINDOWS) };
+      };
+      const errors = ensembleErrors(ready, recent);
+      ready.forEach((s, i) => s.rebaseReconstruction(errors[i]!, recent(s).count));
+    }
+  }
+}
+
+/** One batched call over every ensemble member of every entity; errors averaged per entity. */
+function ensembleErrors(states: readonly EntityState[], batchOf: (s: EntityState) => WindowBatch): Float32Array[] {
+  const members = states.flatMap((s) => s.models.map((model) => ({ s, model })));
+  const batches = new Map(states.map((s) => [s, batchOf(s)]));
+  const errors = reconstructionErrors(
+    members.map((m) => m.model),
+    members.map((m) => batches.get(m.s)!),
+  );
+  let next = 0;
+  return states.map((s) => {
+    const size = batches.get(s)!.count * s.inputSize;
+    const sum = new Float32Array(size);
+    for (let k = 0; k < s.models.length; k++) {
+      const e = errors[next++]!;
+      for (let i = 0; i < size; i++) sum[i]! += e[i]! / s.models.length;
+    }
+    return sum;
+  });
+}
+
+function groupByShape(states: readonly EntityState[]): EntityState[][] {
+  const groups = new Map<number, EntityState[]>();
+  for (const s of states) {
+    const g = groups.get(s.inputSize) ?? [];
+    g.push(s);
+    groups.set(s.inputSize, g);
+  }
+  return [...groups.values()];
+}

@@ -1,0 +1,201 @@
+/**
+ * Streams to vectors: per entity, collects samples (one metric, one timestamp, one value) into
+ * one vector per time step, in a fixed metric order, and hands over each step once it is closed.
+ *
+ * Rules (all per entity):
+ * - **Step**: `stepMs` when configured; otherwise the data's own interval — the smallest positive
+ *   gap between the first `inferFromTimes` distinct timestamps the entity sent (at least
+ *   `minStepMs`). Samples wait unbucketed until it is known; once known it never changes.
+ *   Steps are aligned to the epoch: a sample at `t` belongs to the step starting at
+ *   `floor(t / step) * step`.
+ * - **Watermark**: a step `[s, s + step)` is closed once a sample with timestamp
+ *   `>= s + step + latenessMs` has arrived for the entity (with `latenessMs = 0`, the first sample
+ *   of any later step closes it). Closed steps come out in time order; steps that got no sample
+ *   at all produce no vector.
+ * - **Late**: a sample for a step that is already closed — or that is behind the watermark
+ *   (`start + step + latenessMs <= latest timestamp`) — is dropped and counted (`late`).
+ * - **Missing**: a metric with no sample in a step is `NaN` in that step's vector. Two samples of
+ *   one metric in one step: the last one wins (a redelivered sample changes nothing).
+ * - **Metric order**: metrics get positions in the order they first appear; a new metric is
+ *   appended only until the entity's first step is closed. After that the order is fixed and a new
+ *   metric's samples are dropped and counted (`new_metric`).
+ */
+export interface Sample {
+  readonly entity: string;
+  readonly metric: string;
+  /** Epoch milliseconds. */
+  readonly timestamp: number;
+  readonly value: number;
+}
+
+export interface AlignerOptions {
+  /** Fixed step in ms; 0 = infer from the data. */
+  readonly stepMs: number;
+  /** Extra time past a step's end before it closes. */
+  readonly latenessMs: number;
+  /** Distinct timestamps seen before an inferred step is fixed. */
+  readonly inferFromTimes: number;
+  /** Floor for an inferred step (guards against producers that stamp each metric a few ms apart). */
+  readonly minStepMs: number;
+}
+
+export const DEFAULT_ALIGNER: AlignerOptions = { stepMs: 0, latenessMs: 0, inferFromTimes: 3, minStepMs: 1 };
+
+/** One closed step of one entity. `ref` is the last input that contributed to it (its source record). */
+export interface ClosedStep<R> {
+  readonly entity: string;
+  /** Step start, epoch ms. */
+  readonly time: number;
+  readonly stepMs: number;
+  /** One value per metric, in `metrics` order; NaN when missing. */
+  readonly values: number[];
+  readonly metrics: readonly string[];
+  /** Samples that went into this step. */
+  readonly samples: number;
+  readonly ref: R | undefined;
+}
+
+export type DropReason = 'late' | 'new_metric' | 'invalid';
+
+interface OpenStep<R> {
+  values: Map<number, number>;
+  samples: number;
+  ref: R | undefined;
+}
+
+class EntityAlignment<R> {
+  step: number | undefined;
+  readonly metrics: string[] = [];
+  readonly index = new Map<string, number>();
+  frozen = false;
+  /** Samples waiting for the step to be inferred. */
+  waiting: Array<{ sample: Sample; ref: R | undefined }> = [];
+  readonly times = new Set<number>();
+  readonly open = new Map<number, OpenStep<R>>();
+  /** Start of the last closed step. */
+  closedThrough = -Infinity;
+  maxTime = -Infinity;
+
+  constructor(readonly id: string, step: number | undefined) {
+    this.step = step;
+  }
+}
+
+export class StepAligner<R = undefined> {
+  readonly options: AlignerOptions;
+  private readonly entities = new Map<string, EntityAlignment<R>>();
+  private ready: Array<ClosedStep<R>> = [];
+  readonly dropped: Record<DropReason, number> = { late: 0, new_metric: 0, invalid: 0 };
+
+  constructor(options: Partial<AlignerOptions> = {}) {
+    this.options = { ...DEFAULT_ALIGNER, ...options };
+    if (this.options.stepMs < 0 || this.options.latenessMs < 0) throw new Error('stepMs and latenessMs must be >= 0');
+  }
+
+  /** Add one sample; returns false when it was dropped (and counted in `dropped`). */
+  add(sample: Sample, ref?: R): boolean {
+    if (!Number.isFinite(sample.timestamp)) return this.drop('invalid');
+    let e = this.entities.get(sample.entity);
+    if (!e) {
+      e = new EntityAlignment<R>(sample.entity, this.options.stepMs > 0 ? this.options.stepMs : undefined);
+      this.entities.set(sample.entity, e);
+    }
+    if (e.step === undefined) {
+      e.waiting.push({ sample, ref });
+      e.times.add(sample.timestamp);
+      if (e.times.size < this.options.inferFromTimes) return true;
+      const sorted = [...e.times].sort((a, b) => a - b);
+      let gap = Infinity;
+      for (let i = 1; i < sorted.length; i++) gap = Math.min(gap, sorted[i]! - sorted[i - 1]!);
+      e.step = Math.max(this.options.minStepMs, gap);
+      // Placed in time order, so samples that merely arrived out of order are not counted late.
+      const waiting = e.waiting.sort((a, b) => a.sample.timestamp - b.sample.timestamp);
+      e.waiting = [];
+      e.times.clear();
+      let ok = true;
+      for (const w of waiting) ok = this.place(e, w.sample, w.ref) && ok;
+      return ok;
+    }
+    return this.place(e, sample, ref);
+  }
+
+  /** Closed steps since the last call, per entity in time order. */
+  drain(): Array<ClosedStep<R>> {
+    const out = this.ready;
+    this.ready = [];
+    return out;
+  }
+
+  /** The entity's step (undefined while it is still being inferred). */
+  stepOf(entity: string): number | undefined {
+    return this.entities.get(entity)?.step;
+  }
+
+  metricsOf(entity: string): readonly string[] {
+    return this.entities.get(entity)?.metrics ?? [];
+  }
+
+  get entityCount(): number {
+    return this.entities.size;
+  }
+
+  /** Samples held in steps not yet closed (or waiting for the step to be known). */
+  openSamples(): number {
+    let n = 0;
+    for (const e of this.entities.values()) {
+      n += e.waiting.length;
+      for (const s of e.open.values()) n += s.samples;
+    }
+    return n;
+  }
+
+  forget(entity: string): void {
+    this.entities.delete(entity);
+  }
+
+  private place(e: EntityAlignment<R>, sample: Sample, ref: R | undefined): boolean {
+    const step = e.step!;
+    const start = Math.floor(sample.timestamp / step) * step;
+    // Behind the watermark: its step is closed (or would have been, had it had a sample).
+    if (start <= e.closedThrough || start + step + this.options.latenessMs <= e.maxTime) return this.drop('late');
+    let position = e.index.get(sample.metric);
+    if (position === undefined) {
+      if (e.frozen) return this.drop('new_metric');
+      position = e.metrics.length;
+      e.metrics.push(sample.metric);
+      e.index.set(sample.metric, position);
+    }
+    let open = e.open.get(start);
+    if (!open) {
+      open = { values: new Map(), samples: 0, ref: undefined };
+      e.open.set(start, open);
+    }
+    open.values.set(position, sample.value);
+    open.samples++;
+    open.ref = ref;
+    if (sample.timestamp > e.maxTime) {
+      e.maxTime = sample.timestamp;
+      this.close(e);
+    }
+    return true;
+  }
+
+  /** Close every open step that ends at least `latenessMs` before the entity's latest sample. */
+  private close(e: EntityAlignment<R>): void {
+    const step = e.step!;
+    const due = [...e.open.keys()].filter((s) => s + step + this.options.latenessMs <= e.maxTime).sort((a, b) => a - b);
+    for (const start of due) {
+      const open = e.open.get(start)!;
+      e.open.delete(start);
+      e.frozen = true;
+      e.closedThrough = start;
+      const values = e.metrics.map((_, i) => open.values.get(i) ?? NaN);
+      this.ready.push({ entity: e.id, time: start, stepMs: step, values, metrics: e.metrics, samples: open.samples, ref: open.ref });
+    }
+  }
+
+  private drop(reason: DropReason): false {
+    this.dropped[reason]++;
+    return false;
+  }
+}
