@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { TemplateMiner } from './template-miner.js';
+import type { MinerSnapshot } from './types.js';
+
+describe('TemplateMiner', () => {
+  it('groups lines that differ in values and generalises the template', () => {
+    const miner = new TemplateMiner();
+    const a = miner.add('Received block blk_123 of size 67108864 from node7');
+    const b = miner.add('Received block blk_456 of size 1024 from node9');
+    expect(a.change).toBe('created');
+    expect(b.templateId).toBe(a.templateId);
+    // A word with digits in it ("node9") is a value as a whole.
+    expect(b.template).toBe('Received block blk_<*> of size <*> from <*>');
+    expect(b.parameters).toEqual(['blk_456', '1024', 'node9']);
+  });
+
+  it('keeps lines with different words or lengths apart', () => {
+    const miner = new TemplateMiner();
+    const open = miner.add('Connection opened to db primary');
+    const closed = miner.add('Transaction committed on db primary');
+    const longer = miner.add('Connection opened to db primary again now');
+    expect(new Set([open.templateId, closed.templateId, longer.templateId]).size).toBe(3);
+  });
+
+  it('turns a word position into a variable once it has held more than the limit of words', () => {
+    const miner = new TemplateMiner({ wordValueLimit: 2 });
+    const users = ['alice', 'bob', 'carol', 'dave'];
+    const events = users.map((u) => miner.add(`session opened for user ${u} by sshd`));
+    expect(new Set(events.map((e) => e.templateId)).size).toBe(1);
+    // alice and bob were still few: distinct events when they arrived.
+    expect(events[0]!.eventKey).not.toBe(events[1]!.eventKey);
+    // After the stream, the position is a variable: every line lands in one event.
+    const final = users.map((u) => miner.classify(`session opened for user ${u} by sshd`)!.eventKey);
+    expect(new Set(final).size).toBe(1);
+    expect(miner.classify('session opened for user zed by sshd')!.event).toBe('session opened for user <*> by sshd');
+  });
+
+  it('keeps few-valued word positions as separate events ("VM Started" / "VM Paused")', () => {
+    const miner = new TemplateMiner();
+    for (let i = 0; i < 5; i++) {
+      miner.add(`[instance: 1${i}] VM Started (Lifecycle Event)`);
+      miner.add(`[instance: 2${i}] VM Paused (Lifecycle Event)`);
+    }
+    const started = miner.classify('[instance: 99] VM Started (Lifecycle Event)')!;
+    const paused = miner.classify('[instance: 98] VM Paused (Lifecycle Event)')!;
+    expect(started.templateId).toBe(paused.templateId);
+    expect(started.eventKey).not.toBe(paused.eventKey);
+    expect(started.event).toBe('[instance: <*> VM Started (Lifecycle Event)');
+  });
+
+  it('joins an event whose values take more tokens (sizes, units) across lengths', () => {
+    const miner = new TemplateMiner();
+    const a = miner.add('host:80 close, 0 bytes sent, 0 bytes received, lifetime 00:01');
+    const b = miner.add('host:80 close, 1190 bytes (1.16 KB) sent, 815 bytes received, lifetime <1 sec');
+    expect(b.templateId).not.toBe(a.templateId);
+    expect(b.eventKey).toBe(a.eventKey);
+    // But an extra word that is not a unit keeps messages apart.
+    const c = miner.add('Failed password for root from 1.2.3.4 port 22 ssh2');
+    const d = miner.add('Failed password for invalid user admin from 1.2.3.5 port 23 ssh2');
+    expect(d.eventKey).not.toBe(c.eventKey);
+  });
+
+  it('bounds memory by evicting the least recently used template', () => {
+    const miner = new TemplateMiner({ maxClusters: 2 });
+    const a = miner.add('alpha happened');
+    miner.add('beta thing happened here');
+    miner.add('alpha happened'); // alpha is now more recent than beta
+    miner.add('gamma went very badly wrong');
+    expect(miner.size).toBe(2);
+    expect(miner.evictions).toBe(1);
+    expect(miner.get(a.templateId)).toBeDefined();
+    expect(miner.list().map((t) => t.tokens.join(' '))).toEqual(['alpha happened', 'gamma went very badly wrong']);
+    // Ids are never reused after an eviction.
+    expect(miner.add('beta thing happened here').templateId).toBe(4);
+  });
+
+  it('bounds the tree: beyond maxChildren new leading words share the wildcard branch', () => {
+    const miner = new TemplateMiner({ maxChildren: 3 });
+    for (const w of ['one', 'two', 'three', 'four', 'five']) miner.add(`${w} thing done`);
+    expect(miner.size).toBeLessThanOrEqual(5);
+    expect(miner.classify('five thing done')).toBeDefined();
+  });
+
+  it('round-trips through JSON: same ids, revisions, events and further learning', () => {
+    const miner = new TemplateMiner();
+    const lines = ['job 1 started on node-a', 'job 2 started on node-b', 'disk sda full', 'job 3 finished in 5 s', 'VM Paused now', 'VM Started now'];
+    for (const l of lines) miner.add(l);
+    const json = JSON.stringify(miner.toJSON());
+    const restored = TemplateMiner.fromJSON(JSON.parse(json) as MinerSnapshot);
+    expect(restored.toJSON()).toEqual(miner.toJSON());
+    for (const l of lines) expect(restored.classify(l)).toEqual(miner.classify(l));
+    expect(restored.add('job 4 started on node-c').templateId).toBe(miner.add('job 4 started on node-c').templateId);
+    expect(restored.add('brand new message').templateId).toBe(miner.add('brand new message').templateId);
+  });
+
+  it('refuses snapshots it does not understand', () => {
+    expect(() => TemplateMiner.fromJSON({ format: 'other' } as unknown as MinerSnapshot)).toThrow(/not a vigil/);
+    const future = { format: 'vigil.log-templates', version: 2, nextId: 1, templates: [] } as unknown as MinerSnapshot;
+    expect(() => TemplateMiner.fromJSON(future)).toThrow(/version 2/);
+  });
+
+  it('validates options', () => {
+    expect(() => new TemplateMiner({ depth: 2 })).toThrow(/depth/);
+    expect(() => new TemplateMiner({ similarityThreshold: 0 })).toThrow(/similarityThreshold/);
+  });
+});

@@ -1,0 +1,51 @@
+import { WILDCARD } from './types.js';
+
+/**
+ * Words seen at a template's wildcard positions, up to a small limit. Drain merges lines that
+ * differ in one word ("VM Started" / "VM Paused"), yet a position that only ever holds a few
+ * distinct words is usually part of the message, not a value; past the limit it is a value
+ * (user names, hosts). `null` marks a position that passed the limit.
+ */
+export type WordSlots = (string[] | null)[];
+
+/**
+ * Only plain words count, alone or as the value of a key ("state=RUNNING"): host names, paths
+ * and punctuation are values or noise.
+ */
+const plainWord = /^(?:[A-Za-z][\w.-]*=)?[A-Za-z][A-Za-z_-]*[.,:;!]?$/;
+
+function isWord(token: string): boolean {
+  return plainWord.test(token);
+}
+
+export function emptySlots(length: number): WordSlots {
+  return Array.from({ length }, () => []);
+}
+
+/** Record the words a line brings to the wildcard positions (and the constants a merge just replaced). */
+export function recordWords(slots: WordSlots, before: readonly string[], after: readonly string[], line: readonly string[], limit: number): void {
+  after.forEach((t, i) => {
+    if (t !== WILDCARD) return;
+    const old = before[i]!;
+    if (old !== WILDCARD) note(slots, i, old, limit);
+    note(slots, i, line[i]!, limit);
+  });
+}
+
+function note(slots: WordSlots, i: number, word: string, limit: number): void {
+  const seen = slots[i];
+  if (seen === null || seen === undefined || seen.includes(word)) return;
+  // A position that also holds names, paths or numbers is a value position: words there are values too.
+  if (!isWord(word) || seen.length >= limit) slots[i] = null;
+  else seen.push(word);
+}
+
+/** The words of the line that stand at still-closed positions, or [] when there are none. */
+export function specialisingWords(template: readonly string[], slots: WordSlots, line: readonly string[]): [number, string][] {
+  const out: [number, string][] = [];
+  template.forEach((t, i) => {
+    const word = line[i]!;
+    if (t === WILDCARD && slots[i]?.includes(word)) out.push([i, word]);
+  });
+  return out;
+}

@@ -1,0 +1,290 @@
+import { tf } from '../../platform/ml/backend.js';
+import { KeyVocabulary, windowsOf, type Window } from './key-vocabulary.js';
+import type { Session } from './session-file.js';
+
+export interface DeepLogOptions {
+  /** h: keys of history the LSTM sees. */
+  history: number;
+  /** g: under the top-g rule (DeepLog's) a key is normal when it is among the g most likely next keys. */
+  topG: number;
+  /**
+   * Under the probability rule a key is normal when the model gives it at least this probability.
+   * Ranks mix in class frequency (a frequent key outranks rare ones even where it never occurs,
+   * such as a session ending right after its block was allocated); probabilities do not.
+   */
+  minProbability: number;
+  /**
+   * LSTMs trained from different seeds whose predictions are averaged: one model's verdict on a
+   * context it never saw end (or continue) can swing with its initialisation; the average less.
+   */
+  members: number;
+  /** Which rule `detect` applies. */
+  rule: 'top-g' | 'probability';
+  /** Units per LSTM layer, and the number of layers (DeepLog: 64 and 2). */
+  units: number;
+  layers: number;
+  epochs: number;
+  batchSize: number;
+  /** Adam's rate at the first epoch; it decays geometrically to a tenth of this by the last. */
+  learningRate: number;
+  seed: number;
+  /**
+   * How much a distinct window counts: `count` (as often as it occurred: the plain DeepLog
+   * objective), `log` (1 + ln count: rare but normal paths still shape the ranking) or `sqrt`
+   * (in between: frequent contexts stay confident).
+   */
+  weighting: 'count' | 'sqrt' | 'log';
+}
+
+export const DEFAULT_DEEPLOG_OPTIONS: DeepLogOptions = {
+  history: 10,
+  topG: 9,
+  minProbability: 0.001,
+  rule: 'probability',
+  members: 1,
+  units: 64,
+  layers: 1,
+  epochs: 30,
+  batchSize: 64,
+  learningRate: 0.01,
+  seed: 42,
+  weighting: 'sqrt',
+};
+
+export interface SessionScore {
+  worstRank: number;
+  minProb: number;
+}
+
+export interface TrainingSummary {
+  windows: number;
+  uniqueWindows: number;
+  epochs: number;
+  finalLoss: number;
+  millis: number;
+}
+
+/**
+ * DeepLog (Du et al., CCS 2017): an LSTM learns the next log key from the previous h keys on
+ * normal sessions; at test time a key outside the top-g predictions makes its session anomalous.
+ * Normal sessions repeat a handful of paths, so training runs on the distinct windows weighted by
+ * how often each occurs — the same objective as every window, at a fraction of the cost.
+ */
+export class DeepLogDetector {
+  readonly options: DeepLogOptions;
+  private vocab?: KeyVocabulary;
+  private models: tf.LayersModel[] = [];
+  /** Next-key probabilities per history, filled as test windows are first seen. */
+  private readonly probCache = new Map<string, Float32Array>();
+
+  constructor(options: Partial<DeepLogOptions> = {}) {
+    this.options = { ...DEFAULT_DEEPLOG_OPTIONS, ...options };
+  }
+
+  async train(sessions: readonly Session[], log: (msg: string) => void = () => {}): Promise<TrainingSummary> {
+    const started = performance.now();
+    const o = this.options;
+    const vocab = (this.vocab = new KeyVocabulary(sessions));
+    const counts = new Map<string, { w: Window; n: number }>();
+    let total = 0;
+    for (const s of sessions) {
+      for (const w of windowsOf(vocab.frame(s, o.history), o.history)) {
+        const id = `${w.history.join(',')}>${w.next}`;
+        const entry = counts.get(id);
+        if (entry) entry.n++;
+        else counts.set(id, { w, n: 1 });
+        total++;
+      }
+    }
+    const rows = [...counts.values()];
+    this.dispose();
+    const xs = tf.tensor2d(rows.map((r) => r.w.history), [rows.length, o.history], 'int32');
+    const ys = tf.tensor1d(rows.map((r) => r.w.next), 'int32');
+    const ws = tf.tensor1d(rows.map((r) => windowWeight(r.n, o.weighting)), 'float32');
+    let finalLoss = 0;
+    try {
+      for (let m = 0; m < o.members; m++) {
+        const model = buildModel(vocab.size, o.seed + 1000 * m, o);
+        this.models.push(model);
+        const member = o.members > 1 ? ` member ${m + 1}/${o.members}` : '';
+        finalLoss += (await this.fit(model, o.seed + m, xs, ys, ws, vocab.size, (msg) => log(msg + member))) / o.members;
+      }
+    } finally {
+      xs.dispose();
+      ys.dispose();
+      ws.dispose();
+    }
+    this.probCache.clear();
+    return { windows: total, uniqueWindows: rows.length, epochs: o.epochs, finalLoss, millis: Math.round(performance.now() - started) };
+  }
+
+  /** Train one model on the weighted windows; returns its last epoch's weighted loss. */
+  private async fit(model: tf.LayersModel, seed: number, xs: tf.Tensor2D, ys: tf.Tensor1D, ws: tf.Tensor1D, vocabSize: number, log: (msg: string) => void): Promise<number> {
+    const o = this.options;
+    const optimizer = new DecayingAdam(o.learningRate);
+    const random = mulberry32(seed);
+    const n = xs.shape[0];
+    let finalLoss = Number.NaN;
+    try {
+      for (let epoch = 1; epoch <= o.epochs; epoch++) {
+        optimizer.setRate(o.learningRate * 0.1 ** ((epoch - 1) / Math.max(1, o.epochs - 1)));
+        const order = shuffled(n, random);
+        let lossSum = 0;
+        let weightSum = 0;
+        for (let at = 0; at < n; at += o.batchSize) {
+          const idx = tf.tensor1d(order.slice(at, at + o.batchSize), 'int32');
+          const loss = tf.tidy(() => {
+            const x = oneHotHistory(tf.gather(xs, idx), vocabSize);
+            const y = tf.oneHot(tf.gather(ys, idx), vocabSize);
+            const w = tf.gather(ws, idx);
+            const batchWeight = tf.sum(w);
+            // Weighted mean cross-entropy of the batch.
+            const cost = optimizer.minimize(() => {
+              const logits = model.apply(x, { training: true }) as tf.Tensor;
+              return tf.div(tf.losses.softmaxCrossEntropy(y, logits, w, undefined, tf.Reduction.SUM), batchWeight) as tf.Scalar;
+            }, true)!;
+            return tf.stack([tf.mul(cost, batchWeight), batchWeight]);
+          });
+          const [l, wsum] = await loss.data();
+          loss.dispose();
+          idx.dispose();
+          lossSum += l!;
+          weightSum += wsum!;
+        }
+        finalLoss = lossSum / weightSum;
+        if (epoch === 1 || epoch % 5 === 0 || epoch === o.epochs) log(`deeplog epoch ${epoch}/${o.epochs} loss ${finalLoss.toFixed(4)}`);
+      }
+    } finally {
+      optimizer.dispose();
+    }
+    return finalLoss;
+  }
+
+  /** Flag each session: some key is unknown or outside the top-g predictions for its history. */
+  async detect(sessions: readonly Session[]): Promise<boolean[]> {
+    return (await this.scoreSessions(sessions)).map((sc) => this.isAnomalous(sc));
+  }
+
+  isAnomalous(score: SessionScore, rule = this.options.rule): boolean {
+    return rule === 'top-g' ? score.worstRank >= this.options.topG : score.minProb < this.options.minProbability;
+  }
+
+  /**
+   * Per session, the worst rank (0 = most likely) and the lowest probability the model gave to
+   * one of its actual keys; Infinity / 0 when a key was never seen in training. `detect` flags
+   * ranks >= g, so one pass serves every g. Histories are predicted once each, in batches.
+   */
+  async scoreSessions(sessions: readonly Session[]): Promise<SessionScore[]> {
+    const { vocab, models } = this.ready();
+    const h = this.options.history;
+    const framed = sessions.map((s) => windowsOf(vocab.frame(s, h), h));
+    const pending = new Map<string, number[]>();
+    for (const windows of framed) {
+      for (const w of windows) {
+        const key = w.history.join(',');
+        if (!this.probCache.has(key)) pending.set(key, w.history);
+      }
+    }
+    const histories = [...pending.entries()];
+    for (let at = 0; at < histories.length; at += 4096) {
+      const chunk = histories.slice(at, at + 4096);
+      const probs = tf.tidy(() => {
+        const x = oneHotHistory(tf.tensor2d(chunk.map(([, hist]) => hist), [chunk.length, h], 'int32'), vocab.size);
+        // Members vote by averaging their next-key distributions.
+        return tf.mean(tf.stack(models.map((m) => tf.softmax(m.predict(x) as tf.Tensor))), 0);
+      });
+      const flat = (await probs.data()) as Float32Array;
+      probs.dispose();
+      chunk.forEach(([key], i) => this.probCache.set(key, flat.slice(i * vocab.size, (i + 1) * vocab.size)));
+    }
+    return framed.map((windows) => {
+      let worstRank = 0;
+      let minProb = 1;
+      for (const w of windows) {
+        if (w.next === KeyVocabulary.UNKNOWN) return { worstRank: Number.POSITIVE_INFINITY, minProb: 0 };
+        const p = this.probCache.get(w.history.join(','))!;
+        const mine = p[w.next]!;
+        // Rank = how many codes the model found more likely than the actual one.
+        let rank = 0;
+        for (const q of p) if (q > mine) rank++;
+        worstRank = Math.max(worstRank, rank);
+        minProb = Math.min(minProb, mine);
+      }
+      return { worstRank, minProb };
+    });
+  }
+
+  dispose(): void {
+    for (const m of this.models) m.dispose();
+    this.models = [];
+  }
+
+  private ready(): { vocab: KeyVocabulary; models: tf.LayersModel[] } {
+    if (!this.vocab || this.models.length === 0) throw new Error('DeepLogDetector: train() first');
+    return { vocab: this.vocab, models: this.models };
+  }
+}
+
+function buildModel(vocabSize: number, baseSeed: number, o: DeepLogOptions): tf.LayersModel {
+  const seed = (k: number) => baseSeed + k;
+  const model = tf.sequential();
+  for (let i = 0; i < o.layers; i++) {
+    model.add(
+      tf.layers.lstm({
+        units: o.units,
+        returnSequences: i < o.layers - 1,
+        ...(i === 0 ? { inputShape: [o.history, vocabSize] } : {}),
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed(10 + i) }),
+        recurrentInitializer: tf.initializers.orthogonal({ seed: seed(20 + i) }),
+      }),
+    );
+  }
+  // Logits: the softmax lives in the loss, and top-g ranking does not need it.
+  model.add(tf.layers.dense({ units: vocabSize, kernelInitializer: tf.initializers.glorotUniform({ seed: seed(30) }) }));
+  return model;
+}
+
+function windowWeight(count: number, weighting: DeepLogOptions['weighting']): number {
+  if (weighting === 'count') return count;
+  return weighting === 'sqrt' ? Math.sqrt(count) : 1 + Math.log(count);
+}
+
+/** Adam whose rate can be lowered between epochs: large steps first, fine ones at the end. */
+class DecayingAdam extends tf.AdamOptimizer {
+  constructor(rate: number) {
+    super(rate, 0.9, 0.999);
+  }
+
+  setRate(rate: number): void {
+    this.learningRate = rate;
+  }
+}
+
+/**
+ * Keys enter the LSTM one-hot, as in DeepLog. (An embedding layer would be smaller, but its
+ * gradient needs a kernel the WASM backend lacks.)
+ */
+function oneHotHistory(codes: tf.Tensor2D, vocabSize: number): tf.Tensor3D {
+  return tf.cast(tf.oneHot(codes, vocabSize), 'float32') as tf.Tensor3D;
+}
+
+/** Small seeded PRNG so shuffles (and so training) repeat exactly. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffled(n: number, random: () => number): number[] {
+  const a = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
