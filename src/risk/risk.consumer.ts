@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { StagesService } from '../platform/app/stages.service.js';
+import { initBackend } from '../platform/ml/backend.js';
+import { RiskFeatureState, type SerialisedFeatureState } from './features/feature-state.js';
+import { RiskModel } from './model/risk-model.js';
+import { RiskScorer } from './risk-scorer.js';
+import { riskMetrics } from './risk.metrics.js';
+import { DEFAULT_MODEL_DIR, loadRiskOptions, type RiskServiceOptions } from './risk.options.js';
+import { RiskService } from './risk.service.js';
+import { loadRiskRules } from './rules/load-rules.js';
+import { FEATURE_STATE_FILE } from './train.js';
+
+/** Model version when no model is loaded. */
+export const RULES_ONLY = 'rules-only';
+
+/**
+ * Builds the risk service from its options: the model (with a content-hash version), the rule
+ * files, and the feature state saved beside the model when there is one. Used by the Kafka
+ * consumer below and by the benchmark.
+ */
+export async function loadRiskService(options: RiskServiceOptions, log: (msg: string) => void): Promise<RiskService> {
+  const rules = await loadRiskRules(options.rulesDir, { thresholds: options.thresholds });
+  log(`rules from ${options.rulesDir}: ${rules.limits.length} limit(s), ${rules.lists.length} list(s); review at ${rules.thresholds.review}, decline at ${rules.thresholds.decline}`);
+  let model: RiskModel | undefined;
+  let version = RULES_ONLY;
+  let state = new RiskFeatureState();
+  if (options.modelDir) {
+    const backend = await initBackend(log);
+    model = await RiskModel.load(options.modelDir);
+    version = await modelVersion(options.modelDir, model);
+    log(`model ${version} from ${options.modelDir} (${options.modelSource === 'default' ? 'default location' : 'RISK_MODEL_DIR'}) on ${backend}: trained on ${model.metadata.trainedRows} rows, labels known by ${String(model.metadata.provenance.cutoff ?? '?')}`);
+    const stateFile = join(options.modelDir, FEATURE_STATE_FILE);
+    if (options.warmState && existsSync(stateFile)) {
+      state = RiskFeatureState.fromJSON(JSON.parse(await readFile(stateFile, 'utf8')) as SerialisedFeatureState);
+      log(`feature state from ${stateFile}: ${state.customerCount} customers, ${state.terminalCount} terminals, ${state.pendingLabelCount} pending labels`);
+    }
+  } else {
+    log(`no model: RISK_MODEL_DIR is not set and ${DEFAULT_MODEL_DIR} has none (\`vigil risk train --data FILE\` writes one there). Running RULES ONLY: probability 0, decisions from rules/risk alone`);
+  }
+  riskMetrics.model.labels(version).set(1);
+  const scorer = new RiskScorer(model, rules, state, { reasons: options.reasons, dedupeCapacity: options.dedupeCapacity });
+  if (options.currencies) log(`accepting currencies ${[...options.currencies].join(', ')}; others go to ${options.topics.transactions}.dlq (reason rejected)`);
+  log(`labels count from max(label timestamp, transaction time + ${options.labelDelayMs / 86_400_000} d)`);
+  return new RiskService(scorer, options, version);
+}
+
+/** `<kind>-<first 12 hex of sha256 over the model files>`: changes whenever the weights do. */
+async function modelVersion(dir: string, model: RiskModel): Promise<string> {
+  const hash = createHash('sha256');
+  for (const f of ['model.json', 'weights.bin', 'risk-model.json']) {
+    if (existsSync(join(dir, f))) hash.update(await readFile(join(dir, f)));
+  }
+  return `${model.metadata.kind}-${hash.digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * Kafka in: consumes risk.transactions and risk.labels as the consumer group `<prefix>-risk`,
+ * scores each transaction batch and appends the scores to risk.scores before committing.
+ *
+ * State: one feature state for every partition this process is given. On a rebalance nothing is
+ * rebuilt: a partition that moves here starts from what this process already holds (the snapshot
+ * saved with the model, plus whatever it has seen), see README "State and rebalancing".
+ */
+@Injectable()
+export class RiskConsumer implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Risk');
+
+  constructor(@Inject(StagesService) private readonly stages: StagesService) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const options = loadRiskOptions();
+    const service = await loadRiskService(options, (msg) => this.logger.log(msg));
+    await this.stages.start<Parameters<RiskService['handle']>[0][number]['value']>({
+      service: 'risk',
+      topics: [options.topics.transactions, options.topics.labels],
+      handle: service.handle,
+      partitionsConsumedConcurrently: options.concurrency,
+      onAssignment: (assigned) => {
+        const count = (t: string) => assigned.filter((a) => a.topic === t).length;
+        this.logger.log(`assigned ${count(options.topics.transactions)} partition(s) of ${options.topics.transactions}, ${count(options.topics.labels)} of ${options.topics.labels}; feature state kept for all (${service.scorer.features.customerCount} customers held)`);
+      },
+    });
+  }
+}

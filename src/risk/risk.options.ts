@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { DAY_MS, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_RULES_DIR } from './options.js';
+import type { Thresholds } from './rules/rule-types.js';
+
+/** Where `vigil risk train` writes when no --out is given, and where the service looks first. */
+export const DEFAULT_MODEL_DIR = '.vigil/risk-model';
+
+/** Topics of the risk service (streams/topics.yaml). */
+export const RISK_TOPICS = { transactions: 'risk.transactions', labels: 'risk.labels', scores: 'risk.scores' } as const;
+
+/** The risk service's configuration, read from the environment (README: "Configuration"). */
+export interface RiskServiceOptions {
+  /** Model directory (`vigil risk train --out`); undefined: rules only. */
+  modelDir: string | undefined;
+  /** Why modelDir is what it is, for the start-up log. */
+  modelSource: 'RISK_MODEL_DIR' | 'default' | 'none';
+  rulesDir: string;
+  /** Overrides of the rule files' thresholds. */
+  thresholds: Partial<Thresholds>;
+  /** Accepted ISO 4217 codes; undefined accepts any (and none). */
+  currencies: Set<string> | undefined;
+  /** A label counts from max(its timestamp, transaction time + this): the delay the model was trained with. */
+  labelDelayMs: number;
+  /** Explain every score ('always') or only review/decline ('flagged'). */
+  reasons: 'always' | 'flagged';
+  /** Start from the feature state saved beside the model (`feature-state.json`) when there is one. */
+  warmState: boolean;
+  /** Transactions remembered by id so a redelivery is not counted into the features twice. */
+  dedupeCapacity: number;
+  topics: { transactions: string; labels: string; scores: string };
+  /** Partitions handled at once (each still in order); the platform's default is 4. */
+  concurrency: number;
+}
+
+export function loadRiskOptions(env: NodeJS.ProcessEnv = process.env): RiskServiceOptions {
+  const explicit = env.RISK_MODEL_DIR?.trim();
+  let modelDir: string | undefined;
+  let modelSource: RiskServiceOptions['modelSource'];
+  if (explicit) {
+    if (!existsSync(explicit)) throw new Error(`RISK_MODEL_DIR=${explicit}: no such directory (train one with \`vigil risk train --out ${explicit}\`)`);
+    modelDir = explicit;
+    modelSource = 'RISK_MODEL_DIR';
+  } else if (existsSync(`${DEFAULT_MODEL_DIR}/risk-model.json`)) {
+    modelDir = DEFAULT_MODEL_DIR;
+    modelSource = 'default';
+  } else {
+    modelSource = 'none';
+  }
+  const thresholds: Partial<Thresholds> = {};
+  const review = probability(env, 'RISK_REVIEW_THRESHOLD');
+  const decline = probability(env, 'RISK_DECLINE_THRESHOLD');
+  if (review !== undefined) thresholds.review = review;
+  if (decline !== undefined) thresholds.decline = decline;
+  const currencies = env.RISK_CURRENCIES?.trim()
+    ? new Set(env.RISK_CURRENCIES.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean))
+    : undefined;
+  for (const c of currencies ?? []) if (!/^[A-Z]{3}$/.test(c)) throw new Error(`RISK_CURRENCIES: "${c}" is not a three-letter currency code`);
+  const delayDays = number(env, 'RISK_LABEL_DELAY_DAYS', DEFAULT_LABEL_DELAY_DAYS);
+  const reasons = env.RISK_REASONS?.trim() || 'always';
+  if (reasons !== 'always' && reasons !== 'flagged') throw new Error(`RISK_REASONS must be always or flagged, not "${reasons}"`);
+  return {
+    modelDir,
+    modelSource,
+    rulesDir: env.RISK_RULES_DIR?.trim() || DEFAULT_RULES_DIR,
+    thresholds,
+    currencies,
+    labelDelayMs: delayDays * DAY_MS,
+    reasons,
+    warmState: bool(env, 'RISK_WARM_STATE', true),
+    dedupeCapacity: number(env, 'RISK_DEDUPE_CAPACITY', 100_000),
+    topics: { ...RISK_TOPICS },
+    concurrency: Math.max(1, number(env, 'RISK_PARTITIONS_CONCURRENCY', 4)),
+  };
+}
+
+function number(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number >= 0, not "${raw}"`);
+  return n;
+}
+
+function probability(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!(n >= 0 && n <= 1)) throw new Error(`${name} must be a probability in [0, 1], not "${raw}"`);
+  return n;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error(`${name} must be true or false, not "${raw}"`);
+}

@@ -1,0 +1,170 @@
+import { derivedId } from '../platform/bus/message-id.js';
+import type { Emit, HandlerContext, InRecord } from '../platform/stage/types.js';
+import { RecentResults } from './recent-results.js';
+import type { RiskScore, RiskScorer } from './risk-scorer.js';
+import { riskMetrics as m } from './risk.metrics.js';
+import type { RiskServiceOptions } from './risk.options.js';
+import type { Reason } from './rules/decide.js';
+import type { Transaction } from './types.js';
+
+/** A `risk.transactions` message (streams/schemas/risk.transactions.schema.json). */
+export interface TransactionMessage {
+  transaction_id: string;
+  timestamp: number;
+  customer_id: string;
+  terminal_id: string;
+  amount: number;
+  currency?: string;
+}
+
+/** A `risk.labels` message: a fraud verdict on an earlier transaction, published when known. */
+export interface LabelMessage {
+  transaction_id: string;
+  customer_id: string;
+  terminal_id: string;
+  transaction_timestamp: number;
+  timestamp: number;
+  fraud: boolean;
+  amount?: number;
+}
+
+/** A `risk.scores` message. */
+export interface ScoreMessage {
+  id: string;
+  transaction_id: string;
+  customer_id: string;
+  /** The transaction's event time: a re-produced score is identical. */
+  timestamp: number;
+  probability: number;
+  decision: RiskScore['decision'];
+  reasons: string[];
+  model_version: string;
+  /** When the transaction was appended to risk.transactions (its Kafka record timestamp). */
+  transaction_appended_at: number;
+}
+
+export type RiskServiceConfig = Pick<RiskServiceOptions, 'currencies' | 'labelDelayMs' | 'topics'> & { dedupeCapacity?: number };
+
+/**
+ * The risk service's logic, no I/O: a batch of one partition of `risk.transactions` becomes one
+ * score per transaction on `risk.scores`; a batch of `risk.labels` feeds the feature state (each
+ * label counting only from its arrival time). The feature state is this process's, shared by
+ * every partition it is given.
+ */
+export class RiskService {
+  private readonly labelsSeen: RecentResults<true>;
+
+  constructor(
+    readonly scorer: RiskScorer,
+    private readonly config: RiskServiceConfig,
+    readonly modelVersion: string,
+  ) {
+    this.labelsSeen = new RecentResults(config.dedupeCapacity ?? 100_000);
+  }
+
+  /** The stage handler (an arrow, so it can be handed to StagesService as it is). */
+  readonly handle = async (records: InRecord<TransactionMessage | LabelMessage>[], ctx: HandlerContext): Promise<Emit[]> => {
+    const topic = records[0]?.topic;
+    if (topic === this.config.topics.labels) {
+      this.onLabels(records as InRecord<LabelMessage>[]);
+      return [];
+    }
+    if (topic === this.config.topics.transactions) return this.onTransactions(records as InRecord<TransactionMessage>[], ctx);
+    if (topic === undefined) return [];
+    throw new Error(`risk service got records of ${topic}, which it does not consume`);
+  };
+
+  /** When a label may first count: when it was known, and never before the delay the model was trained with. */
+  availableAt(label: LabelMessage): number {
+    return Math.max(label.timestamp, label.transaction_timestamp + this.config.labelDelayMs);
+  }
+
+  private onLabels(records: InRecord<LabelMessage>[]): void {
+    for (const { value: l } of records) {
+      if (this.labelsSeen.get(l.transaction_id)) continue; // a redelivered label must not count twice
+      this.labelsSeen.set(l.transaction_id, true);
+      this.scorer.addLabel({
+        transactionId: l.transaction_id,
+        customerId: l.customer_id,
+        terminalId: l.terminal_id,
+        fraud: l.fraud,
+        ...(l.amount !== undefined && { amount: l.amount }),
+        availableAt: this.availableAt(l),
+      });
+      m.labels.labels(String(l.fraud)).inc();
+    }
+    this.updateGauges();
+  }
+
+  private onTransactions(records: InRecord<TransactionMessage>[], ctx: HandlerContext): Emit[] {
+    const accepted: InRecord<TransactionMessage>[] = [];
+    for (const r of records) {
+      const problem = this.currencyProblem(r.value);
+      if (problem) {
+        ctx.reject(r, problem.error);
+        m.rejected.labels(problem.reason).inc();
+      } else {
+        accepted.push(r);
+      }
+    }
+    if (accepted.length === 0) return [];
+    const txs: Transaction[] = accepted.map(({ value: v }) => ({
+      id: v.transaction_id,
+      time: v.timestamp,
+      customerId: v.customer_id,
+      terminalId: v.terminal_id,
+      amount: v.amount,
+    }));
+    const duplicates = txs.filter((tx) => this.scorer.seen(tx.id)).length;
+    const started = performance.now();
+    const scores = this.scorer.scoreBatch(txs);
+    const perTx = (performance.now() - started) / 1000 / txs.length;
+    if (duplicates) m.duplicates.inc(duplicates);
+    const emits = accepted.map((r, i): Emit => {
+      const s = scores[i]!;
+      if (!Number.isFinite(s.score)) throw new Error(`transaction ${s.transactionId}: the model returned ${s.score}`);
+      m.processing.observe(perTx);
+      m.score.observe(s.score);
+      m.decisions.labels(s.decision).inc();
+      for (const rule of s.rules) m.rulesFired.labels(rule).inc();
+      const id = derivedId(r, 'score');
+      const value: ScoreMessage = {
+        id,
+        transaction_id: r.value.transaction_id,
+        customer_id: r.value.customer_id,
+        timestamp: r.value.timestamp,
+        probability: Math.round(s.score * 1e6) / 1e6,
+        decision: s.decision,
+        reasons: s.reasons.map(formatReason),
+        model_version: this.modelVersion,
+        transaction_appended_at: r.timestamp,
+      };
+      return { topic: this.config.topics.scores, key: r.value.customer_id, value, id, source: r };
+    });
+    this.updateGauges();
+    return emits;
+  }
+
+  private currencyProblem(tx: TransactionMessage): { reason: string; error: string } | undefined {
+    const accepted = this.config.currencies;
+    if (!accepted) return undefined;
+    const list = [...accepted].join(', ');
+    if (tx.currency === undefined) return { reason: 'currency_missing', error: `currency missing; this service accepts ${list}` };
+    if (!accepted.has(tx.currency)) return { reason: 'currency_unknown', error: `unknown currency ${tx.currency}; this service accepts ${list}` };
+    return undefined;
+  }
+
+  private updateGauges(): void {
+    const f = this.scorer.features;
+    m.entities.labels('customer').set(f.customerCount);
+    m.entities.labels('terminal').set(f.terminalCount);
+    m.entities.labels('pending_label').set(f.pendingLabelCount);
+  }
+}
+
+/** `rule:<id>` for a rule that fired; `feature:<name>=<value> (<contribution to the logit>)` for a feature. */
+export function formatReason(r: Reason): string {
+  if (r.kind === 'rule') return `rule:${r.rule}`;
+  const c = r.contribution >= 0 ? `+${r.contribution}` : `${r.contribution}`;
+  return `feature:${r.feature}=${r.value} (${c})`;
+}
