@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readInteractions } from '../evaluation/read-interactions.js';
+import type { Interaction } from '../types.js';
+import { Recommender } from './recommender.js';
+
+const U_DATA = '/work/shared/data/movielens-100k/u.data';
+
+/** Serving behaviour at real size: 943 users, 1,682 items, 100,000 events. */
+describe.skipIf(!existsSync(U_DATA))('Recommender on MovieLens-100k', () => {
+  let data: Interaction[];
+  let rec: Recommender;
+
+  beforeAll(async () => {
+    data = await readInteractions(U_DATA);
+    rec = new Recommender({ refitEvery: 0 });
+    rec.addAll(data);
+    rec.fit();
+  });
+
+  it('serves well over 200 recommend(user, 10) calls per second on one core', () => {
+    const n = 1000;
+    const start = performance.now();
+    for (let i = 0; i < n; i++) rec.recommend(String(1 + ((i * 389) % 943)), 10);
+    const perSecond = n / ((performance.now() - start) / 1000);
+    expect(perSecond).toBeGreaterThan(200);
+  });
+
+  it('folds new events in so that the result matches a full refit', () => {
+    const later: Interaction[] = [
+      { user: '1', item: '1500', timestamp: 2e9 },
+      { user: '1', item: '1600', timestamp: 2e9 + 1 },
+      { user: '500', item: '50', timestamp: 2e9 + 2 },
+      { user: '9999', item: '50', timestamp: 2e9 + 3 }, // a new user
+    ];
+    for (const e of later) rec.add(e);
+    const reference = new Recommender({ refitEvery: 0 });
+    reference.addAll([...data, ...later]);
+    reference.fit();
+    for (const user of ['1', '500', '9999', '42']) {
+      const a = rec.recommend(user, 10);
+      const b = reference.recommend(user, 10);
+      expect(a.map((r) => r.item)).toEqual(b.map((r) => r.item));
+      a.forEach((r, i) => expect(r.score).toBeCloseTo(b[i]!.score, 8));
+    }
+    expect(rec.recommend('1', 50).map((r) => r.item)).not.toContain('1500');
+  });
+});
