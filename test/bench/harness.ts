@@ -1,0 +1,34 @@
+import { cpus, totalmem } from 'node:os';
+import { rmSync } from 'node:fs';
+import { LocalBroker, freePorts } from '../../src/platform/kafka/local-broker.js';
+
+/** What every benchmark prints with its figures: the machine and the broker. */
+export function machine(): string {
+  return `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** The broker the benchmark runs against: KAFKA_BROKERS, or a fresh local one it stops after. */
+export async function benchBroker(): Promise<{ brokers: string; stop: () => Promise<void> }> {
+  if (process.env.KAFKA_BROKERS) return { brokers: process.env.KAFKA_BROKERS, stop: async () => {} };
+  const [port, controllerPort] = await freePorts(2);
+  const dir = `.vigil/bench-kafka-${process.pid}`;
+  const broker = new LocalBroker({ dir, port, controllerPort, heapMb: 1024 });
+  await broker.start(120_000);
+  return {
+    brokers: broker.bootstrap,
+    stop: async () => {
+      await broker.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}

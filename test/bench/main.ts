@@ -1,0 +1,36 @@
+/**
+ * `npm run bench`: Vigil against the bare Kafka client on one real broker, in one run.
+ * BENCH_RECORDS and BENCH_REPEATS scale it (CI runs a short version).
+ */
+import { quietKafkaJsTimeoutWarning } from '../../src/platform/cli/quiet-warnings.js';
+import { consumerBench } from './consumer.bench.js';
+import { benchBroker, fmt, machine, median } from './harness.js';
+import { runRiskBench } from './risk.bench.js';
+import { recoBench } from './reco.bench.js';
+
+quietKafkaJsTimeoutWarning();
+const records = Number(process.env.BENCH_RECORDS ?? 300_000);
+const repeats = Number(process.env.BENCH_REPEATS ?? 5);
+const minRatio = Number(process.env.BENCH_MIN_RATIO ?? 0);
+
+const broker = await benchBroker();
+let failed = false;
+try {
+  console.log(`vigil bench — ${machine()}; broker ${broker.brokers}; ${fmt(records)} records, ${repeats} repeats`);
+  console.log('\n[consumer] platform consumer vs bare kafkajs eachBatch');
+  const c = await consumerBench(broker.brokers, records, repeats);
+  console.log(`  bare kafkajs   median ${fmt(median(c.bare))} records/s`);
+  console.log(`  vigil platform median ${fmt(median(c.platform))} records/s`);
+  console.log(`  ratio ${c.ratio.toFixed(3)} (goal >= 0.9)`);
+  if (c.ratio < minRatio) {
+    console.error(`  FAIL: ratio ${c.ratio.toFixed(3)} is below BENCH_MIN_RATIO ${minRatio}`);
+    failed = true;
+  }
+  console.log(`\nBENCH_JSON ${JSON.stringify({ consumer: { records, bare_median: median(c.bare), platform_median: median(c.platform), ratio: c.ratio } })}`);
+  if (process.env.BENCH_RISK !== 'false' && !(await runRiskBench(broker.brokers))) failed = true;
+  console.log('\n[reco] recommender service (vigil start reco): ingest while serving, GET latency, append to changed top-10');
+  console.log(`BENCH_JSON_RECO ${JSON.stringify(await recoBench(broker.brokers))}`);
+} finally {
+  await broker.stop();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,39 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { brokers, kafkaBus } from './support/kafka.js';
+import { until } from './support/until.js';
+import { VigilProcess } from './support/vigil-process.js';
+
+const metric = (text: string, line: string) => Number(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+
+describe('vigil start', () => {
+  let vigil: VigilProcess | undefined;
+  afterEach(async () => {
+    await vigil?.stop();
+    vigil = undefined;
+  });
+
+  it('runs the embedded default with no broker: demo events flow, probes and metrics answer, SIGTERM exits cleanly', async () => {
+    vigil = new VigilProcess(['start', '--port', '18081'], { KAFKA_BROKERS: '' });
+    await until(async () => (await fetch('http://127.0.0.1:18081/health/ready').catch(() => undefined))?.ok === true, 30_000, 'readiness');
+    expect(await (await fetch('http://127.0.0.1:18081/health/live')).json()).toEqual({ status: 'ok' });
+    await until(() => vigil!.output.includes('[Flow] last 10 s: telemetry.metrics'), 30_000, 'the flow log');
+    const text = await (await fetch('http://127.0.0.1:18081/metrics')).text();
+    expect(metric(text, 'vigil_records_consumed_total{service="demo-tap",topic="telemetry.metrics"}')).toBeGreaterThan(0);
+    expect(text).toMatch(/^vigil_service_up\{service="demo-tap",bus="memory"\} 1$/m);
+    expect(await vigil.stop()).toBe(0);
+    expect(vigil.output).toMatch(/stopping 1 consumers on SIGTERM/);
+  });
+
+  it('uses Kafka when KAFKA_BROKERS is set: applies the topics and the demo stream goes through the broker', async () => {
+    vigil = new VigilProcess(['start', '--port', '18082'], { KAFKA_BROKERS: brokers(), VIGIL_DEMO: 'true', VIGIL_GROUP_PREFIX: `start-${Date.now()}` });
+    await until(() => vigil!.output.includes('[Flow] last 10 s: telemetry.metrics'), 60_000, 'the flow log');
+    const bus = kafkaBus();
+    const ends = await bus.endOffsets('telemetry.metrics');
+    await bus.disconnect();
+    expect(ends.length).toBe(12);
+    expect(ends.reduce((n, e) => n + Number(e.offset), 0)).toBeGreaterThan(0);
+    const text = await (await fetch('http://127.0.0.1:18082/metrics')).text();
+    expect(text).toMatch(/^vigil_service_up\{service="demo-tap",bus="kafka"\} 1$/m);
+    expect(await vigil.stop()).toBe(0);
+  });
+});

@@ -1,0 +1,3 @@
+import { quietKafkaJsTimeoutWarning } from '../../src/platform/cli/quiet-warnings.js';
+
+quietKafkaJsTimeoutWarning();

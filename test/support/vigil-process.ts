@@ -1,0 +1,29 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** `vigil start ...` as a child process, from the build (NestJS needs its decorator metadata). */
+export class VigilProcess {
+  readonly child: ChildProcess;
+  output = '';
+
+  constructor(args: string[], env: Record<string, string>) {
+    this.child = spawn(process.execPath, ['dist/platform/cli/main.js', ...args], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Colour codes stripped, should a logger add them anyway.
+    for (const s of [this.child.stdout!, this.child.stderr!]) {
+      s.setEncoding('utf8').on('data', (d: string) => (this.output += d.replace(/\x1b\[[0-9;]*m/g, '')));
+    }
+  }
+
+  /** SIGTERM, then the exit code (null if it had to be killed after `ms`). */
+  async stop(ms = 30_000): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    const exited = new Promise<number | null>((r) => this.child.once('exit', (code) => r(code)));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), ms);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  }
+}

@@ -1,0 +1,25 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import { parseCatalogue, topicSpecs } from '../src/platform/streams/catalogue.js';
+import { kafkaBus, uniqueTopic } from './support/kafka.js';
+
+describe('topics apply on a real broker', () => {
+  let bus: KafkaBus;
+  beforeAll(async () => {
+    bus = kafkaBus();
+    await bus.connect();
+  });
+  afterAll(async () => bus.disconnect());
+
+  it('creates, is idempotent, grows partitions and updates configs', async () => {
+    const name = uniqueTopic('apply');
+    const catalogue = (partitions: number, retention: string) =>
+      parseCatalogue({ topics: { [name]: { key: 'k', partitions, retention, cleanup: 'delete', schema: 'telemetry.metrics.schema.json', dlq: true } } }, 'test');
+
+    expect(await bus.applyTopics(topicSpecs(catalogue(2, '1h')))).toEqual([`created ${name} (2 partitions)`, `created ${name}.dlq (3 partitions)`]);
+    expect(await bus.applyTopics(topicSpecs(catalogue(2, '1h')))).toEqual([]);
+    expect(await bus.applyTopics(topicSpecs(catalogue(4, '2h')))).toEqual([`grew ${name} to 4 partitions`, `updated config of ${name}`]);
+    expect((await bus.endOffsets(name)).length).toBe(4);
+    expect(await bus.applyTopics(topicSpecs(catalogue(4, '2h')))).toEqual([]);
+  });
+});
