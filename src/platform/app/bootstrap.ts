@@ -27,8 +27,9 @@ export async function startVigil(options: StartOptions = {}): Promise<INestAppli
   const app = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter({ bodyLimit: 16 * 1024 * 1024 }), {
     logger: ['log', 'warn', 'error'],
   });
-  // Nest runs beforeApplicationShutdown (consumers finish and commit), then onApplicationShutdown (disconnect).
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // Nest runs beforeApplicationShutdown (consumers finish and commit), then onApplicationShutdown
+  // (disconnect); then exit 0, so a supervisor sees a clean stop rather than death by signal.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   const port = options.port ?? config.httpPort;
   await app.listen(port, config.httpHost);
   new Logger('Vigil').log(`running ${names.join(', ')}; http://localhost:${port}/metrics, /health/ready`);
