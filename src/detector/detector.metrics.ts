@@ -32,7 +32,53 @@ export const detectorMetrics = {
   }),
   anomalies: new Counter({
     name: 'vigil_detector_anomalies_total',
-    help: 'Anomaly events written to aiops.anomalies.',
+    help: 'Anomaly events written to aiops.anomalies, by entity.',
+    labelNames: ['entity'] as const,
+    registers: [registry],
+  }),
+  contributions: new Counter({
+    name: 'vigil_detector_anomaly_contributions_total',
+    help: "Each metric's share of the evidence, summed over the anomaly events (one event adds 1 across its metrics).",
+    labelNames: ['metric'] as const,
+    registers: [registry],
+  }),
+  score: new Gauge({
+    name: 'vigil_detector_score',
+    help: "The entity's latest anomaly score (0..1); the series goes when the entity is forgotten.",
+    labelNames: ['entity'] as const,
+    registers: [registry],
+  }),
+  threshold: new Gauge({
+    name: 'vigil_detector_threshold',
+    help: "The entity's current alarm level on the score scale (moves with operator feedback).",
+    labelNames: ['entity'] as const,
+    registers: [registry],
+  }),
+  scorePsi: new Gauge({
+    name: 'vigil_detector_score_psi',
+    help: "Population stability index of the entity's recent scores against the scores of the period its model was trained on.",
+    labelNames: ['entity'] as const,
+    registers: [registry],
+  }),
+  entitiesByModel: new Gauge({
+    name: 'vigil_detector_entities_by_model',
+    help: 'Entities scored by each model version: baseline (before the autoencoder is trained) or autoencoder-v<n>.',
+    labelNames: ['model_version'] as const,
+    registers: [registry],
+  }),
+  trainings: new Counter({
+    name: 'vigil_detector_trainings_total',
+    help: "Entity autoencoders trained: an entity's first training after cold start, then each retrain.",
+    registers: [registry],
+  }),
+  trainingSeconds: new Counter({
+    name: 'vigil_detector_training_seconds_total',
+    help: 'Time spent training autoencoders.',
+    registers: [registry],
+  }),
+  lastTraining: new Gauge({
+    name: 'vigil_detector_last_training_timestamp_seconds',
+    help: 'Unix time of the latest autoencoder training in this process.',
     registers: [registry],
   }),
   feedback: new Counter({

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { afterAll, describe, expect, it } from 'vitest';
+import { registry } from '../platform/metrics/registry.js';
 import { loadCatalogue } from '../platform/streams/catalogue.js';
 import { SchemaRegistry } from '../platform/streams/validator.js';
 import type { InRecord } from '../platform/stage/types.js';
@@ -14,6 +15,12 @@ import { loadDetectorOptions } from './options.js';
 import type { MetricSampleValue } from './types.js';
 
 const NAB_FILE = '/work/shared/data/nab-dev/artificialWithAnomaly/art_daily_jumpsdown.csv';
+
+/** The value of a series in the process registry (labels matched exactly on the given keys). */
+async function gauge(name: string, labels: Record<string, string>): Promise<number | undefined> {
+  const values = (await registry.getSingleMetric(name)!.get()).values;
+  return values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value;
+}
 
 function metricRecord(offset: number, value: MetricSampleValue): InRecord<unknown> {
   return { topic: 'telemetry.metrics', partition: 0, offset: String(offset), key: value.entity, value, headers: {}, timestamp: value.timestamp, trace: ROOT_CONTEXT };
@@ -64,6 +71,21 @@ describe('DetectorService', () => {
     const alarms = backtest.slice(0, -1).filter((r) => Number(r[1]) >= Number(r[2])).length;
     expect(events).toBe(alarms);
     expect(events).toBeGreaterThan(0);
+
+    // What the dashboards read: per-entity score, threshold and drift, anomalies, model versions, trainings.
+    const entity = { entity: 'art_daily_jumpsdown.csv' };
+    expect(await gauge('vigil_detector_score', entity)).toBeCloseTo(scores.at(-1)!, 12);
+    expect(await gauge('vigil_detector_threshold', entity)).toBe(service.detector.threshold(entity.entity));
+    expect(await gauge('vigil_detector_anomalies_total', entity)).toBe(events);
+    const psi = await gauge('vigil_detector_score_psi', entity);
+    expect(psi).toBeGreaterThanOrEqual(0);
+    const version = service.detector.modelVersion(entity.entity)!;
+    expect(version).toBeGreaterThan(0);
+    expect(await gauge('vigil_detector_entities_by_model', { model_version: `autoencoder-v${version}` })).toBe(1);
+    expect(await gauge('vigil_detector_entities_by_model', { model_version: 'baseline' })).toBe(0);
+    expect(await gauge('vigil_detector_trainings_total', {})).toBeGreaterThanOrEqual(version);
+    expect(await gauge('vigil_detector_training_seconds_total', {})).toBeGreaterThan(0);
+    expect(await gauge('vigil_detector_last_training_timestamp_seconds', {})).toBeGreaterThan(Date.now() / 1000 - 120);
   }, 120_000);
 
   it('applies aiops.feedback false positives to the entity threshold; counts late and new metrics; steps batch in one call', async () => {

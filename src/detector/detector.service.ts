@@ -6,6 +6,7 @@ import { Detector } from './scoring/detector.js';
 import type { DetectorOverrides } from './scoring/options.js';
 import type { ScoreResult } from './scoring/types.js';
 import { CounterRates } from './counter-rates.js';
+import { ScoreDrift } from './score-drift.js';
 import { StepAligner, type ClosedStep } from './step-aligner.js';
 import type { AnomalyEvent, FeedbackValue, MetricSampleValue } from './types.js';
 
@@ -32,6 +33,10 @@ export class DetectorService {
   readonly detector: Detector;
   readonly aligner: StepAligner<InRecord<unknown>>;
   readonly counters = new CounterRates();
+  readonly drift = new ScoreDrift();
+  /** Model version per entity (0: baseline), for the entities-by-model gauge. */
+  private readonly versions = new Map<string, number>();
+  private trainingSeconds = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private lastDropped = { late: 0, new_metric: 0, invalid: 0 };
   /** Latest step time scored, and when idle entities were last swept (both event time). */
@@ -91,6 +96,7 @@ export class DetectorService {
     }
     // One batched call for every entity with closed steps in this batch.
     const scored = await this.detector.scoreDue([...byEntity.keys()]);
+    this.recordModels(scored);
     const out: ScoredStep[] = [];
     for (const { entity, results } of scored) {
       const entitySteps = byEntity.get(entity)!;
@@ -98,14 +104,59 @@ export class DetectorService {
         const step = entitySteps[i]!;
         m.samplesScored.inc(step.samples);
         const event = result.score >= result.threshold ? this.event(step, result) : undefined;
-        if (event) m.anomalies.inc();
+        if (event) {
+          m.anomalies.labels(entity).inc();
+          for (const c of event.contributions) m.contributions.labels(c.metric).inc(c.share);
+        }
         out.push({ step, result, event });
       });
       m.stepsScored.inc(results.length);
     }
     this.sweepIdle(steps);
-    m.entities.set(this.detector.stats().entities);
+    const stats = this.detector.stats();
+    m.entities.set(stats.entities);
+    if (stats.trainingSeconds > this.trainingSeconds) m.trainingSeconds.inc(stats.trainingSeconds - this.trainingSeconds);
+    this.trainingSeconds = stats.trainingSeconds;
     return out;
+  }
+
+  /**
+   * Per-entity gauges (latest score and threshold, score drift), the entities on each model
+   * version, and the trainings that `scoreDue` ran after scoring: the rows it just scored are
+   * part of the period the new model was trained on.
+   */
+  private recordModels(scored: ReadonlyArray<{ entity: string; results: readonly ScoreResult[] }>): void {
+    for (const { entity, results } of scored) {
+      for (const r of results) this.drift.observe(entity, r.pValue);
+      const last = results.at(-1);
+      if (last) {
+        m.score.labels(entity).set(last.score);
+        m.threshold.labels(entity).set(last.threshold);
+      }
+      const version = this.detector.modelVersion(entity) ?? 0;
+      const before = this.versions.get(entity);
+      if (version !== before) {
+        if (before !== undefined) m.entitiesByModel.labels(modelVersionName(before)).dec();
+        m.entitiesByModel.labels(modelVersionName(version)).inc();
+        this.versions.set(entity, version);
+        if (version > (before ?? 0)) {
+          m.trainings.inc();
+          m.lastTraining.set(Date.now() / 1000);
+          this.drift.retrained(entity);
+        }
+      }
+      const psi = this.drift.psi(entity);
+      if (psi !== undefined) m.scorePsi.labels(entity).set(psi);
+    }
+  }
+
+  /** Drop an entity's series and model bookkeeping (it was forgotten). */
+  private forgetMetrics(entity: string): void {
+    for (const g of [m.score, m.threshold, m.scorePsi, m.anomalies]) g.remove(entity);
+    const version = this.versions.get(entity);
+    if (version !== undefined) m.entitiesByModel.labels(modelVersionName(version)).dec();
+    this.versions.delete(entity);
+    this.drift.forget(entity);
   }
 
   private event(step: ClosedStep<InRecord<unknown>>, r: ScoreResult): AnomalyEvent {
@@ -128,7 +179,7 @@ export class DetectorService {
       score: clamp01(r.score),
       threshold: clamp01(r.threshold),
       scorer: r.scorer,
-      model_version: r.scorer === 'autoencoder' ? `autoencoder-v${version}` : 'baseline',
+      model_version: r.scorer === 'autoencoder' ? modelVersionName(version) : 'baseline',
       window: { start: step.time, end: step.time + step.stepMs },
       contributions,
       labels,
@@ -152,6 +203,7 @@ export class DetectorService {
     for (const entity of this.detector.dropIdle(this.eventTime, idleMs)) {
       this.aligner.forget(entity);
       this.counters.forget(entity);
+      this.forgetMetrics(entity);
       m.entitiesDropped.inc();
     }
   }
@@ -169,6 +221,11 @@ export class DetectorService {
     }
     this.lastDropped = { ...this.aligner.dropped };
   }
+}
+
+/** `baseline` before the entity's first training, then `autoencoder-v<n>` (as in anomaly events). */
+function modelVersionName(trainings: number): string {
+  return trainings > 0 ? `autoencoder-v${trainings}` : 'baseline';
 }
 
 function clamp01(x: number): number {

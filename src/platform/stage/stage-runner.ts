@@ -18,7 +18,7 @@ import * as sc from '../tracing/semconv.js';
 import { tracer } from '../tracing/tracing.js';
 import { deadLetter } from './dead-letter.js';
 import { decodeRecord } from './decode.js';
-import type { Emit, HandlerContext, InRecord, StageOptions } from './types.js';
+import { DEAD_LETTER_REASONS, type Emit, type HandlerContext, type InRecord, type StageOptions } from './types.js';
 
 const HEARTBEAT_EVERY_MS = 3000;
 /** Span links per batch span: enough to find the producers, bounded for huge batches. */
@@ -66,6 +66,7 @@ export class StageRunner<T> {
 
   async start(): Promise<void> {
     m.up.labels(this.options.service, this.bus.kind).set(1);
+    this.initCounters();
     this.subscription = await this.bus.subscribe(
       {
         groupId: this.group,
@@ -82,6 +83,19 @@ export class StageRunner<T> {
     );
     // A first batch may have passed the bound before the subscription was handed back.
     if (this.paused) this.subscription.pause();
+  }
+
+  /**
+   * The counters of every topic this stage reads start at 0, so their series exist from the
+   * first scrape: a rate over them is 0 (not absent) until something happens, and the first
+   * dead letter or retry counts as an increase.
+   */
+  private initCounters(): void {
+    const service = this.options.service;
+    for (const topic of this.options.topics) {
+      for (const c of [m.consumed, m.processed, m.handlerRetries]) c.labels(service, topic).inc(0);
+      for (const reason of DEAD_LETTER_REASONS) m.deadLettered.labels(service, topic, reason).inc(0);
+    }
   }
 
   /** Stop fetching, finish and commit the batch in hand, leave the group. */

@@ -45,7 +45,8 @@ export interface HandlerContext {
  */
 export type StageHandler<T> = (records: InRecord<T>[], ctx: HandlerContext) => Promise<Emit[]>;
 
-export type DeadLetterReason = 'oversize' | 'invalid_json' | 'schema' | 'rejected' | 'handler_error';
+export const DEAD_LETTER_REASONS = ['oversize', 'invalid_json', 'schema', 'rejected', 'handler_error'] as const;
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
 export interface StageOptions<T> {
   /** Service name: metric label and the default consumer group `vigil-<service>`. */

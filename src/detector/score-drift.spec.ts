@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../demo/demo-stream.js';
+import { MIN_RECENT_ROWS, ScoreDrift, psi } from './score-drift.js';
+
+describe('psi', () => {
+  it('is 0 for the same distribution and grows as the distributions part', () => {
+    expect(psi([10, 20, 30], [1, 2, 3])).toBeCloseTo(0, 12);
+    const small = psi([25, 25, 25, 25], [30, 25, 25, 20]);
+    const large = psi([25, 25, 25, 25], [70, 10, 10, 10]);
+    expect(small).toBeGreaterThan(0);
+    expect(small).toBeLessThan(0.1);
+    expect(large).toBeGreaterThan(0.25);
+  });
+
+  it('stays finite when a bin is empty on one side', () => {
+    expect(Number.isFinite(psi([10, 0], [0, 10]))).toBe(true);
+  });
+});
+
+describe('ScoreDrift', () => {
+  it('reports nothing before a training and enough recent rows, then compares recent scores with the training period', () => {
+    const rand = mulberry32(3);
+    const drift = new ScoreDrift();
+    for (let i = 0; i < 1000; i++) drift.observe('h', rand()); // uniform p-values: a calibrated model
+    expect(drift.psi('h')).toBeUndefined();
+    drift.retrained('h');
+    for (let i = 0; i < MIN_RECENT_ROWS - 1; i++) drift.observe('h', rand());
+    expect(drift.psi('h')).toBeUndefined();
+    for (let i = 0; i < 500; i++) drift.observe('h', rand());
+    const stable = drift.psi('h')!;
+    expect(stable).toBeLessThan(0.1);
+
+    // The entity's data moves: every row is now unusual under its model.
+    for (let i = 0; i < 500; i++) drift.observe('h', rand() * 1e-3);
+    expect(drift.psi('h')!).toBeGreaterThan(0.25);
+
+    // Trained again after a period of the new normal: that period is the reference now.
+    drift.retrained('h');
+    for (let i = 0; i < 500; i++) drift.observe('h', rand() * 1e-3);
+    drift.retrained('h');
+    for (let i = 0; i < 500; i++) drift.observe('h', rand() * 1e-3);
+    expect(drift.psi('h')!).toBeLessThan(0.1);
+    drift.forget('h');
+    expect(drift.psi('h')).toBeUndefined();
+  });
+});
