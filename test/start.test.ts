@@ -12,11 +12,14 @@ describe('vigil start', () => {
     vigil = undefined;
   });
 
-  it('runs the embedded default with no broker: demo events flow, probes and metrics answer, SIGTERM exits cleanly', async () => {
+  it('runs the embedded default with no broker: demo events flow, a detection within a minute, probes and metrics answer, SIGTERM exits cleanly', async () => {
     vigil = new VigilProcess(['start', '--port', '18081'], { KAFKA_BROKERS: '' });
     await until(async () => (await fetch('http://127.0.0.1:18081/health/ready').catch(() => undefined))?.ok === true, 30_000, 'readiness');
     expect(await (await fetch('http://127.0.0.1:18081/health/live')).json()).toEqual({ status: 'ok' });
     await until(() => vigil!.output.includes('[Flow] last 10 s: telemetry.metrics'), 30_000, 'the flow log');
+    // The demo's first fault starts 30 s in, after 10 minutes of back-dated history: the detector
+    // must flag it within the first minute and name the metrics the fault drives.
+    await until(() => /anomaly demo-host-00 .*latency_p99_seconds|anomaly demo-host-00 .*error_ratio/.test(vigil!.output), 60_000, 'a detection');
     const text = await (await fetch('http://127.0.0.1:18081/metrics')).text();
     expect(metric(text, 'vigil_records_consumed_total{service="demo-tap",topic="telemetry.metrics"}')).toBeGreaterThan(0);
     expect(text).toMatch(/^vigil_service_up\{service="demo-tap",bus="memory"\} 1$/m);

@@ -26,19 +26,23 @@ export interface DemoOptions {
   hosts: number;
   /** Simulated day length in steps. */
   dayLength: number;
-  /** A fault starts every this many steps, on one host in turn, and lasts `faultLength` steps. */
+  /** Clean steps published at start, back-dated one step a second, so detectors have history. */
+  backfillSteps: number;
+  /** Step of the first fault; then a fault every `faultEvery` steps, one host in turn, lasting `faultLength`. */
+  firstFault: number;
   faultEvery: number;
   faultLength: number;
   seed: number;
 }
 
-export const DEFAULT_DEMO: DemoOptions = { hosts: 12, dayLength: 600, faultEvery: 90, faultLength: 20, seed: 7 };
+// 10 minutes of clean history, then the first fault 30 s after start: detections within a minute.
+export const DEFAULT_DEMO: DemoOptions = { hosts: 12, dayLength: 600, backfillSteps: 600, firstFault: 630, faultEvery: 90, faultLength: 20, seed: 7 };
 
 /** Which host is faulty at `step`, if any. */
 export function faultyHost(step: number, o: DemoOptions): number | undefined {
-  if (step < o.faultEvery) return undefined; // give detectors a clean start to learn from
-  const phase = step % o.faultEvery;
-  return phase < o.faultLength ? Math.floor(step / o.faultEvery) % o.hosts : undefined;
+  if (step < o.firstFault) return undefined; // a clean start for detectors to learn from
+  const k = step - o.firstFault;
+  return k % o.faultEvery < o.faultLength ? Math.floor(k / o.faultEvery) % o.hosts : undefined;
 }
 
 /** All samples of one step: deterministic given the seed, the step and the timestamp. */

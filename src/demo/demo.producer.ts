@@ -3,7 +3,7 @@ import { messageId } from '../platform/bus/message-id.js';
 import type { Bus } from '../platform/bus/types.js';
 import { BUS } from '../platform/app/tokens.js';
 import { platformMetrics } from '../platform/metrics/registry.js';
-import { DEFAULT_DEMO, demoStep, faultyHost } from './demo-stream.js';
+import { DEFAULT_DEMO, demoStep, faultyHost, type DemoSample } from './demo-stream.js';
 
 const TOPIC = 'telemetry.metrics';
 
@@ -19,19 +19,38 @@ export class DemoProducer implements OnApplicationBootstrap, OnApplicationShutdo
 
   onApplicationBootstrap(): void {
     const o = DEFAULT_DEMO;
-    this.logger.log(`demo stream: ${o.hosts} hosts x 8 metrics every second into ${TOPIC}; a host goes wrong every ${o.faultEvery} s`);
+    const firstFaultIn = o.firstFault - o.backfillSteps;
+    this.logger.log(
+      `demo stream: ${o.hosts} hosts x 8 metrics into ${TOPIC}: ${o.backfillSteps} s of history now, then one step a second; ` +
+        `a host goes wrong in ${firstFaultIn} s and every ${o.faultEvery} s after`,
+    );
+    const start = Date.now();
+    this.sending = this.backfill(start).catch((err: Error) => this.logger.warn(`demo backfill failed: ${err.message}`));
     this.timer = setInterval(() => {
-      this.sending = this.sending.then(() => this.tick()).catch((err: Error) => this.logger.warn(`demo send failed: ${err.message}`));
+      this.sending = this.sending.then(() => this.tick(Date.now())).catch((err: Error) => this.logger.warn(`demo send failed: ${err.message}`));
     }, 1000);
   }
 
-  private async tick(): Promise<void> {
+  /** The history, back-dated so its last step is one second before `now`, sent a minute at a time. */
+  private async backfill(now: number): Promise<void> {
+    const n = DEFAULT_DEMO.backfillSteps;
+    for (let from = 0; from < n; from += 60) {
+      const steps = Array.from({ length: Math.min(60, n - from) }, (_, i) => from + i);
+      await this.send(steps.flatMap((step) => demoStep(step, now - (n - step) * 1000)));
+    }
+    this.step = n;
+  }
+
+  private async tick(now: number): Promise<void> {
     const step = this.step++;
-    const samples = demoStep(step, Date.now());
     const faulty = faultyHost(step, DEFAULT_DEMO);
     if (faulty !== undefined && faultyHost(step - 1, DEFAULT_DEMO) === undefined) {
       this.logger.warn(`demo: injecting a fault on demo-host-${String(faulty).padStart(2, '0')} (latency, errors up; throughput down)`);
     }
+    await this.send(demoStep(step, now));
+  }
+
+  private async send(samples: DemoSample[]): Promise<void> {
     await this.bus.send(
       samples.map((s) => {
         const id = messageId('demo', s.entity, s.metric, s.timestamp);
