@@ -1,3 +1,4 @@
+import { freePorts } from '../src/platform/kafka/local-broker.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { brokers, kafkaBus } from './support/kafka.js';
@@ -59,7 +60,8 @@ describe('detector service on Kafka', () => {
   it('`vigil start detector`: a synthetic entity whose latency climbs after a quiet start gets an anomaly naming latency first', async () => {
     const entity = `synthetic-${Date.now().toString(36)}`;
     const start = Math.floor(Date.now() / STEP_MS) * STEP_MS - (QUIET_STEPS + BAD_STEPS + 10) * STEP_MS;
-    vigil = new VigilProcess(['start', 'detector', '--port', '18091'], { KAFKA_BROKERS: brokers(), VIGIL_DEMO: 'false', VIGIL_GROUP_PREFIX: `detector-${Date.now()}` });
+    const [port] = await freePorts(1);
+    vigil = new VigilProcess(['start', 'detector', '--port', String(port)], { KAFKA_BROKERS: brokers(), VIGIL_DEMO: 'false', VIGIL_GROUP_PREFIX: `detector-${Date.now()}` });
     await until(() => vigil!.output.includes('detector consuming telemetry.metrics, aiops.feedback'), 45_000, 'the detector consumer');
 
     bus = kafkaBus();
@@ -88,7 +90,7 @@ describe('detector service on Kafka', () => {
     expect(first.contributions[0]!.metric).toBe(BAD_METRIC);
     expect(first.contributions[0]!.share).toBeGreaterThan(0.3);
 
-    const text = await (await fetch('http://127.0.0.1:18091/metrics')).text();
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(text).toMatch(/^vigil_model_backend_info\{backend="(wasm|cpu|tensorflow|tensorflow-gpu)"\} 1$/m);
     expect(text).toMatch(/^vigil_detector_anomalies_total [1-9]/m);
     expect(text).toMatch(/^vigil_detector_samples_scored_total [1-9]/m);

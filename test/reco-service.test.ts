@@ -1,3 +1,4 @@
+import { freePorts } from '../src/platform/kafka/local-broker.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { derivedId } from '../src/platform/bus/message-id.js';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
@@ -9,7 +10,8 @@ import { until } from './support/until.js';
 import { VigilProcess } from './support/vigil-process.js';
 
 const DATA = '/work/shared/data/movielens-100k/u.data';
-const PORT = 18391;
+// A free port, not a fixed one: CI and a developer's run may share the machine.
+const [PORT] = await freePorts(1);
 const URL = `http://127.0.0.1:${PORT}`;
 const SLICE = 8000;
 

@@ -1,3 +1,4 @@
+import { freePorts } from '../src/platform/kafka/local-broker.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,8 @@ import { VigilProcess } from './support/vigil-process.js';
 const DATA = process.env.RISK_TEST_DATA ?? '../shared/data/fraud/transactions-2018-04-01_2018-07-31.csv.gz';
 const CUTOFF = Date.parse('2018-04-08T00:00:00Z');
 const COUNT = 2000;
-const PORT = 18091;
+// A free port, not a fixed one: CI and a developer's run may share the machine.
+const [PORT] = await freePorts(1);
 const metric = (text: string, line: string) => Number(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 
 /** Transactions and labels from the fraud file, from `from` on, ids prefixed so reruns on one broker never mix. */

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { brokers, kafkaBus } from './support/kafka.js';
 import { until } from './support/until.js';
 import { VigilProcess } from './support/vigil-process.js';
+import { freePorts } from '../src/platform/kafka/local-broker.js';
 
 const metric = (text: string, line: string) => Number(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 
@@ -13,14 +14,16 @@ describe('vigil start', () => {
   });
 
   it('runs the embedded default with no broker: demo events flow, a detection within a minute, probes and metrics answer, SIGTERM exits cleanly', async () => {
-    vigil = new VigilProcess(['start', '--port', '18081'], { KAFKA_BROKERS: '' });
-    await until(async () => (await fetch('http://127.0.0.1:18081/health/ready').catch(() => undefined))?.ok === true, 30_000, 'readiness');
-    expect(await (await fetch('http://127.0.0.1:18081/health/live')).json()).toEqual({ status: 'ok' });
+    const [port] = await freePorts(1);
+    const url = `http://127.0.0.1:${port}`;
+    vigil = new VigilProcess(['start', '--port', String(port)], { KAFKA_BROKERS: '' });
+    await until(async () => (await fetch(`${url}/health/ready`).catch(() => undefined))?.ok === true, 30_000, 'readiness');
+    expect(await (await fetch(`${url}/health/live`)).json()).toEqual({ status: 'ok' });
     await until(() => vigil!.output.includes('[Flow] last 10 s: telemetry.metrics'), 30_000, 'the flow log');
     // The demo's first fault starts 30 s in, after 10 minutes of back-dated history: the detector
     // must flag it within the first minute and name the metrics the fault drives.
     await until(() => /anomaly demo-host-00 .*latency_p99_seconds|anomaly demo-host-00 .*error_ratio/.test(vigil!.output), 60_000, 'a detection');
-    const text = await (await fetch('http://127.0.0.1:18081/metrics')).text();
+    const text = await (await fetch(`${url}/metrics`)).text();
     expect(metric(text, 'vigil_records_consumed_total{service="demo-tap",topic="telemetry.metrics"}')).toBeGreaterThan(0);
     expect(text).toMatch(/^vigil_service_up\{service="demo-tap",bus="memory"\} 1$/m);
     expect(await vigil.stop()).toBe(0);
@@ -28,14 +31,15 @@ describe('vigil start', () => {
   });
 
   it('uses Kafka when KAFKA_BROKERS is set: applies the topics and the demo stream goes through the broker', async () => {
-    vigil = new VigilProcess(['start', '--port', '18082'], { KAFKA_BROKERS: brokers(), VIGIL_DEMO: 'true', VIGIL_GROUP_PREFIX: `start-${Date.now()}` });
+    const [port] = await freePorts(1);
+    vigil = new VigilProcess(['start', '--port', String(port)], { KAFKA_BROKERS: brokers(), VIGIL_DEMO: 'true', VIGIL_GROUP_PREFIX: `start-${Date.now()}` });
     await until(() => vigil!.output.includes('[Flow] last 10 s: telemetry.metrics'), 60_000, 'the flow log');
     const bus = kafkaBus();
     const ends = await bus.endOffsets('telemetry.metrics');
     await bus.disconnect();
     expect(ends.length).toBe(12);
     expect(ends.reduce((n, e) => n + Number(e.offset), 0)).toBeGreaterThan(0);
-    const text = await (await fetch('http://127.0.0.1:18082/metrics')).text();
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(text).toMatch(/^vigil_service_up\{service="demo-tap",bus="kafka"\} 1$/m);
     expect(await vigil.stop()).toBe(0);
   });
