@@ -72,7 +72,7 @@ export async function consumerBench(brokers: string, records: number, repeats: n
   return { records, bare, platform, ratio: median(platform) / median(bare) };
 }
 
-async function bareRun(brokers: string, topic: string, total: number): Promise<number> {
+export async function bareRun(brokers: string, topic: string, total: number): Promise<number> {
   const kafka = new kafkajs.Kafka({ clientId: 'bench-bare', brokers: brokers.split(','), logLevel: kafkajs.logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `bare-${Date.now()}`, maxBytesPerPartition: FETCH_BYTES, maxBytes: 16 * 1024 * 1024 });
   await consumer.connect();

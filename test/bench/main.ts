@@ -4,6 +4,7 @@
  */
 import { quietKafkaJsTimeoutWarning } from '../../src/platform/cli/quiet-warnings.js';
 import { consumerBench } from './consumer.bench.js';
+import { detectorBench, detectorBenchOptions, printDetectorBench } from './detector.bench.js';
 import { benchBroker, fmt, machine, median } from './harness.js';
 import { runRiskBench } from './risk.bench.js';
 import { recoBench } from './reco.bench.js';
@@ -27,6 +28,18 @@ try {
     failed = true;
   }
   console.log(`\nBENCH_JSON ${JSON.stringify({ consumer: { records, bare_median: median(c.bare), platform_median: median(c.platform), ratio: c.ratio } })}`);
+  if (process.env.BENCH_DETECTOR !== 'false') {
+    const o = detectorBenchOptions();
+    console.log(`\n[detector] detector service on the platform consumer vs bare kafkajs: ${fmt(o.entities)} entities x 8 metrics x ${o.steps} steps`);
+    const d = await detectorBench(broker.brokers, o);
+    printDetectorBench(d);
+    console.log(`BENCH_JSON_DETECTOR ${JSON.stringify(d)}`);
+    // Every closed step of every entity must have been scored (the last step stays open).
+    if (d.rows_scored < o.entities * (o.steps - 2)) {
+      console.error(`  FAIL: ${d.rows_scored} entity-steps scored, expected at least ${o.entities * (o.steps - 2)}`);
+      failed = true;
+    }
+  }
   if (process.env.BENCH_RISK !== 'false' && !(await runRiskBench(broker.brokers))) failed = true;
   console.log('\n[reco] recommender service (vigil start reco): ingest while serving, GET latency, append to changed top-10');
   console.log(`BENCH_JSON_RECO ${JSON.stringify(await recoBench(broker.brokers))}`);
