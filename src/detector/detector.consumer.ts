@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { StagesService } from '../platform/app/stages.service.js';
 import { initBackend } from '../platform/ml/backend.js';
 import { detectorMetrics } from './detector.metrics.js';
 import { DetectorService } from './detector.service.js';
+import { ModelStore } from './model-store/model-store.js';
 import { loadDetectorOptions } from './options.js';
 import type { AnomalyEvent } from './types.js';
 
@@ -12,7 +13,7 @@ import type { AnomalyEvent } from './types.js';
  * memory for every partition this process is given; a partition that moves here starts cold.
  */
 @Injectable()
-export class DetectorConsumer implements OnApplicationBootstrap {
+export class DetectorConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Detector');
   service: DetectorService | undefined;
 
@@ -23,6 +24,10 @@ export class DetectorConsumer implements OnApplicationBootstrap {
     const backend = await initBackend((msg) => this.logger.log(msg));
     detectorMetrics.backend.labels(backend).set(1);
     const service = (this.service = new DetectorService(options));
+    if (options.modelDir) {
+      const loaded = await service.loadModels(new ModelStore(options.modelDir), (line) => this.logger.warn(line));
+      this.logger.log(`model store ${options.modelDir}: ${loaded} entity model(s) loaded; new versions saved after each training`);
+    }
     const a = options.aligner;
     this.logger.log(
       `step ${a.stepMs > 0 ? `${a.stepMs} ms` : 'inferred per entity (smallest gap)'}, lateness ${a.latenessMs} ms; anomalies to ${options.topics.anomalies} when score >= threshold`,
@@ -37,6 +42,11 @@ export class DetectorConsumer implements OnApplicationBootstrap {
         return emits;
       },
     });
+  }
+
+  /** Models trained in the last batches are still being written: let them land. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.service?.whenSaved();
   }
 }
 

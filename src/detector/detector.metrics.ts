@@ -92,6 +92,21 @@ export const detectorMetrics = {
     help: 'Entities forgotten after DETECTOR_IDLE_MS of event time without a scored step.',
     registers: [registry],
   }),
+  modelsSaved: new Counter({
+    name: 'vigil_detector_models_saved_total',
+    help: 'Entity models written to the model store (DETECTOR_MODEL_DIR) after a training.',
+    registers: [registry],
+  }),
+  modelSaveErrors: new Counter({
+    name: 'vigil_detector_model_save_errors_total',
+    help: 'Entity models that could not be written to the model store.',
+    registers: [registry],
+  }),
+  modelsRestored: new Counter({
+    name: 'vigil_detector_models_restored_total',
+    help: 'Entities that took over a stored model at start instead of learning anew.',
+    registers: [registry],
+  }),
   entities: new Gauge({
     name: 'vigil_detector_entities',
     help: 'Entities the detector holds state for.',

@@ -6,6 +6,8 @@ import { Detector } from './scoring/detector.js';
 import type { DetectorOverrides } from './scoring/options.js';
 import type { ScoreResult } from './scoring/types.js';
 import { CounterRates } from './counter-rates.js';
+import type { ModelSnapshot } from './model-store/model-snapshot.js';
+import type { ModelStore } from './model-store/model-store.js';
 import { ScoreDrift } from './score-drift.js';
 import { StepAligner, type ClosedStep } from './step-aligner.js';
 import type { AnomalyEvent, FeedbackValue, MetricSampleValue } from './types.js';
@@ -38,6 +40,10 @@ export class DetectorService {
   private readonly versions = new Map<string, number>();
   private trainingSeconds = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  private store: ModelStore | undefined;
+  private readonly restored = new Map<string, ModelSnapshot>();
+  private saving: Promise<void> = Promise.resolve();
+  private log: (line: string) => void = () => {};
   private lastDropped = { late: 0, new_metric: 0, invalid: 0 };
   /** Latest step time scored, and when idle entities were last swept (both event time). */
   private eventTime = -Infinity;
@@ -49,6 +55,57 @@ export class DetectorService {
   ) {
     this.detector = new Detector(overrides);
     this.aligner = new StepAligner(options.aligner);
+  }
+
+  /**
+   * Load the store's models; each is taken over when its entity's first step arrives, if the
+   * entity's metrics still line up with the model's. Returns how many were loaded.
+   */
+  async loadModels(store: ModelStore, log: (line: string) => void): Promise<number> {
+    this.store = store;
+    const snapshots = await store.loadAll((dir, err) => log(`model store: skipping ${dir}: ${err.message}`));
+    for (const snap of snapshots) this.restored.set(snap.entity, snap);
+    this.log = log;
+    return snapshots.length;
+  }
+
+  /** Saves finish in the background, one at a time: scoring never waits for the disk. */
+  whenSaved(): Promise<void> {
+    return this.saving;
+  }
+
+  private takeRestored(step: ClosedStep<InRecord<unknown>>): void {
+    const snap = this.restored.get(step.entity);
+    if (!snap) return;
+    this.restored.delete(step.entity);
+    const same = snap.metrics.length === step.metrics.length && snap.metrics.every((name, i) => name === step.metrics[i]);
+    if (!same) {
+      this.log(`model store: ${step.entity} v${snap.version} was trained on [${snap.metrics.join(', ')}], the stream now has [${step.metrics.join(', ')}]; learning anew`);
+      return;
+    }
+    this.detector.restoreModels(step.entity, step.metrics.length, { ...snap, models: [...snap.models] });
+    m.modelsRestored.inc();
+  }
+
+  private saveTrained(): void {
+    const trained = this.detector.takeTrained();
+    const store = this.store;
+    if (!store || trained.length === 0) return;
+    const snapshots = trained.flatMap((entity) => {
+      const models = this.detector.modelsOf(entity);
+      return models ? [{ entity, metrics: [...this.aligner.metricsOf(entity)], ...models }] : [];
+    });
+    this.saving = this.saving.then(async () => {
+      for (const snap of snapshots) {
+        await store.save(snap).then(
+          () => m.modelsSaved.inc(),
+          (err: Error) => {
+            m.modelSaveErrors.inc();
+            this.log(`model store: saving ${snap.entity} v${snap.version} failed: ${err.message}`);
+          },
+        );
+      }
+    });
   }
 
   /** The StageHandler: anomalies to append before the batch is committed. */
@@ -89,6 +146,7 @@ export class DetectorService {
     if (steps.length === 0) return [];
     const byEntity = new Map<string, Array<ClosedStep<InRecord<unknown>>>>();
     for (const step of steps) {
+      if (this.restored.size > 0) this.takeRestored(step);
       this.detector.observe(step.entity, { time: step.time, values: step.values });
       let list = byEntity.get(step.entity);
       if (!list) byEntity.set(step.entity, (list = []));
@@ -96,6 +154,7 @@ export class DetectorService {
     }
     // One batched call for every entity with closed steps in this batch.
     const scored = await this.detector.scoreDue([...byEntity.keys()]);
+    this.saveTrained();
     this.recordModels(scored);
     const out: ScoredStep[] = [];
     for (const { entity, results } of scored) {
@@ -136,7 +195,9 @@ export class DetectorService {
       const version = this.detector.modelVersion(entity) ?? 0;
       const before = this.versions.get(entity);
       if (version !== before) {
-        if (before !== undefined) m.entitiesByModel.labels(modelVersionName(before)).dec();
+        // A new entity's anomaly count starts at 0: its series exists before its first event.
+        if (before === undefined) m.anomalies.labels(entity).inc(0);
+        else m.entitiesByModel.labels(modelVersionName(before)).dec();
         m.entitiesByModel.labels(modelVersionName(version)).inc();
         this.versions.set(entity, version);
         if (version > (before ?? 0)) {

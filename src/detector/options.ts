@@ -6,12 +6,15 @@ export interface DetectorServiceOptions {
   readonly aligner: AlignerOptions;
   /** Entities with no scored step for this long (in event time) are forgotten. */
   readonly idleMs: number;
+  /** Where trained models are saved and reloaded from at start; '' keeps them in memory only. */
+  readonly modelDir: string;
 }
 
 export function loadDetectorOptions(env: NodeJS.ProcessEnv = process.env): DetectorServiceOptions {
   return {
     topics: { metrics: 'telemetry.metrics', feedback: 'aiops.feedback', anomalies: 'aiops.anomalies' },
     idleMs: nonNegative(env, 'DETECTOR_IDLE_MS', 7 * 86_400_000),
+    modelDir: env.DETECTOR_MODEL_DIR ?? '.vigil/detector-models',
     aligner: {
       stepMs: nonNegative(env, 'DETECTOR_STEP_MS', DEFAULT_ALIGNER.stepMs),
       latenessMs: nonNegative(env, 'DETECTOR_LATENESS_MS', DEFAULT_ALIGNER.latenessMs),

@@ -1,13 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** `vigil start ...` as a child process, from the build (NestJS needs its decorator metadata). */
 export class VigilProcess {
   readonly child: ChildProcess;
   output = '';
+  /** Each process gets its own, empty detector model store unless the test names one. */
+  readonly modelDir = mkdtempSync(join(tmpdir(), 'vigil-test-models-'));
 
   constructor(args: string[], env: Record<string, string>) {
     this.child = spawn(process.execPath, ['dist/platform/cli/main.js', ...args], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
+      env: { ...process.env, NO_COLOR: '1', DETECTOR_MODEL_DIR: this.modelDir, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // Colour codes stripped, should a logger add them anyway.
@@ -18,12 +23,16 @@ export class VigilProcess {
 
   /** SIGTERM, then the exit code (null if it had to be killed after `ms`). */
   async stop(ms = 30_000): Promise<number | null> {
-    if (this.child.exitCode !== null) return this.child.exitCode;
+    if (this.child.exitCode !== null) {
+      rmSync(this.modelDir, { recursive: true, force: true });
+      return this.child.exitCode;
+    }
     const exited = new Promise<number | null>((r) => this.child.once('exit', (code) => r(code)));
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), ms);
     const code = await exited;
     clearTimeout(timer);
+    rmSync(this.modelDir, { recursive: true, force: true });
     return code;
   }
 }

@@ -1,4 +1,4 @@
-import { reconstructionErrors, trainAutoencoders, type WindowBatch } from './autoencoder.js';
+import { reconstructionErrors, trainAutoencoders, type AutoencoderWeights, type WindowBatch } from './autoencoder.js';
 import { EntityState } from './entity-state.js';
 import { resolveOptions, type DetectorOptions, type DetectorOverrides } from './options.js';
 import { hashString } from './random.js';
@@ -37,6 +37,7 @@ export class Detector {
   private anomalies = 0;
   private modelsTrained = 0;
   private trainingSeconds = 0;
+  private readonly trainedSince = new Set<string>();
 
   constructor(overrides: DetectorOverrides = {}) {
     this.options = resolveOptions(overrides);
@@ -113,6 +114,27 @@ export class Detector {
     this.entities.get(entity)?.feedback(kind);
   }
 
+  /** Entities (re)trained since the last call: the ones whose models should be saved. */
+  takeTrained(): string[] {
+    const out = [...this.trainedSince];
+    this.trainedSince.clear();
+    return out;
+  }
+
+  /** The entity's trained models and normalisation, if it has any. */
+  modelsOf(entity: string): { version: number; models: AutoencoderWeights[]; center: Float64Array; scale: Float64Array } | undefined {
+    const s = this.entities.get(entity);
+    if (!s || s.models.length === 0) return undefined;
+    return { version: s.trainings, models: s.models, ...s.normalisation() };
+  }
+
+  /** Give an entity models trained before a restart; it must be new here, or be replaced. */
+  restoreModels(entity: string, metrics: number, stored: { version: number; models: AutoencoderWeights[]; center: Float64Array; scale: Float64Array }): void {
+    const state = new EntityState(entity, metrics, this.options);
+    state.restoreModels(stored.models, stored.center, stored.scale, stored.version);
+    this.entities.set(entity, state);
+  }
+
   /** The entity's current alarm level on the score scale, if it is known. */
   threshold(entity: string): number | undefined {
     return this.entities.get(entity)?.threshold();
@@ -167,7 +189,10 @@ export class Detector {
       );
       this.trainingSeconds += (performance.now() - started) / 1000;
       this.modelsTrained += models.length;
-      ready.forEach((s, i) => s.adoptModels(models.slice(i * ae.ensemble, (i + 1) * ae.ensemble)));
+      ready.forEach((s, i) => {
+        s.adoptModels(models.slice(i * ae.ensemble, (i + 1) * ae.ensemble));
+        this.trainedSince.add(s.id);
+      });
       // Training windows come newest first; the latest ones re-baseline the error history.
       const recent = (s: EntityState) => {
         const b = batches.get(s)!;

@@ -153,6 +153,25 @@ export class EntityState {
     });
   }
 
+  /** The normalisation the current models were trained with (for the model store). */
+  normalisation(): { center: Float64Array; scale: Float64Array } {
+    return { center: Float64Array.from(this.center), scale: Float64Array.from(this.scale) };
+  }
+
+  /**
+   * Take over models trained before a restart. Cold start is skipped; the baseline signals and
+   * the reconstruction-error tail models still learn from the rows that follow.
+   */
+  restoreModels(models: AutoencoderWeights[], center: Float64Array, scale: Float64Array, version: number): void {
+    if (center.length !== this.metrics || scale.length !== this.metrics) throw new Error(`entity ${this.id}: stored normalisation has ${center.length} metrics, not ${this.metrics}`);
+    if (models.some((m) => m.inputSize !== this.inputSize)) throw new Error(`entity ${this.id}: stored model input size differs from ${this.inputSize}`);
+    this.center = Float64Array.from(center);
+    this.scale = Float64Array.from(scale);
+    this.models = models;
+    this.rowsSinceTraining = 0;
+    this.trainings = version;
+  }
+
   adoptModels(models: AutoencoderWeights[]): void {
     this.models = models;
     this.rowsSinceTraining = 0;

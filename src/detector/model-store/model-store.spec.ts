@@ -1,0 +1,91 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../platform/ml/backend.js';
+import type { InRecord } from '../../platform/stage/types.js';
+import { DetectorService } from '../detector.service.js';
+import { loadDetectorOptions } from '../options.js';
+import type { DetectorOverrides } from '../scoring/options.js';
+import { ModelStore } from './model-store.js';
+
+// Small and quick, but the real training path: cold start after 80 rows, a retrain every 40.
+const FAST: DetectorOverrides = { warmupRows: 20, minPeaks: 5, autoencoder: { coldStartRows: 80, retrainEveryRows: 40, ensemble: 2, epochs: 4, windowRows: 4 } };
+const METRICS = ['cpu', 'latency', 'errors'];
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+/** Steps [from, to) of one entity, one record per metric, a second apart. */
+function steps(entity: string, from: number, to: number, metrics = METRICS): InRecord<unknown>[] {
+  const out: InRecord<unknown>[] = [];
+  for (let i = from; i < to; i++) {
+    metrics.forEach((metric, j) => {
+      const value = { entity, metric, timestamp: T0 + i * 1000, value: Math.sin(i / 10 + j) + 0.01 * ((i * 7 + j) % 5) };
+      out.push({ topic: 'telemetry.metrics', partition: 0, offset: String(out.length), key: entity, value, headers: {}, timestamp: value.timestamp, trace: ROOT_CONTEXT });
+    });
+  }
+  return out;
+}
+
+describe('ModelStore', () => {
+  let dir: string;
+  beforeAll(async () => {
+    await initBackend(() => {});
+    dir = await mkdtemp(join(tmpdir(), 'vigil-models-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('a restarted detector takes over the saved models and scores with the autoencoder without retraining', async () => {
+    const first = new DetectorService(loadDetectorOptions({}), FAST);
+    await first.loadModels(new ModelStore(dir), () => {});
+    await first.process(steps('host-a', 0, 100));
+    await first.whenSaved();
+    const trained = first.detector.modelsOf('host-a')!;
+    expect(trained.version).toBe(1);
+
+    const second = new DetectorService(loadDetectorOptions({}), FAST);
+    expect(await second.loadModels(new ModelStore(dir), () => {})).toBe(1);
+    const scored = await second.process(steps('host-a', 100, 120));
+    // The first few rows only learn the sampling interval (score 0); every row after is the model's.
+    expect(scored.slice(6).length).toBeGreaterThan(10);
+    expect(scored.slice(6).every((s) => s.result.scorer === 'autoencoder')).toBe(true);
+    const restored = second.detector.modelsOf('host-a')!;
+    expect(restored.version).toBe(1);
+    expect([...restored.center]).toEqual([...trained.center]);
+    restored.models.forEach((m, k) => {
+      expect([...m.w1]).toEqual([...trained.models[k]!.w1]);
+      expect([...m.b2]).toEqual([...trained.models[k]!.b2]);
+    });
+  });
+
+  it('learns anew when the entity now reports different metrics than its stored model knew', async () => {
+    const log: string[] = [];
+    const service = new DetectorService(loadDetectorOptions({}), FAST);
+    await service.loadModels(new ModelStore(dir), (line) => log.push(line));
+    const scored = await service.process(steps('host-a', 100, 110, ['cpu', 'errors', 'latency']));
+    expect(scored.every((s) => s.result.scorer === 'baseline')).toBe(true);
+    expect(log.join('\n')).toMatch(/host-a v1 was trained on \[cpu, latency, errors\].*learning anew/);
+  });
+
+  it('writes each new version beside the old, points current at it, and keeps only the current and the previous one', async () => {
+    const service = new DetectorService(loadDetectorOptions({}), FAST);
+    const own = await mkdtemp(join(tmpdir(), 'vigil-models-'));
+    try {
+      await service.loadModels(new ModelStore(own), () => {});
+      // Batches of 20 steps, as a stream brings them: trains at 80 rows, then every 40.
+      for (let from = 0; from < 220; from += 20) await service.process(steps('host-b', from, from + 20));
+      await service.whenSaved();
+      const version = service.detector.modelsOf('host-b')!.version;
+      expect(version).toBeGreaterThanOrEqual(3);
+      const [folder] = await readdir(own);
+      const entries = (await readdir(join(own, folder!))).sort();
+      expect(entries).toEqual(['current', `v${version - 1}`, `v${version}`].sort());
+      expect((await readFile(join(own, folder!, 'current'), 'utf8')).trim()).toBe(`v${version}`);
+      const json = JSON.parse(await readFile(join(own, folder!, `v${version}`, 'model.json'), 'utf8'));
+      expect(json.weightsManifest[0].paths).toEqual(['weights.bin']);
+      expect(json.modelTopology.metrics).toEqual(METRICS);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
+});
