@@ -9,6 +9,7 @@ import type {
   Subscription,
   TopicSpec,
 } from '../bus/types.js';
+import { misconfiguration, probeSettings } from './connect-errors.js';
 import { snappyCodec } from './snappy-codec.js';
 
 // kafkajs is CommonJS: take its values from the default export, which Node always provides.
@@ -44,7 +45,7 @@ export class KafkaBus implements Bus {
   private connected = false;
 
   constructor(
-    config: KafkaConfig,
+    private readonly config: KafkaConfig,
     private readonly options: KafkaBusOptions = {},
   ) {
     this.kafka = new Kafka({ logLevel: logLevel.WARN, ...config });
@@ -55,7 +56,12 @@ export class KafkaBus implements Bus {
 
   async connect(): Promise<void> {
     if (this.connected) return;
-    await this.producer.connect();
+    await probeSettings(this.config);
+    try {
+      await this.producer.connect();
+    } catch (err) {
+      throw misconfiguration(err, this.config) ?? err;
+    }
     this.connected = true;
   }
 

@@ -21,6 +21,8 @@ export interface LocalBrokerOptions {
   heapMb?: number;
   /** Extra server.properties lines (listeners for TLS/SASL tests, for example). */
   extraProperties?: Record<string, string>;
+  /** Extra `kafka-storage format` arguments, e.g. `--add-scram` credentials (KRaft stores them from the start). */
+  formatArgs?: string[];
   log?: (msg: string) => void;
 }
 
@@ -102,7 +104,7 @@ export class LocalBroker {
     if (!existsSync(join(data, 'meta.properties'))) {
       const id = spawnSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' });
       const clusterId = id.stdout.trim().split('\n').at(-1);
-      const f = spawnSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId ?? '', '-c', props], {
+      const f = spawnSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId ?? '', '-c', props, ...(this.options.formatArgs ?? [])], {
         encoding: 'utf8',
       });
       if (f.status !== 0) throw new Error(`formatting the KRaft store failed: ${f.stderr || f.stdout}`);
