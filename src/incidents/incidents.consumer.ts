@@ -1,0 +1,87 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { StagesService } from '../platform/app/stages.service.js';
+import type { Emit } from '../platform/stage/types.js';
+import { toFinding } from './findings.js';
+import { INCIDENTS_RUNTIME, type IncidentsRuntime } from './incidents.runtime.js';
+import type { Finding, IncidentEvent } from './types.js';
+
+/**
+ * Kafka in: `aiops.anomalies` + `aiops.predictions` as the group `<prefix>-incidents` (lifecycle
+ * events to `aiops.incidents`, appended before the commit), and `aiops.incidents` as the group
+ * `<prefix>-remediation` (actions planned before the commit; their delivery runs on its own).
+ * A timer resolves quiet incidents, expires approvals and verifies delivered actions.
+ */
+@Injectable()
+export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('Incidents');
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping = false;
+
+  constructor(
+    @Inject(StagesService) private readonly stages: StagesService,
+    @Inject(INCIDENTS_RUNTIME) private readonly rt: IncidentsRuntime,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { options, incidents, remediation } = this.rt;
+    const resumed = await remediation.resume();
+    if (resumed > 0) this.logger.log(`resumed ${resumed} action(s) a previous run left unfinished`);
+    this.logger.log(
+      `grouping by entity${options.groupBy.length ? `+${options.groupBy.join('+')}` : ''} within ${options.groupWindowMs} ms; opens after ${options.minOccurrences} finding(s); auto-resolves after ${options.quietMs} ms quiet`,
+    );
+    await this.stages.start<unknown>({
+      service: 'incidents',
+      topics: [options.topics.anomalies, options.topics.predictions],
+      handle: async (records) => {
+        const emits: Emit[] = [];
+        for (const r of records) {
+          const f = toFinding(r.topic, r.value);
+          if (!f) continue;
+          for (const ev of await incidents.onFindings([f])) {
+            this.describe(ev, f);
+            emits.push({ topic: options.topics.incidents, key: ev.incident_id, value: ev, id: ev.id, source: r });
+          }
+        }
+        return emits;
+      },
+    });
+    await this.stages.start<IncidentEvent>({
+      service: 'remediation',
+      topics: [options.topics.incidents],
+      handle: async (records) => {
+        for (const r of records) await remediation.onIncidentEvent(r.value, r.trace);
+        return [];
+      },
+    });
+    this.timer = setInterval(() => void this.sweep(), options.sweepMs);
+  }
+
+  private async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const events = await this.rt.incidents.sweep();
+      for (const ev of events) this.describe(ev);
+      await this.rt.send(this.rt.options.topics.incidents, events.map((e) => ({ key: e.incident_id, id: e.id, value: e })));
+      await this.rt.remediation.sweep();
+    } catch (e) {
+      this.logger.warn(`sweep failed (retried next tick): ${(e as Error).message}`);
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private describe(ev: IncidentEvent, f?: Finding): void {
+    const what = ev.event === 'opened' ? `${ev.severity} "${ev.title}"${f ? ` (finding ${f.id})` : ''}` : `status ${ev.status}`;
+    this.logger.log(`incident ${ev.incident_id} on ${ev.entity} ${ev.event}: ${what}`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.rt.remediation.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.rt.store.close();
+  }
+}

@@ -1,0 +1,121 @@
+/** The incidents service's settings, from the environment (README "Configuration" has the table). */
+export interface IncidentsOptions {
+  topics: { anomalies: string; predictions: string; incidents: string; remediations: string; feedback: string };
+  /** PostgreSQL connection string; undefined with no PG* env either: the in-memory store. */
+  databaseUrl: string | undefined;
+  /** Schema holding the tables (created at start, idempotent). */
+  databaseSchema: string;
+  /** Bearer tokens accepted on mutating endpoints; empty: every mutation is refused. */
+  apiTokens: string[];
+  /** Labels (besides `entity`) whose values make up the grouping key. */
+  groupBy: string[];
+  /** A finding joins a live incident of its group if it comes within this (event time) of the last one. */
+  groupWindowMs: number;
+  /** Findings a group needs before its incident opens (and is announced). */
+  minOccurrences: number;
+  /** Open incidents with no finding for this long (wall time) resolve themselves. */
+  quietMs: number;
+  /** How often timers (auto-resolve, approval expiry, verification) run. */
+  sweepMs: number;
+  /** `kind:label`: an open incident of that kind on entity E suppresses findings with labels[label] == E. */
+  inhibit: Array<{ sourceKind: string; targetLabel: string }>;
+  /** Score at or above which an incident is critical (else warning). */
+  criticalScore: number;
+  rulesDir: string;
+  remediation: RemediationOptions;
+  delivery: DeliveryOptions;
+}
+
+export interface RemediationOptions {
+  /** Global dry-run: no action is sent, whatever the rules say. */
+  dryRun: boolean;
+  /** Actions executing at once, across all rules. */
+  maxConcurrent: number;
+  /** Distinct entities acted on per environment within blastWindowMs. */
+  blastRadius: number;
+  blastWindowMs: number;
+  /** Default approval lifetime when a rule does not give one. */
+  approvalTtlMs: number;
+  /** Default verification window when a rule asks for verification without one. */
+  verifyWithinMs: number;
+}
+
+export interface DeliveryOptions {
+  timeoutMs: number;
+  maxAttempts: number;
+  backoffMs: number;
+  backoffMaxMs: number;
+  /** Consecutive failures that open an endpoint's circuit, and how long it stays open. */
+  breakerThreshold: number;
+  breakerResetMs: number;
+}
+
+export function loadIncidentsOptions(env: NodeJS.ProcessEnv = process.env): IncidentsOptions {
+  const url = env.VIGIL_DATABASE_URL?.trim() || (env.PGHOST || env.PGDATABASE ? 'postgres://' : undefined);
+  const schema = env.VIGIL_DATABASE_SCHEMA?.trim() || 'vigil';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`VIGIL_DATABASE_SCHEMA must be a lower-case SQL identifier, not "${schema}"`);
+  return {
+    topics: {
+      anomalies: 'aiops.anomalies',
+      predictions: 'aiops.predictions',
+      incidents: 'aiops.incidents',
+      remediations: 'aiops.remediations',
+      feedback: 'aiops.feedback',
+    },
+    databaseUrl: url,
+    databaseSchema: schema,
+    apiTokens: (env.VIGIL_API_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean),
+    groupBy: (env.INCIDENTS_GROUP_BY ?? '').split(',').map((t) => t.trim()).filter(Boolean),
+    groupWindowMs: num(env, 'INCIDENTS_GROUP_WINDOW_MS', 10 * 60_000),
+    minOccurrences: Math.max(1, num(env, 'INCIDENTS_MIN_OCCURRENCES', 1)),
+    quietMs: num(env, 'INCIDENTS_QUIET_MS', 15 * 60_000),
+    sweepMs: Math.max(50, num(env, 'INCIDENTS_SWEEP_MS', 1000)),
+    inhibit: parseInhibit(env.INCIDENTS_INHIBIT ?? 'host_down:host'),
+    criticalScore: num(env, 'INCIDENTS_CRITICAL_SCORE', 0.9),
+    rulesDir: env.INCIDENTS_RULES_DIR?.trim() || 'rules/remediation',
+    remediation: {
+      dryRun: bool(env, 'REMEDIATION_DRY_RUN', false),
+      maxConcurrent: Math.max(1, num(env, 'REMEDIATION_MAX_CONCURRENT', 4)),
+      blastRadius: Math.max(1, num(env, 'REMEDIATION_BLAST_RADIUS', 5)),
+      blastWindowMs: num(env, 'REMEDIATION_BLAST_WINDOW_MS', 60 * 60_000),
+      approvalTtlMs: num(env, 'REMEDIATION_APPROVAL_TTL_MS', 15 * 60_000),
+      verifyWithinMs: num(env, 'REMEDIATION_VERIFY_WITHIN_MS', 10 * 60_000),
+    },
+    delivery: {
+      timeoutMs: Math.max(1, num(env, 'WEBHOOK_TIMEOUT_MS', 5000)),
+      maxAttempts: Math.max(1, num(env, 'WEBHOOK_MAX_ATTEMPTS', 5)),
+      backoffMs: num(env, 'WEBHOOK_BACKOFF_MS', 500),
+      backoffMaxMs: num(env, 'WEBHOOK_BACKOFF_MAX_MS', 30_000),
+      breakerThreshold: Math.max(1, num(env, 'WEBHOOK_BREAKER_THRESHOLD', 5)),
+      breakerResetMs: num(env, 'WEBHOOK_BREAKER_RESET_MS', 30_000),
+    },
+  };
+}
+
+function parseInhibit(raw: string): IncidentsOptions['inhibit'] {
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const [sourceKind, targetLabel, extra] = s.split(':');
+      if (!sourceKind || !targetLabel || extra !== undefined) throw new Error(`INCIDENTS_INHIBIT: "${s}" is not kind:label`);
+      return { sourceKind, targetLabel };
+    });
+}
+
+function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number >= 0, not "${raw}"`);
+  return n;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error(`${name} must be true or false, not "${raw}"`);
+}

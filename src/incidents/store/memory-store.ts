@@ -1,0 +1,112 @@
+import type { ActionEvent, ActionRow, ActionStatus, Finding, Incident, Silence } from '../types.js';
+import { LIVE, type IncidentQuery, type IncidentStore } from './store.js';
+
+/** The store when no database is configured: the embedded default on a fresh machine. Lost on exit. */
+export class MemoryIncidentStore implements IncidentStore {
+  readonly kind = 'memory' as const;
+  private readonly findings = new Map<string, { f: Finding; incidentId: string | null; suppressedBy: string | null; receivedAt: number }>();
+  private readonly incidents = new Map<string, Incident>();
+  private readonly silences = new Map<string, Silence>();
+  private readonly actions = new Map<string, ActionRow>();
+  private readonly events = new Map<string, ActionEvent>();
+
+  async init(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  async insertFinding(f: Finding, incidentId: string | null, suppressedBy: string | null, receivedAt: number): Promise<boolean> {
+    if (this.findings.has(f.id)) return false;
+    this.findings.set(f.id, { f: clone(f), incidentId, suppressedBy, receivedAt });
+    return true;
+  }
+  async findingsOf(incidentId: string): Promise<Array<Finding & { received_at: number }>> {
+    return [...this.findings.values()].filter((x) => x.incidentId === incidentId).map((x) => ({ ...clone(x.f), received_at: x.receivedAt }));
+  }
+  async countFindingsSince(entity: string, since: number): Promise<number> {
+    return [...this.findings.values()].filter((x) => x.f.entity === entity && x.receivedAt > since && !x.suppressedBy).length;
+  }
+
+  async saveIncident(i: Incident): Promise<void> {
+    this.incidents.set(i.id, clone(i));
+  }
+  async getIncident(id: string): Promise<Incident | undefined> {
+    const i = this.incidents.get(id);
+    return i && clone(i);
+  }
+  async liveIncidentByGroup(groupKey: string): Promise<Incident | undefined> {
+    const i = [...this.incidents.values()].find((x) => x.group_key === groupKey && LIVE.includes(x.status));
+    return i && clone(i);
+  }
+  async listIncidents(q: IncidentQuery): Promise<Incident[]> {
+    return [...this.incidents.values()]
+      .filter((i) => (q.status ? i.status === q.status : i.status !== 'pending') && (!q.entity || i.entity === q.entity))
+      .sort((a, b) => b.first_seen - a.first_seen)
+      .slice(0, q.limit ?? 100)
+      .map(clone);
+  }
+  async quietIncidents(before: number): Promise<Incident[]> {
+    return [...this.incidents.values()].filter((i) => LIVE.includes(i.status) && i.last_received_at < before).map(clone);
+  }
+  async hasLiveKind(entity: string, kind: string): Promise<boolean> {
+    return [...this.incidents.values()].some((i) => i.entity === entity && (i.status === 'open' || i.status === 'acknowledged') && i.kinds.includes(kind));
+  }
+
+  async saveSilence(s: Silence): Promise<void> {
+    this.silences.set(s.id, clone(s));
+  }
+  async getSilence(id: string): Promise<Silence | undefined> {
+    const s = this.silences.get(id);
+    return s && clone(s);
+  }
+  async listSilences(now: number): Promise<Silence[]> {
+    return [...this.silences.values()].filter((s) => s.ends_at > now).map(clone);
+  }
+
+  async insertAction(a: ActionRow): Promise<boolean> {
+    if (this.actions.has(a.id)) return false;
+    this.actions.set(a.id, clone(a));
+    return true;
+  }
+  async saveAction(a: ActionRow): Promise<void> {
+    this.actions.set(a.id, clone(a));
+  }
+  async getAction(id: string): Promise<ActionRow | undefined> {
+    const a = this.actions.get(id);
+    return a && clone(a);
+  }
+  async listActions(q: { status?: ActionStatus; incident_id?: string; limit?: number }): Promise<ActionRow[]> {
+    return [...this.actions.values()]
+      .filter((a) => (!q.status || a.status === q.status) && (!q.incident_id || a.incident_id === q.incident_id))
+      .sort((a, b) => b.created_at - a.created_at)
+      .slice(0, q.limit ?? 100)
+      .map(clone);
+  }
+  async actionsIn(statuses: ActionStatus[]): Promise<ActionRow[]> {
+    return [...this.actions.values()].filter((a) => statuses.includes(a.status)).map(clone);
+  }
+  async countStartedToTarget(target: string, since: number): Promise<number> {
+    return [...this.actions.values()].filter((a) => a.target === target && a.started_at !== null && a.started_at >= since).length;
+  }
+  async lastStart(rule: string, action: string, entity: string): Promise<number | undefined> {
+    const starts = [...this.actions.values()]
+      .filter((a) => a.rule === rule && a.action === action && a.entity === entity && a.started_at !== null)
+      .map((a) => a.started_at!);
+    return starts.length ? Math.max(...starts) : undefined;
+  }
+  async entitiesActedOn(environment: string, since: number): Promise<string[]> {
+    return [...new Set([...this.actions.values()].filter((a) => a.environment === environment && a.started_at !== null && a.started_at >= since).map((a) => a.entity))];
+  }
+
+  async insertActionEvent(e: ActionEvent): Promise<void> {
+    if (!this.events.has(e.id)) this.events.set(e.id, clone(e));
+  }
+  async actionEvents(q: { action_id?: string; incident_id?: string }): Promise<ActionEvent[]> {
+    return [...this.events.values()]
+      .filter((e) => (!q.action_id || e.action_id === q.action_id) && (!q.incident_id || e.incident_id === q.incident_id))
+      .sort((a, b) => a.timestamp - b.timestamp)
+      .map(clone);
+  }
+}
+
+function clone<T>(x: T): T {
+  return structuredClone(x);
+}

@@ -1,0 +1,179 @@
+import pg from 'pg';
+import type { ActionEvent, ActionRow, ActionStatus, Finding, Incident, Silence } from '../types.js';
+import { LIVE, type IncidentQuery, type IncidentStore } from './store.js';
+
+/**
+ * PostgreSQL store. Each table keeps the columns queries filter on plus the whole record as
+ * jsonb (`doc`), so the record's shape can grow without migrations. Tables are created at start
+ * with idempotent DDL in `schema`.
+ */
+export class PgIncidentStore implements IncidentStore {
+  readonly kind = 'postgres' as const;
+  readonly pool: pg.Pool;
+
+  constructor(
+    connectionString: string,
+    private readonly schema: string,
+  ) {
+    this.pool = new pg.Pool({ connectionString, max: 8 });
+    // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
+    this.pool.on('error', () => undefined);
+  }
+
+  private t(name: string): string {
+    return `"${this.schema}".${name}`;
+  }
+
+  async init(): Promise<void> {
+    const s = `"${this.schema}"`;
+    await this.pool.query(`
+      CREATE SCHEMA IF NOT EXISTS ${s};
+      CREATE TABLE IF NOT EXISTS ${s}.incidents (
+        id text PRIMARY KEY, group_key text NOT NULL, entity text NOT NULL, status text NOT NULL,
+        first_seen bigint NOT NULL, last_received_at bigint NOT NULL, doc jsonb NOT NULL);
+      CREATE INDEX IF NOT EXISTS incidents_group ON ${s}.incidents (group_key) WHERE status IN ('pending', 'open', 'acknowledged');
+      CREATE INDEX IF NOT EXISTS incidents_entity ON ${s}.incidents (entity, status);
+      CREATE TABLE IF NOT EXISTS ${s}.findings (
+        id text PRIMARY KEY, incident_id text, entity text NOT NULL, suppressed_by text,
+        received_at bigint NOT NULL, doc jsonb NOT NULL);
+      CREATE INDEX IF NOT EXISTS findings_incident ON ${s}.findings (incident_id);
+      CREATE INDEX IF NOT EXISTS findings_entity ON ${s}.findings (entity, received_at);
+      CREATE TABLE IF NOT EXISTS ${s}.silences (id text PRIMARY KEY, ends_at bigint NOT NULL, doc jsonb NOT NULL);
+      CREATE TABLE IF NOT EXISTS ${s}.actions (
+        id text PRIMARY KEY, incident_id text NOT NULL, rule text NOT NULL, action text NOT NULL,
+        entity text NOT NULL, environment text NOT NULL, target text NOT NULL, status text NOT NULL,
+        created_at bigint NOT NULL, started_at bigint, doc jsonb NOT NULL);
+      CREATE INDEX IF NOT EXISTS actions_status ON ${s}.actions (status);
+      CREATE INDEX IF NOT EXISTS actions_target ON ${s}.actions (target, started_at);
+      CREATE INDEX IF NOT EXISTS actions_incident ON ${s}.actions (incident_id);
+      CREATE TABLE IF NOT EXISTS ${s}.action_events (
+        id text PRIMARY KEY, action_id text NOT NULL, incident_id text NOT NULL, ts bigint NOT NULL, doc jsonb NOT NULL);
+      CREATE INDEX IF NOT EXISTS action_events_action ON ${s}.action_events (action_id);
+    `);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  async insertFinding(f: Finding, incidentId: string | null, suppressedBy: string | null, receivedAt: number): Promise<boolean> {
+    const r = await this.pool.query(
+      `INSERT INTO ${this.t('findings')} (id, incident_id, entity, suppressed_by, received_at, doc) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (id) DO NOTHING`,
+      [f.id, incidentId, f.entity, suppressedBy, receivedAt, f],
+    );
+    return r.rowCount === 1;
+  }
+  async findingsOf(incidentId: string): Promise<Array<Finding & { received_at: number }>> {
+    const r = await this.pool.query(`SELECT doc, received_at FROM ${this.t('findings')} WHERE incident_id = $1 ORDER BY received_at, id`, [incidentId]);
+    return r.rows.map((row: { doc: Finding; received_at: string }) => ({ ...row.doc, received_at: Number(row.received_at) }));
+  }
+  async countFindingsSince(entity: string, since: number): Promise<number> {
+    const r = await this.pool.query(`SELECT count(*) AS n FROM ${this.t('findings')} WHERE entity = $1 AND received_at > $2 AND suppressed_by IS NULL`, [entity, since]);
+    return Number((r.rows[0] as { n: string }).n);
+  }
+
+  async saveIncident(i: Incident): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.t('incidents')} (id, group_key, entity, status, first_seen, last_received_at, doc) VALUES ($1,$2,$3,$4,$5,$6,$7)
+       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, last_received_at = EXCLUDED.last_received_at, doc = EXCLUDED.doc`,
+      [i.id, i.group_key, i.entity, i.status, i.first_seen, i.last_received_at, i],
+    );
+  }
+  async getIncident(id: string): Promise<Incident | undefined> {
+    return this.one<Incident>(`SELECT doc FROM ${this.t('incidents')} WHERE id = $1`, [id]);
+  }
+  async liveIncidentByGroup(groupKey: string): Promise<Incident | undefined> {
+    return this.one<Incident>(`SELECT doc FROM ${this.t('incidents')} WHERE group_key = $1 AND status = ANY($2) ORDER BY first_seen DESC LIMIT 1`, [groupKey, LIVE]);
+  }
+  async listIncidents(q: IncidentQuery): Promise<Incident[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.status) where.push(`status = $${args.push(q.status)}`);
+    else where.push(`status <> 'pending'`);
+    if (q.entity) where.push(`entity = $${args.push(q.entity)}`);
+    return this.many<Incident>(`SELECT doc FROM ${this.t('incidents')} WHERE ${where.join(' AND ')} ORDER BY first_seen DESC LIMIT $${args.push(q.limit ?? 100)}`, args);
+  }
+  async quietIncidents(before: number): Promise<Incident[]> {
+    return this.many<Incident>(`SELECT doc FROM ${this.t('incidents')} WHERE status = ANY($1) AND last_received_at < $2`, [LIVE, before]);
+  }
+  async hasLiveKind(entity: string, kind: string): Promise<boolean> {
+    const r = await this.pool.query(
+      `SELECT 1 FROM ${this.t('incidents')} WHERE entity = $1 AND status IN ('open', 'acknowledged') AND doc->'kinds' ? $2 LIMIT 1`,
+      [entity, kind],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async saveSilence(s: Silence): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.t('silences')} (id, ends_at, doc) VALUES ($1,$2,$3) ON CONFLICT (id) DO UPDATE SET ends_at = EXCLUDED.ends_at, doc = EXCLUDED.doc`,
+      [s.id, s.ends_at, s],
+    );
+  }
+  async getSilence(id: string): Promise<Silence | undefined> {
+    return this.one<Silence>(`SELECT doc FROM ${this.t('silences')} WHERE id = $1`, [id]);
+  }
+  async listSilences(now: number): Promise<Silence[]> {
+    return this.many<Silence>(`SELECT doc FROM ${this.t('silences')} WHERE ends_at > $1 ORDER BY ends_at`, [now]);
+  }
+
+  async insertAction(a: ActionRow): Promise<boolean> {
+    const r = await this.pool.query(
+      `INSERT INTO ${this.t('actions')} (id, incident_id, rule, action, entity, environment, target, status, created_at, started_at, doc)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (id) DO NOTHING`,
+      [a.id, a.incident_id, a.rule, a.action, a.entity, a.environment, a.target, a.status, a.created_at, a.started_at, a],
+    );
+    return r.rowCount === 1;
+  }
+  async saveAction(a: ActionRow): Promise<void> {
+    await this.pool.query(`UPDATE ${this.t('actions')} SET status = $2, started_at = $3, doc = $4 WHERE id = $1`, [a.id, a.status, a.started_at, a]);
+  }
+  async getAction(id: string): Promise<ActionRow | undefined> {
+    return this.one<ActionRow>(`SELECT doc FROM ${this.t('actions')} WHERE id = $1`, [id]);
+  }
+  async listActions(q: { status?: ActionStatus; incident_id?: string; limit?: number }): Promise<ActionRow[]> {
+    const where = ['true'];
+    const args: unknown[] = [];
+    if (q.status) where.push(`status = $${args.push(q.status)}`);
+    if (q.incident_id) where.push(`incident_id = $${args.push(q.incident_id)}`);
+    return this.many<ActionRow>(`SELECT doc FROM ${this.t('actions')} WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id LIMIT $${args.push(q.limit ?? 100)}`, args);
+  }
+  async actionsIn(statuses: ActionStatus[]): Promise<ActionRow[]> {
+    return this.many<ActionRow>(`SELECT doc FROM ${this.t('actions')} WHERE status = ANY($1) ORDER BY created_at`, [statuses]);
+  }
+  async countStartedToTarget(target: string, since: number): Promise<number> {
+    const r = await this.pool.query(`SELECT count(*) AS n FROM ${this.t('actions')} WHERE target = $1 AND started_at >= $2`, [target, since]);
+    return Number((r.rows[0] as { n: string }).n);
+  }
+  async lastStart(rule: string, action: string, entity: string): Promise<number | undefined> {
+    const r = await this.pool.query(`SELECT max(started_at) AS t FROM ${this.t('actions')} WHERE rule = $1 AND action = $2 AND entity = $3`, [rule, action, entity]);
+    const t = (r.rows[0] as { t: string | null }).t;
+    return t === null ? undefined : Number(t);
+  }
+  async entitiesActedOn(environment: string, since: number): Promise<string[]> {
+    const r = await this.pool.query(`SELECT DISTINCT entity FROM ${this.t('actions')} WHERE environment = $1 AND started_at >= $2`, [environment, since]);
+    return r.rows.map((row: { entity: string }) => row.entity);
+  }
+
+  async insertActionEvent(e: ActionEvent): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.t('action_events')} (id, action_id, incident_id, ts, doc) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (id) DO NOTHING`,
+      [e.id, e.action_id, e.incident_id, e.timestamp, e],
+    );
+  }
+  async actionEvents(q: { action_id?: string; incident_id?: string }): Promise<ActionEvent[]> {
+    const where = ['true'];
+    const args: unknown[] = [];
+    if (q.action_id) where.push(`action_id = $${args.push(q.action_id)}`);
+    if (q.incident_id) where.push(`incident_id = $${args.push(q.incident_id)}`);
+    return this.many<ActionEvent>(`SELECT doc FROM ${this.t('action_events')} WHERE ${where.join(' AND ')} ORDER BY ts, id`, args);
+  }
+
+  private async one<T>(sql: string, args: unknown[]): Promise<T | undefined> {
+    return (await this.many<T>(sql, args))[0];
+  }
+  private async many<T>(sql: string, args: unknown[]): Promise<T[]> {
+    const r = await this.pool.query(sql, args);
+    return r.rows.map((row: { doc: T }) => row.doc);
+  }
+}

@@ -1,0 +1,56 @@
+import type { ActionEvent, ActionRow, ActionStatus, Finding, Incident, IncidentStatus, Silence } from '../types.js';
+
+export const LIVE: readonly IncidentStatus[] = ['pending', 'open', 'acknowledged'];
+
+export interface IncidentQuery {
+  status?: IncidentStatus;
+  entity?: string;
+  limit?: number;
+}
+
+/**
+ * Where incidents, findings, silences, actions and their decisions live. PostgreSQL in
+ * production and tests; memory when no database is configured (the embedded default).
+ * Every write is idempotent on its id, so a replayed record changes nothing.
+ */
+export interface IncidentStore {
+  readonly kind: 'postgres' | 'memory';
+  init(): Promise<void>;
+  close(): Promise<void>;
+
+  /** False when a finding with this id was stored before (a redelivery). */
+  insertFinding(f: Finding, incidentId: string | null, suppressedBy: string | null, receivedAt: number): Promise<boolean>;
+  findingsOf(incidentId: string): Promise<Array<Finding & { received_at: number }>>;
+  /** Findings for an entity received after `since` (wall time), suppressed ones excluded. */
+  countFindingsSince(entity: string, since: number): Promise<number>;
+
+  saveIncident(i: Incident): Promise<void>;
+  getIncident(id: string): Promise<Incident | undefined>;
+  liveIncidentByGroup(groupKey: string): Promise<Incident | undefined>;
+  listIncidents(q: IncidentQuery): Promise<Incident[]>;
+  /** Live incidents whose last finding was received before `before` (wall time). */
+  quietIncidents(before: number): Promise<Incident[]>;
+  /** Is there an open or acknowledged incident on `entity` with a finding of `kind`? */
+  hasLiveKind(entity: string, kind: string): Promise<boolean>;
+
+  saveSilence(s: Silence): Promise<void>;
+  getSilence(id: string): Promise<Silence | undefined>;
+  /** Silences not yet ended at `now` (including future maintenance windows). */
+  listSilences(now: number): Promise<Silence[]>;
+
+  /** False when an action with this id exists (the same incident, rule and action seen again). */
+  insertAction(a: ActionRow): Promise<boolean>;
+  saveAction(a: ActionRow): Promise<void>;
+  getAction(id: string): Promise<ActionRow | undefined>;
+  listActions(q: { status?: ActionStatus; incident_id?: string; limit?: number }): Promise<ActionRow[]>;
+  actionsIn(statuses: ActionStatus[]): Promise<ActionRow[]>;
+  /** Actions to `target` that started executing at or after `since`. */
+  countStartedToTarget(target: string, since: number): Promise<number>;
+  /** Latest start of this rule's action on this entity. */
+  lastStart(rule: string, action: string, entity: string): Promise<number | undefined>;
+  /** Distinct entities of an environment with an action started at or after `since`. */
+  entitiesActedOn(environment: string, since: number): Promise<string[]>;
+
+  insertActionEvent(e: ActionEvent): Promise<void>;
+  actionEvents(q: { action_id?: string; incident_id?: string }): Promise<ActionEvent[]>;
+}

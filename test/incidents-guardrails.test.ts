@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import {
+  actionsOf,
+  anomaly,
+  freshSchema,
+  incidentsOf,
+  newSecret,
+  Receiver,
+  rulesDir,
+  startIncidents,
+  TOKEN,
+  type ActionJson,
+  type Api,
+  type IncidentJson,
+} from './incidents-harness.js';
+import { kafkaBus } from './support/kafka.js';
+import { until } from './support/until.js';
+import type { VigilProcess } from './support/vigil-process.js';
+
+const SECRET = newSecret();
+const run = Date.now().toString(36);
+const metric = (text: string, line: string) => Number(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+
+function rules(url: string): string {
+  const action = (path: string, extra = '') => `
+    actions:
+      - name: run
+        webhook:
+          url: ${url}/${path}
+          secret_env: TEST_WEBHOOK_SECRET${extra}`;
+  return `rules:
+  - name: approval
+    match: { entity: "approve-${run}-*" }
+    guardrails:
+      approval: { required: true, expires_after: 4s }${action('approve')}
+  - name: dryrun
+    match: { entity: "dry-${run}-*" }
+    guardrails: { dry_run: true }${action('dry', '\n          format: alertmanager')}
+  - name: silenced
+    match: { entity: "silenced-${run}-*" }${action('silenced')}
+  - name: maintenance
+    match: { entity: "maint-${run}-*" }${action('maint')}
+  - name: cooldown
+    match: { entity: "cool-${run}-*" }
+    guardrails: { cooldown: 1h }${action('cool')}
+  - name: blast
+    match: { entity: "blast-${run}-*" }
+    guardrails:
+      blast_radius: { max_entities: 2, window: 1h }${action('blast')}
+`;
+}
+
+describe('incidents: grouping, silences, inhibition and guardrails through the API (vigil start incidents, Kafka, PostgreSQL)', () => {
+  let vigil: VigilProcess;
+  let api: Api;
+  let bus: KafkaBus;
+  let receiver: Receiver;
+  let cleanup: Array<() => Promise<void>> = [];
+  let n = 0;
+
+  /** `count` findings for an entity, a second apart in event time. */
+  async function findings(entity: string, count: number, o: Parameters<typeof anomaly>[2] = {}): Promise<void> {
+    const base = Date.now();
+    await bus.send(Array.from({ length: count }, (_, i) => anomaly(entity, n++, { ...o, timestamp: base + i * 1000 })));
+  }
+
+  async function oneIncident(entity: string): Promise<IncidentJson> {
+    let got: IncidentJson[] = [];
+    await until(async () => (got = await incidentsOf(api, entity)).length > 0, 20_000, `an incident for ${entity}`);
+    expect(got).toHaveLength(1);
+    return got[0]!;
+  }
+
+  async function actionIn(incidentId: string, statuses: string[]): Promise<ActionJson> {
+    let a: ActionJson | undefined;
+    await until(async () => !!(a = (await actionsOf(api, incidentId)).find((x) => statuses.includes(x.status))), 20_000, `an action ${statuses.join('/')} for ${incidentId}`);
+    return a!;
+  }
+
+  const hits = (path: string) => receiver.requests.filter((r) => r.path === `/${path}`);
+
+  beforeAll(async () => {
+    receiver = new Receiver(SECRET);
+    await receiver.start();
+    cleanup.push(() => receiver.stop());
+    const { schema, drop } = await freshSchema();
+    const dir = await rulesDir({ 'test.yaml': rules(receiver.url) });
+    cleanup.push(dir.remove);
+    ({ vigil, api } = await startIncidents(['incidents'], {
+      VIGIL_DATABASE_SCHEMA: schema,
+      INCIDENTS_RULES_DIR: dir.dir,
+      INCIDENTS_MIN_OCCURRENCES: '2',
+      INCIDENTS_QUIET_MS: '3000',
+      REMEDIATION_BLAST_RADIUS: '100',
+      TEST_WEBHOOK_SECRET: SECRET,
+    }));
+    cleanup.push(async () => {
+      await vigil.stop();
+      await drop();
+    });
+    bus = kafkaBus();
+    await bus.connect();
+    cleanup.push(() => bus.disconnect());
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => undefined);
+    cleanup = [];
+  });
+
+  it('opens one incident only after the occurrence threshold, and groups later findings into it', async () => {
+    const entity = `group-${run}-a`;
+    await findings(entity, 1);
+    await until(async () => metric(await api.metrics(), 'vigil_incident_findings_total{outcome="grouped"}') >= 1, 15_000, 'the first finding');
+    expect(await incidentsOf(api, entity)).toHaveLength(0);
+    await findings(entity, 1);
+    const inc = await oneIncident(entity);
+    expect(inc.status).toBe('open');
+    await findings(entity, 8, { labels: { top_metric: 'error_ratio' } });
+    await until(async () => (await incidentsOf(api, entity))[0]!.occurrences === 10, 15_000, 'ten findings grouped');
+    expect(await incidentsOf(api, entity)).toHaveLength(1);
+    const detail = await api.get<{ findings: unknown[] }>(`/incidents/${inc.id}`);
+    expect(detail.findings).toHaveLength(10);
+  });
+
+  it('approval: the action waits, needs a token, is sent once approved; reject and expiry are recorded', async () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => `approve-${run}-${x}`) as [string, string, string];
+    for (const e of [a, b, c]) await findings(e, 2);
+    const waiting = await Promise.all([a, b, c].map(async (e) => actionIn((await oneIncident(e)).id, ['awaiting_approval'])));
+    expect(metric(await api.metrics(), 'vigil_remediation_approvals_pending')).toBeGreaterThanOrEqual(2);
+    expect(hits('approve')).toHaveLength(0);
+
+    expect((await api.post(`/actions/${waiting[0]!.id}/approve`, {}, null)).status).toBe(401);
+    expect((await api.post(`/actions/${waiting[0]!.id}/approve`, {}, 'not-the-token')).status).toBe(401);
+    const ok = await api.post(`/actions/${waiting[0]!.id}/approve`, { by: 'alice' });
+    expect(ok.status).toBe(200);
+    await until(() => hits('approve').length === 1, 15_000, 'the approved request');
+    expect(hits('approve')[0]!.verified).toBe(true);
+    expect(hits('approve')[0]!.id).toBe(waiting[0]!.id);
+    const delivered = await actionIn(waiting[0]!.incident_id, ['delivered']);
+    expect(delivered.id).toBe(waiting[0]!.id);
+
+    expect((await api.post(`/actions/${waiting[1]!.id}/reject`, { reason: 'not now' })).status).toBe(200);
+    expect((await actionIn(waiting[1]!.incident_id, ['rejected'])).reason).toMatch(/rejected by alice|rejected by token ops: not now/);
+    // The third is left alone until it expires (4 s); approving it then is refused.
+    const expired = await actionIn(waiting[2]!.incident_id, ['expired']);
+    expect((await api.post(`/actions/${expired.id}/approve`)).status).toBe(409);
+    expect(hits('approve')).toHaveLength(1);
+    const decisions = await api.get<{ decisions: Array<{ decision: string }> }>(`/actions/${waiting[0]!.id}`);
+    expect(decisions.decisions.map((d) => d.decision)).toEqual(['planned', 'awaiting_approval', 'approved', 'delivered']);
+    // Tokens never reach the log.
+    expect(vigil.output).not.toContain(TOKEN);
+    expect(vigil.output).not.toContain('not-the-token');
+  });
+
+  it('dry-run: nothing is sent, the signed request it would send is logged', async () => {
+    const entity = `dry-${run}-a`;
+    await findings(entity, 2);
+    const a = await actionIn((await oneIncident(entity)).id, ['dry_run']);
+    expect(a.reason).toMatch(/dry-run/);
+    await until(() => vigil.output.includes(`DRY RUN (rule dryrun dry_run) dryrun/run for incident ${a.incident_id}`), 5000, 'the dry-run log');
+    const logged = vigil.output.slice(vigil.output.indexOf(`dryrun/run for incident ${a.incident_id}`));
+    expect(logged).toMatch(/webhook-signature: v1,[A-Za-z0-9+/=]{44}/);
+    expect(logged).toContain(`webhook-id: ${a.id}`);
+    expect(logged).toContain('"version":"4"');
+    expect(hits('dry')).toHaveLength(0);
+  });
+
+  it('silence: matching findings open no incident; a future maintenance window does not silence yet', async () => {
+    const unauth = await api.post('/silences', { matchers: [{ name: 'entity', op: '=~', value: `silenced-${run}-.*` }], duration: '10m' }, null);
+    expect(unauth.status).toBe(401);
+    const bad = await api.post('/silences', { matchers: [{ name: 'entity', op: '=~', value: '(' }], duration: '10m' });
+    expect(bad.status).toBe(400);
+    const created = await api.post('/silences', { matchers: [{ name: 'entity', op: '=~', value: `silenced-${run}-.*` }], duration: '10m', comment: 'test' });
+    expect(created.status).toBe(201);
+    const later = Date.now() + 3_600_000;
+    expect((await api.post('/silences', { matchers: [{ name: 'entity', value: `maint-${run}-a` }], starts_at: later, duration: '1h' })).status).toBe(201);
+
+    const before = metric(await api.metrics(), 'vigil_incident_findings_total{outcome="silenced"}');
+    await findings(`silenced-${run}-a`, 3);
+    await findings(`maint-${run}-a`, 2);
+    await oneIncident(`maint-${run}-a`);
+    await until(async () => metric(await api.metrics(), 'vigil_incident_findings_total{outcome="silenced"}') >= before + 3, 15_000, 'three silenced findings');
+    expect(await incidentsOf(api, `silenced-${run}-a`)).toHaveLength(0);
+    expect(hits('silenced')).toHaveLength(0);
+    const { silences } = await api.get<{ silences: Array<{ id: string }> }>('/silences');
+    expect(silences.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('inhibition: while a host is down, findings of services on it open nothing', async () => {
+    const host = `host-${run}-1`;
+    await findings(host, 2, { kind: 'host_down' });
+    const down = await oneIncident(host);
+    expect(down.status).toBe('open');
+    const before = metric(await api.metrics(), 'vigil_incident_findings_total{outcome="inhibited"}');
+    await findings(`svc-${run}-1`, 3, { labels: { host } });
+    await until(async () => metric(await api.metrics(), 'vigil_incident_findings_total{outcome="inhibited"}') >= before + 3, 15_000, 'three inhibited findings');
+    expect(await incidentsOf(api, `svc-${run}-1`)).toHaveLength(0);
+  });
+
+  it('cooldown: the incident auto-resolves when quiet; the same action on the same entity is then skipped', async () => {
+    const entity = `cool-${run}-a`;
+    await findings(entity, 2);
+    const first = await oneIncident(entity);
+    await actionIn(first.id, ['delivered']);
+    await until(async () => (await incidentsOf(api, entity))[0]!.status === 'resolved', 15_000, 'auto-resolve after 3 s quiet');
+    const detail = await api.get<{ incident: { resolution: string } }>(`/incidents/${first.id}`);
+    expect(detail.incident.resolution).toMatch(/auto-resolved/);
+    await findings(entity, 2);
+    let second: IncidentJson | undefined;
+    await until(async () => !!(second = (await incidentsOf(api, entity)).find((i) => i.id !== first.id)), 15_000, 'a second incident');
+    const skipped = await actionIn(second!.id, ['skipped']);
+    expect(skipped.reason).toMatch(/^cooldown: /);
+    expect(hits('cool')).toHaveLength(1);
+  });
+
+  it('blast radius: at most two entities per environment; another environment is not held back', async () => {
+    const prod = ['a', 'b', 'c'].map((x) => `blast-${run}-${x}`);
+    for (const e of prod) {
+      await findings(e, 2, { labels: { environment: 'prod' } });
+      await oneIncident(e);
+    }
+    const outcomes = await Promise.all(prod.map(async (e) => actionIn((await oneIncident(e)).id, ['delivered', 'skipped'])));
+    expect(outcomes.filter((o) => o.status === 'delivered')).toHaveLength(2);
+    const skipped = outcomes.filter((o) => o.status === 'skipped');
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]!.reason).toMatch(/^blast_radius: 2 entities in environment prod/);
+    await findings(`blast-${run}-d`, 2, { labels: { environment: 'staging' } });
+    expect((await actionIn((await oneIncident(`blast-${run}-d`)).id, ['delivered', 'skipped'])).status).toBe('delivered');
+    expect(hits('blast')).toHaveLength(3);
+  });
+});
