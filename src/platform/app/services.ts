@@ -9,6 +9,7 @@ export const SERVICES: Record<string, () => Promise<Type>> = {
   detector: async () => (await import('../../detector/detector.module.js')).DetectorModule,
   risk: async () => (await import('../../risk/risk.module.js')).RiskModule,
   reco: async () => (await import('../../reco/reco.module.js')).RecoModule,
+  incidents: async () => (await import('../../incidents/incidents.module.js')).IncidentsModule,
 };
 
 /** Services `vigil start` runs when none are named (the demo only when the config asks for it). */
