@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import { actionsOf, freshSchema, incidentsOf, newSecret, Receiver, rulesDir, startIncidents, type Api, type IncidentJson } from './incidents-harness.js';
+import { kafkaBus } from './support/kafka.js';
+import { until } from './support/until.js';
+import type { VigilProcess } from './support/vigil-process.js';
+
+const METRICS = ['cpu_utilization', 'memory_used_ratio', 'request_rate', 'latency_p99_seconds', 'error_ratio', 'disk_used_ratio', 'network_in_bytes', 'gc_pause_seconds'];
+const STEP_MS = 60_000;
+const QUIET_STEPS = 600;
+const BAD_STEPS = 40;
+const SECRET = newSecret();
+
+/** Eight metrics with a daily cycle and seeded noise; after a quiet start, latency climbs for 40 steps. */
+function syntheticEntity(entity: string, start: number): Array<{ entity: string; metric: string; timestamp: number; value: number }> {
+  let a = 11;
+  const rand = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [];
+  for (let i = 0; i <= QUIET_STEPS + BAD_STEPS; i++) {
+    const day = Math.sin((2 * Math.PI * i) / 1440);
+    for (const [k, metric] of METRICS.entries()) {
+      let value = 10 * (k + 1) * (1 + 0.3 * day) + (rand() - 0.5) * (k + 1);
+      if (metric === 'latency_p99_seconds' && i >= QUIET_STEPS) value += 120 * (1 + (i - QUIET_STEPS) / 10);
+      out.push({ entity, metric, timestamp: start + i * STEP_MS, value });
+    }
+  }
+  return out;
+}
+
+/** Collects a topic's records for one entity from the start. */
+async function collect(bus: KafkaBus, topic: string, keep: (v: Record<string, unknown>) => boolean): Promise<{ got: Array<Record<string, unknown>>; stop: () => Promise<void> }> {
+  const got: Array<Record<string, unknown>> = [];
+  const sub = await bus.subscribe({ groupId: `reader-${topic}-${Date.now()}`, topics: [topic], fromBeginning: true }, async (batch, control) => {
+    for (const r of batch.records) {
+      const v = JSON.parse(r.value!.toString('utf8')) as Record<string, unknown>;
+      if (keep(v)) got.push(v);
+    }
+    await control.commit(String(BigInt(batch.records.at(-1)!.offset) + 1n));
+  });
+  return { got, stop: () => sub.stop() };
+}
+
+describe('incidents end to end: detector → incident → rule → signed webhook (Kafka, PostgreSQL, a real receiver)', () => {
+  let vigil: VigilProcess;
+  let api: Api;
+  let bus: KafkaBus;
+  let receiver: Receiver;
+  const cleanup: Array<() => Promise<void>> = [];
+  const entity = `synthetic-${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    receiver = new Receiver(SECRET);
+    await receiver.start();
+    cleanup.push(() => receiver.stop());
+    const { schema, drop } = await freshSchema();
+    const dir = await rulesDir({
+      'e2e.yaml': `rules:
+  - name: restart-on-latency
+    match:
+      entity: "synthetic-*"
+      labels: { top_metric: latency_p99_seconds }
+    guardrails:
+      verify: { within: 2s }
+    actions:
+      - name: restart
+        webhook:
+          url: ${receiver.url}/restart
+          secret_env: E2E_SECRET
+`,
+    });
+    cleanup.push(dir.remove);
+    ({ vigil, api } = await startIncidents(['detector', 'incidents'], { VIGIL_DATABASE_SCHEMA: schema, INCIDENTS_RULES_DIR: dir.dir, E2E_SECRET: SECRET }));
+    cleanup.push(async () => {
+      await vigil.stop();
+      await drop();
+    });
+    bus = kafkaBus();
+    await bus.connect();
+    cleanup.push(() => bus.disconnect());
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => undefined);
+  });
+
+  it('one incident opens for the entity, its rule fires once, the receiver verifies the signature; false positive reaches the detector', async () => {
+    const anomalies = await collect(bus, 'aiops.anomalies', (v) => v.entity === entity);
+    const lifecycle = await collect(bus, 'aiops.incidents', (v) => v.entity === entity);
+    const decisions = await collect(bus, 'aiops.remediations', (v) => v.entity === entity);
+    cleanup.push(anomalies.stop, lifecycle.stop, decisions.stop);
+
+    const start = Math.floor(Date.now() / STEP_MS) * STEP_MS - (QUIET_STEPS + BAD_STEPS + 10) * STEP_MS;
+    const samples = syntheticEntity(entity, start);
+    for (let i = 0; i < samples.length; i += 1000) {
+      await bus.send(samples.slice(i, i + 1000).map((s) => ({ topic: 'telemetry.metrics', key: s.entity, value: JSON.stringify(s) })));
+    }
+
+    let incidents: IncidentJson[] = [];
+    await until(async () => (incidents = await incidentsOf(api, entity)).length > 0, 60_000, `an incident for ${entity}`);
+    await until(() => receiver.requests.length > 0, 20_000, 'the webhook request');
+    // Let every finding of the excursion arrive before counting.
+    await until(() => anomalies.got.length > 0 && lifecycle.got.length > 0, 10_000, 'anomalies and lifecycle events read back');
+    await new Promise((r) => setTimeout(r, 2500));
+
+    incidents = await incidentsOf(api, entity);
+    expect(incidents).toHaveLength(1);
+    const inc = incidents[0]!;
+    expect(inc.occurrences).toBe(anomalies.got.length);
+    expect(lifecycle.got.filter((e) => e.event === 'opened')).toHaveLength(1);
+
+    expect(receiver.requests).toHaveLength(1);
+    const req = receiver.requests[0]!;
+    expect(req.verified).toBe(true);
+    expect(req.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+={0,2}$/);
+    expect(req.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+    const body = JSON.parse(req.body) as { type: string; incident: { id: string; entity: string }; action: { id: string; rule: string } };
+    expect(body.type).toBe('vigil.remediation.v1');
+    expect(body.incident).toMatchObject({ id: inc.id, entity });
+    expect(body.action.rule).toBe('restart-on-latency');
+    expect(req.id).toBe(body.action.id);
+
+    const [action] = await actionsOf(api, inc.id);
+    expect(action!.id).toBe(req.id);
+    await until(async () => ['verified', 'not_verified'].includes((await actionsOf(api, inc.id))[0]!.status), 15_000, 'the verification outcome');
+    await until(() => decisions.got.some((d) => d.decision === 'verified' || d.decision === 'not_verified'), 10_000, 'the verification event');
+    expect(decisions.got.map((d) => d.decision).slice(0, 2)).toEqual(['planned', 'delivered']);
+
+    const fp = await api.post(`/incidents/${inc.id}/false-positive`, { comment: 'load test' });
+    expect(fp.status).toBe(200);
+    const after = await api.get<{ incident: { status: string; false_positive: boolean } }>(`/incidents/${inc.id}`);
+    expect(after.incident).toMatchObject({ status: 'resolved', false_positive: true });
+    await until(() => lifecycle.got.some((e) => e.event === 'resolved'), 10_000, 'the resolved event');
+    // The detector (same process) consumed the feedback: its counter moves.
+    await until(async () => /^vigil_detector_feedback_total\{kind="false_positive"\} 1$/m.test(await api.metrics()), 15_000, 'the detector applying the feedback');
+    expect((await api.post(`/incidents/${inc.id}/false-positive`)).status).toBe(409);
+  }, 120_000);
+});
