@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import { actionsOf, anomaly, freshSchema, incidentsOf, newSecret, Receiver, rulesDir, startIncidents, type ActionJson, type Api } from './incidents-harness.js';
+import { kafkaBus } from './support/kafka.js';
+import { until } from './support/until.js';
+import type { VigilProcess } from './support/vigil-process.js';
+
+const SECRET = newSecret();
+const OLD_SECRET = newSecret();
+const run = Date.now().toString(36);
+const ENTITIES = 20;
+const RATE = 15;
+const CONCURRENCY = 3;
+const FINAL = ['delivered', 'dead_lettered', 'skipped'];
+
+describe('incidents: delivery to a flaky receiver (retries, timeouts, idempotency, rate limit, concurrency cap, dead letters)', () => {
+  let vigil: VigilProcess;
+  let api: Api;
+  let bus: KafkaBus;
+  let flaky: Receiver;
+  let dead: Receiver;
+  const cleanup: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    // Half the answers fail; every fifth request hangs; every seventh success is answered too late
+    // (processed, then the client times out and retries: the receiver must see a repeat it drops).
+    flaky = new Receiver(SECRET, (_r, n) => (n % 5 === 0 ? { status: 0, hang: true } : n % 2 === 0 ? { status: 503 } : n % 7 === 0 ? { status: 200, delayMs: 700 } : { status: 200 }));
+    dead = new Receiver(SECRET, () => ({ status: 500 }));
+    await flaky.start();
+    await dead.start();
+    cleanup.push(() => flaky.stop(), () => dead.stop());
+    const { schema, drop } = await freshSchema();
+    const dir = await rulesDir({
+      'delivery.yaml': `rules:
+  - name: flaky
+    match: { entity: "flaky-${run}-*" }
+    guardrails:
+      rate_limit: { max: ${RATE}, per: 1h }
+      max_concurrent: ${CONCURRENCY}
+    actions:
+      - name: run
+        webhook: { url: "${flaky.url}/run", secret_env: DELIVERY_SECRETS, timeout: 300ms }
+  - name: dead
+    match: { entity: "dead-${run}-*" }
+    actions:
+      - name: run
+        webhook: { url: "${dead.url}/run", secret_env: DELIVERY_SECRETS, format: alertmanager }
+`,
+    });
+    cleanup.push(dir.remove);
+    ({ vigil, api } = await startIncidents(['incidents'], {
+      VIGIL_DATABASE_SCHEMA: schema,
+      INCIDENTS_RULES_DIR: dir.dir,
+      // Rotation: the new secret signs first, the old one too; the receiver knows only the new one.
+      DELIVERY_SECRETS: `${SECRET} ${OLD_SECRET}`,
+      REMEDIATION_BLAST_RADIUS: '100',
+      REMEDIATION_MAX_CONCURRENT: '8',
+      WEBHOOK_TIMEOUT_MS: '300',
+      WEBHOOK_MAX_ATTEMPTS: '8',
+      WEBHOOK_BACKOFF_MS: '40',
+      WEBHOOK_BACKOFF_MAX_MS: '400',
+      WEBHOOK_BREAKER_THRESHOLD: '4',
+      WEBHOOK_BREAKER_RESET_MS: '300',
+    }));
+    cleanup.push(async () => {
+      await vigil.stop();
+      await drop();
+    });
+    bus = kafkaBus();
+    await bus.connect();
+    cleanup.push(() => bus.disconnect());
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => undefined);
+  });
+
+  it('every action is delivered or dead-lettered, none twice; the rate limit and the concurrency cap hold', async () => {
+    const names = Array.from({ length: ENTITIES }, (_, i) => `flaky-${run}-${String(i).padStart(2, '0')}`);
+    await bus.send(names.map((e, i) => anomaly(e, i)));
+    const actions: ActionJson[] = [];
+    await until(
+      async () => {
+        actions.length = 0;
+        for (const e of names) {
+          const [inc] = await incidentsOf(api, e);
+          const [a] = inc ? await actionsOf(api, inc.id) : [];
+          if (a) actions.push(a);
+        }
+        return actions.length === ENTITIES && actions.every((a) => FINAL.includes(a.status));
+      },
+      90_000,
+      'every action settled',
+    );
+    const by = (s: string) => actions.filter((a) => a.status === s);
+    expect(by('skipped')).toHaveLength(ENTITIES - RATE);
+    for (const a of by('skipped')) expect(a.reason).toMatch(/^rate_limited: 15 action\(s\) to /);
+    expect(by('delivered').length + by('dead_lettered').length).toBe(RATE);
+    expect(by('delivered').length).toBeGreaterThan(0);
+
+    // Idempotency: one webhook-id per action, every retry signed and carrying the same body.
+    const ids = new Set(flaky.requests.map((r) => r.id));
+    const started = new Set([...by('delivered'), ...by('dead_lettered')].map((a) => a.id));
+    for (const id of ids) expect(started.has(id)).toBe(true);
+    expect(ids.size).toBeLessThanOrEqual(RATE);
+    for (const id of ids) expect(new Set(flaky.requests.filter((r) => r.id === id).map((r) => r.body)).size).toBe(1);
+    expect(flaky.requests.every((r) => r.verified)).toBe(true);
+    expect(flaky.requests.every((r) => r.headers['webhook-signature']!.split(' ').length === 2)).toBe(true);
+    // Every delivered action was processed by the receiver exactly once (repeats were dropped there).
+    for (const a of by('delivered')) expect(flaky.processed.has(a.id)).toBe(true);
+    expect(flaky.requests.length).toBeGreaterThan(ids.size); // there were retries
+    expect(flaky.maxInFlight).toBeLessThanOrEqual(CONCURRENCY);
+    console.log(
+      `flaky receiver: ${flaky.requests.length} requests for ${ids.size} actions, ${flaky.processed.size} processed, ${flaky.repeats} repeats dropped, max ${flaky.maxInFlight} in flight; ${by('delivered').length} delivered, ${by('dead_lettered').length} dead-lettered`,
+    );
+    // A dead-lettered action's decisions end with the dead letter after its failed attempts.
+    for (const a of by('dead_lettered')) {
+      const { decisions } = await api.get<{ decisions: Array<{ decision: string }> }>(`/actions/${a.id}`);
+      expect(decisions.at(-1)!.decision).toBe('dead_lettered');
+    }
+  }, 120_000);
+
+  it('an endpoint that always fails: attempts stop at the limit, the action is dead-lettered, the circuit opens', async () => {
+    const entity = `dead-${run}-a`;
+    await bus.send([anomaly(entity, 1)]);
+    let action: ActionJson | undefined;
+    await until(
+      async () => {
+        const [inc] = await incidentsOf(api, entity);
+        action = inc ? (await actionsOf(api, inc.id))[0] : undefined;
+        return action?.status === 'dead_lettered';
+      },
+      60_000,
+      'the dead letter',
+    );
+    expect(action!.reason).toMatch(/^gave up after 8 attempt\(s\)/);
+    // The breaker opens after 4 straight failures: later attempts wait for it, so fewer than 8 reach the endpoint.
+    expect(dead.requests.length).toBeGreaterThanOrEqual(4);
+    expect(dead.requests.length).toBeLessThan(8);
+    expect(dead.requests.every((r) => JSON.parse(r.body).version === '4')).toBe(true);
+    const text = await api.metrics();
+    expect(text).toContain(`vigil_webhook_circuit_open{endpoint="${dead.url}"} 1`);
+    expect(text).toMatch(/^vigil_remediation_actions_total\{outcome="dead_lettered"\} [1-9]/m);
+    expect(text).toMatch(/^vigil_webhook_request_duration_seconds_count\{result="5xx"\} [1-9]/m);
+  }, 90_000);
+});
