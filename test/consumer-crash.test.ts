@@ -1,32 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { topicSpecs } from '../src/platform/streams/catalogue.js';
 import { brokers, kafkaBus } from './support/kafka.js';
 import { readAll } from './support/read-all.js';
+import { startWorker } from './support/stage-worker-process.js';
 import { testCatalogue } from './support/test-catalogue.js';
 
 const TOTAL = 100_000;
-
-function startWorker(config: object): { child: ChildProcess; batches: () => number; ready: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/stage-worker.ts', JSON.stringify(config)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let batches = 0;
-  let onReady: () => void = () => {};
-  const ready = new Promise<void>((resolve, reject) => {
-    onReady = resolve;
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)));
-  });
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    for (const line of chunk.split('\n')) {
-      if (line === 'ready') onReady();
-      const m = /^batches (\d+)/.exec(line);
-      if (m) batches = Number(m[1]);
-    }
-  });
-  return { child, batches: () => batches, ready };
-}
 
 describe('platform consumer through a real broker', () => {
   const { catalogue, names, raw } = testCatalogue({
