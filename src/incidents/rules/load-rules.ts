@@ -20,7 +20,7 @@ export interface LoadRulesOptions {
   globalDryRun?: boolean;
 }
 
-const ajv = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true });
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
 const validate = ajv.compile(RULE_FILE_SCHEMA);
 
 /** Loads and checks every `*.yaml` / `*.yml` in `dir` (sorted by name); throws RuleFileError listing all problems. */
@@ -63,8 +63,10 @@ export function loadFile(file: string, text: string, options: LoadRulesOptions, 
   const data: unknown = doc.toJS();
   if (!validate(data)) {
     const errors = validate.errors ?? [];
-    // An anyOf failure lists each branch's complaint first; its own message says more.
-    problems.push(describeSchemaError(doc, errors.find((e) => e.keyword === 'anyOf') ?? errors[0]!, at));
+    // The most telling error first: a misspelt key explains the "missing" one; an anyOf failure
+    // lists each branch's complaint before its own, which says more.
+    const pick = errors.find((e) => e.keyword === 'additionalProperties') ?? errors.find((e) => e.keyword === 'anyOf') ?? errors[0]!;
+    problems.push(describeSchemaError(doc, pick, at));
     return [];
   }
   const rules: RemediationRule[] = [];
