@@ -6,7 +6,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  * `webhook-signature: v1,<base64>`; several secrets (rotation) give several space-separated
  * signatures and a receiver accepts any it knows.
  */
-export interface SignedHeaders {
+export interface SignedHeaders extends Record<string, string> {
   'webhook-id': string;
   'webhook-timestamp': string;
   'webhook-signature': string;

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { findingFingerprint } from './findings.js';
+import { IncidentsService } from './incidents.service.js';
+import { loadIncidentsOptions } from './options.js';
+import { MemoryIncidentStore } from './store/memory-store.js';
+import type { Finding } from './types.js';
+
+function setup(env: Record<string, string> = {}) {
+  let now = 1_000_000;
+  const store = new MemoryIncidentStore();
+  const service = new IncidentsService(store, loadIncidentsOptions({ INCIDENTS_MIN_OCCURRENCES: '3', INCIDENTS_GROUP_WINDOW_MS: '60000', INCIDENTS_QUIET_MS: '5000', ...env }), () => now);
+  return { store, service, tick: (ms: number) => (now += ms) };
+}
+
+let seq = 0;
+function finding(entity: string, timestamp: number, o: Partial<Finding> = {}): Finding {
+  const kind = o.kind ?? 'metric_anomaly';
+  return { id: `f${seq++}`, entity, timestamp, kind, source: 'anomalies', score: 0.7, labels: {}, fingerprint: findingFingerprint(entity, kind, 'm'), title: 't', ...o };
+}
+
+describe('IncidentsService', () => {
+  it('opens once the threshold is reached, ignores a redelivered finding, groups the rest', async () => {
+    const { service, store } = setup();
+    const f1 = finding('h', 0);
+    expect(await service.onFindings([f1, f1, finding('h', 1000)])).toEqual([]);
+    const [opened] = await service.onFindings([finding('h', 2000)]);
+    expect(opened).toMatchObject({ event: 'opened', status: 'open', entity: 'h' });
+    expect(await service.onFindings([finding('h', 3000)])).toEqual([]);
+    const inc = await store.getIncident(opened!.incident_id);
+    expect(inc!.occurrences).toBe(4);
+  });
+
+  it('a finding beyond the window (event time) starts a new incident; quiet incidents auto-resolve', async () => {
+    const { service, tick } = setup({ INCIDENTS_MIN_OCCURRENCES: '1' });
+    const [a] = await service.onFindings([finding('h', 0)]);
+    const next = await service.onFindings([finding('h', 120_000)]);
+    expect(next.map((e) => e.event)).toEqual(['resolved', 'opened']);
+    expect(next[1]!.incident_id).not.toBe(a!.incident_id);
+    tick(6000);
+    const swept = await service.sweep();
+    expect(swept.map((e) => [e.event, e.incident_id])).toEqual([['resolved', next[1]!.incident_id]]);
+  });
+
+  it('acknowledge then resolve; a resolved incident cannot be acknowledged', async () => {
+    const { service } = setup({ INCIDENTS_MIN_OCCURRENCES: '1' });
+    const [o] = await service.onFindings([finding('h', 0)]);
+    expect((await service.acknowledge(o!.incident_id, 'me')).events[0]!.event).toBe('acknowledged');
+    expect((await service.resolve(o!.incident_id, 'me', 'fixed')).events[0]!.status).toBe('resolved');
+    await expect(service.acknowledge(o!.incident_id, 'me')).rejects.toThrow(/already resolved/);
+  });
+
+  it('host_down inhibits findings of services on that host', async () => {
+    const { service } = setup({ INCIDENTS_MIN_OCCURRENCES: '1' });
+    await service.onFindings([finding('host-1', 0, { kind: 'host_down' })]);
+    expect(await service.onFindings([finding('svc-a', 0, { labels: { host: 'host-1' } })])).toEqual([]);
+    expect(await service.onFindings([finding('svc-b', 0, { labels: { host: 'host-2' } })])).toHaveLength(1);
+  });
+});
