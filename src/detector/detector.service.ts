@@ -42,6 +42,8 @@ export class DetectorService {
   private queue: Promise<unknown> = Promise.resolve();
   private store: ModelStore | undefined;
   private readonly restored = new Map<string, ModelSnapshot>();
+  /** Entities already looked for in the store since they (re)appeared here. */
+  private readonly lookedUp = new Set<string>();
   private saving: Promise<void> = Promise.resolve();
   private log: (line: string) => void = () => {};
   private lastDropped = { late: 0, new_metric: 0, invalid: 0 };
@@ -72,6 +74,24 @@ export class DetectorService {
   /** Saves finish in the background, one at a time: scoring never waits for the disk. */
   whenSaved(): Promise<void> {
     return this.saving;
+  }
+
+  /**
+   * An entity this process has not seen may have been trained by another one (its partition
+   * moved here after a rebalance): look for its model once, before its first step is scored.
+   */
+  private async lookUpModels(steps: ReadonlyArray<ClosedStep<InRecord<unknown>>>): Promise<void> {
+    const store = this.store;
+    if (!store) return;
+    const fresh = new Set(steps.map((s) => s.entity).filter((e) => this.detector.modelVersion(e) === undefined && !this.restored.has(e) && !this.lookedUp.has(e)));
+    for (const entity of fresh) {
+      this.lookedUp.add(entity);
+      const snap = await store.load(entity).catch((err: Error) => {
+        this.log(`model store: cannot read ${entity}'s model: ${err.message}`);
+        return undefined;
+      });
+      if (snap) this.restored.set(entity, snap);
+    }
   }
 
   private takeRestored(step: ClosedStep<InRecord<unknown>>): void {
@@ -144,6 +164,7 @@ export class DetectorService {
     this.countDrops();
     const steps = this.aligner.drain();
     if (steps.length === 0) return [];
+    await this.lookUpModels(steps);
     const byEntity = new Map<string, Array<ClosedStep<InRecord<unknown>>>>();
     for (const step of steps) {
       if (this.restored.size > 0) this.takeRestored(step);
@@ -213,6 +234,7 @@ export class DetectorService {
 
   /** Drop an entity's series and model bookkeeping (it was forgotten). */
   private forgetMetrics(entity: string): void {
+    this.lookedUp.delete(entity);
     for (const g of [m.score, m.threshold, m.scorePsi, m.anomalies]) g.remove(entity);
     const version = this.versions.get(entity);
     if (version !== undefined) m.entitiesByModel.labels(modelVersionName(version)).dec();
@@ -273,6 +295,9 @@ export class DetectorService {
     if (v.kind === 'false_positive') this.detector.feedback(v.entity, 'false_positive');
     else if (v.kind === 'missed') this.detector.feedback(v.entity, 'missed_anomaly');
     m.feedback.labels(v.kind).inc();
+    // Show the moved threshold now, not at the entity's next scored step.
+    const threshold = this.detector.threshold(v.entity);
+    if (threshold !== undefined) m.threshold.labels(v.entity).set(threshold);
   }
 
   private countDrops(): void {

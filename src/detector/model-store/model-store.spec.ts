@@ -58,6 +58,17 @@ describe('ModelStore', () => {
     });
   });
 
+  it('finds a model another process saved after this one started (its partition moved here)', async () => {
+    const later = new DetectorService(loadDetectorOptions({}), FAST);
+    await later.loadModels(new ModelStore(dir), () => {});
+    const owner = new DetectorService(loadDetectorOptions({}), FAST);
+    await owner.loadModels(new ModelStore(dir), () => {});
+    await owner.process(steps('host-c', 0, 100));
+    await owner.whenSaved();
+    await later.process(steps('host-c', 100, 110));
+    expect(later.detector.modelsOf('host-c')?.version).toBe(1);
+  });
+
   it('learns anew when the entity now reports different metrics than its stored model knew', async () => {
     const log: string[] = [];
     const service = new DetectorService(loadDetectorOptions({}), FAST);

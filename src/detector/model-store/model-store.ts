@@ -30,6 +30,16 @@ export class ModelStore {
     await this.prune(entityDir, snapshot.version);
   }
 
+  /** The entity's current model, or undefined when the store has none. */
+  async load(entity: string): Promise<ModelSnapshot | undefined> {
+    const entityDir = join(this.dir, folderOf(entity));
+    const version = await readFile(join(entityDir, 'current'), 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    return version === undefined ? undefined : this.read(entityDir, version.trim());
+  }
+
   /** The current model of every entity in the store (unreadable ones are reported, not fatal). */
   async loadAll(onError: (entityDir: string, err: Error) => void = () => {}): Promise<ModelSnapshot[]> {
     const folders = await readdir(this.dir).catch((err: NodeJS.ErrnoException) => {
@@ -41,14 +51,18 @@ export class ModelStore {
       const entityDir = join(this.dir, folder);
       try {
         const version = (await readFile(join(entityDir, 'current'), 'utf8')).trim();
-        const json = JSON.parse(await readFile(join(entityDir, version, 'model.json'), 'utf8')) as ModelJson;
-        const weights = await readFile(join(entityDir, version, WEIGHTS_FILE));
-        out.push(decodeSnapshot(json, weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer));
+        out.push(await this.read(entityDir, version));
       } catch (err) {
         onError(entityDir, err as Error);
       }
     }
     return out;
+  }
+
+  private async read(entityDir: string, version: string): Promise<ModelSnapshot> {
+    const json = JSON.parse(await readFile(join(entityDir, version, 'model.json'), 'utf8')) as ModelJson;
+    const weights = await readFile(join(entityDir, version, WEIGHTS_FILE));
+    return decodeSnapshot(json, weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer);
   }
 
   private async prune(entityDir: string, current: number): Promise<void> {
