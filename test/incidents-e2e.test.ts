@@ -102,7 +102,7 @@ describe('incidents end to end: detector → incident → rule → signed webhoo
     }
 
     let incidents: IncidentJson[] = [];
-    await until(async () => (incidents = await incidentsOf(api, entity)).length > 0, 60_000, `an incident for ${entity}`);
+    await until(async () => (incidents = await incidentsOf(api, entity)).length > 0, 90_000, `an incident for ${entity}`);
     await until(() => receiver.requests.length > 0, 20_000, 'the webhook request');
     // Let every finding of the excursion arrive before counting.
     await until(() => anomalies.got.length > 0 && lifecycle.got.length > 0, 10_000, 'anomalies and lifecycle events read back');
@@ -131,6 +131,9 @@ describe('incidents end to end: detector → incident → rule → signed webhoo
     await until(() => decisions.got.some((d) => d.decision === 'verified' || d.decision === 'not_verified'), 10_000, 'the verification event');
     expect(decisions.got.map((d) => d.decision).slice(0, 2)).toEqual(['planned', 'delivered']);
 
+    const thresholdOf = async () => Number(new RegExp(`^vigil_detector_threshold\\{entity="${entity}"\\} (\\S+)$`, 'm').exec(await api.metrics())?.[1]);
+    const before = await thresholdOf();
+    expect(before).toBeGreaterThan(0);
     const fp = await api.post(`/incidents/${inc.id}/false-positive`, { comment: 'load test' });
     expect(fp.status).toBe(200);
     const after = await api.get<{ incident: { status: string; false_positive: boolean } }>(`/incidents/${inc.id}`);
@@ -138,6 +141,8 @@ describe('incidents end to end: detector → incident → rule → signed webhoo
     await until(() => lifecycle.got.some((e) => e.event === 'resolved'), 10_000, 'the resolved event');
     // The detector (same process) consumed the feedback: its counter moves.
     await until(async () => /^vigil_detector_feedback_total\{kind="false_positive"\} 1$/m.test(await api.metrics()), 15_000, 'the detector applying the feedback');
+    // ... and raised that entity's threshold, visible in its gauge at once.
+    expect(await thresholdOf()).toBeGreaterThan(before);
     expect((await api.post(`/incidents/${inc.id}/false-positive`)).status).toBe(409);
-  }, 120_000);
+  }, 150_000);
 });
