@@ -10,6 +10,7 @@ export const SERVICES: Record<string, () => Promise<Type>> = {
   risk: async () => (await import('../../risk/risk.module.js')).RiskModule,
   reco: async () => (await import('../../reco/reco.module.js')).RecoModule,
   incidents: async () => (await import('../../incidents/incidents.module.js')).IncidentsModule,
+  ingest: async () => (await import('../../ingest/ingest.module.js')).IngestModule,
 };
 
 /** Services `vigil start` runs when none are named (the demo only when the config asks for it). */

@@ -1,0 +1,85 @@
+import { Transform, type Readable } from 'node:stream';
+import { createGunzip, createInflate } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { ingestMetrics as m } from './ingest.metrics.js';
+import type { Source } from './types.js';
+
+/** The ingest routes: what the body limit, byte counting and decompression below apply to. */
+export const INGEST_ROUTES = {
+  remoteWrite: '/api/v1/write',
+  otlpMetrics: '/v1/metrics',
+  otlpLogs: '/v1/logs',
+  jsonMetrics: '/ingest/v1/metrics',
+  jsonLogs: '/ingest/v1/logs',
+} as const;
+
+const SOURCES: Record<string, Source> = {
+  [INGEST_ROUTES.remoteWrite]: 'remote_write',
+  [INGEST_ROUTES.otlpMetrics]: 'otlp',
+  [INGEST_ROUTES.otlpLogs]: 'otlp',
+  [INGEST_ROUTES.jsonMetrics]: 'json',
+  [INGEST_ROUTES.jsonLogs]: 'json',
+};
+const RECEIVED = Symbol('ingestReceivedBytes');
+const COUNTED = Symbol('ingestCounted');
+
+/** The gateway counted this request itself (so the onResponse hook below does not count it twice). */
+export function markCounted(req: FastifyRequest): void {
+  (req as unknown as Record<symbol, boolean>)[COUNTED] = true;
+}
+
+/** Body bytes as they came off the wire (before gzip), counted while Fastify reads them. */
+export function receivedBytes(req: FastifyRequest): number {
+  return (req as unknown as Record<symbol, number>)[RECEIVED] ?? 0;
+}
+
+/**
+ * Fastify settings for the ingest routes, applied when Nest registers them (so this runs at
+ * provider construction, before the router): their own body limit (413 above it, measured on
+ * the decompressed stream), gzip/deflate Content-Encoding as the Collector's otlphttp exporter
+ * sends by default, and protobuf and NDJSON bodies handed over as bytes and text.
+ */
+export function configureIngestHttp(fastify: FastifyInstance, maxBodyBytes: number): void {
+  fastify.addContentTypeParser(['application/x-protobuf', 'application/protobuf', 'application/octet-stream'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  fastify.addContentTypeParser(['application/x-ndjson', 'application/ndjson', 'application/jsonl'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  fastify.addHook('onRoute', (route: RouteOptions) => {
+    const source = SOURCES[route.url];
+    if (!source) return;
+    route.bodyLimit = maxBodyBytes;
+    const existing = route.preParsing === undefined ? [] : Array.isArray(route.preParsing) ? route.preParsing : [route.preParsing];
+    route.preParsing = [...existing, countAndInflate];
+    // Fastify answers some requests before the controller runs (413 too large, 415, unparsable
+    // JSON): they are counted here, with their duration.
+    const onResponse = route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse];
+    route.onResponse = [
+      ...onResponse,
+      async (req: FastifyRequest, reply: FastifyReply) => {
+        if ((req as unknown as Record<symbol, boolean>)[COUNTED]) return;
+        const code = String(reply.statusCode);
+        m.requests.labels(source, code).inc();
+        m.duration.labels(source, code).observe(reply.elapsedTime / 1000);
+        m.bytes.labels(source).inc(receivedBytes(req));
+      },
+    ];
+  });
+}
+
+async function countAndInflate(req: FastifyRequest, _reply: unknown, payload: Readable): Promise<Readable> {
+  const bag = req as unknown as Record<symbol, number>;
+  bag[RECEIVED] = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      bag[RECEIVED]! += chunk.length;
+      // Fastify compares this to Content-Length: the encoded size, not what inflating makes of it.
+      (out as unknown as { receivedEncodedLength: number }).receivedEncodedLength = bag[RECEIVED]!;
+      cb(null, chunk);
+    },
+  });
+  const encoding = String(req.headers['content-encoding'] ?? '').toLowerCase();
+  const inflate = encoding === 'gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : undefined;
+  payload.on('error', (e) => counted.destroy(e));
+  const piped = payload.pipe(counted);
+  const out: Readable = inflate ? piped.pipe(inflate) : piped;
+  if (inflate) counted.on('error', (e) => inflate.destroy(e));
+  return out;
+}

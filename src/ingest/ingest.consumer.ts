@@ -1,0 +1,94 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { BUS, CATALOGUE, SCHEMAS, VIGIL_CONFIG } from '../platform/app/tokens.js';
+import type { Bus } from '../platform/bus/types.js';
+import type { VigilConfig } from '../platform/config/options.js';
+import { StageRunner } from '../platform/stage/stage-runner.js';
+import type { Emit, HandlerContext, InRecord } from '../platform/stage/types.js';
+import type { Catalogue } from '../platform/streams/catalogue.js';
+import type { SchemaRegistry } from '../platform/streams/validator.js';
+import { IngestService } from './ingest.service.js';
+import { ingestMetrics as m } from './ingest.metrics.js';
+import { InputSchemas, inputCatalogue, inputTopicSpecs } from './kafka-input-topics.js';
+import { INGEST_OPTIONS } from './tokens.js';
+import type { IngestOptions } from './options.js';
+import { IngestError } from './types.js';
+
+/**
+ * Kafka in, for producers that write straight to Kafka: the Collector's kafka exporter puts one
+ * OTLP/JSON export request per record on otlp_metrics / otlp_logs. Each is normalised like an
+ * OTLP/HTTP request and forwarded to telemetry.metrics / telemetry.logs by the platform's stage
+ * (outputs acknowledged before the commit); a record that is not JSON, not an export request, or
+ * that normalisation refuses goes to `<topic>.dlq` with the reason.
+ */
+@Injectable()
+export class IngestConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Ingest');
+  private runner: StageRunner<Record<string, unknown>> | undefined;
+
+  constructor(
+    @Inject(BUS) private readonly bus: Bus,
+    @Inject(CATALOGUE) private readonly catalogue: Catalogue,
+    @Inject(SCHEMAS) private readonly schemas: SchemaRegistry,
+    @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
+    @Inject(INGEST_OPTIONS) private readonly options: IngestOptions,
+    @Inject(IngestService) private readonly service: IngestService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.options.kafkaInput) {
+      this.logger.log('not consuming Collector kafka exporter topics (INGEST_KAFKA_INPUT=false)');
+      return;
+    }
+    const inputs = this.options.kafkaTopics;
+    const catalogue = inputCatalogue(this.catalogue, inputs);
+    const names = [inputs.metrics, inputs.logs];
+    const missing: string[] = [];
+    for (const name of names) {
+      try {
+        await this.bus.endOffsets(name);
+      } catch {
+        missing.push(name);
+      }
+    }
+    const changes = await this.bus.applyTopics(inputTopicSpecs(catalogue, missing, names, this.config.replicationFactor));
+    if (changes.length > 0) this.logger.log(`input topics: ${changes.join('; ')}`);
+    this.runner = new StageRunner<Record<string, unknown>>(this.bus, catalogue, new InputSchemas(this.schemas, catalogue), {
+      service: 'ingest',
+      groupId: `${this.config.groupPrefix}-ingest`,
+      topics: names,
+      maxInFlight: this.config.maxInFlight,
+      maxRecordBytes: this.config.maxRecordBytes,
+      maxAttempts: this.config.maxAttempts,
+      handle: (records, ctx) => this.handle(records, ctx),
+    });
+    await this.runner.start();
+    this.logger.log(`consuming ${names.join(', ')} (Collector kafka exporter, encoding otlp_json) on the ${this.bus.kind} bus`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.runner?.stop();
+  }
+
+  /** Each export request → its samples or log records, keyed by entity, ids derived from their content. */
+  async handle(records: InRecord<Record<string, unknown>>[], ctx: HandlerContext): Promise<Emit[]> {
+    const emits: Emit[] = [];
+    for (const r of records) {
+      const logs = r.topic === this.options.kafkaTopics.logs;
+      const signal = logs ? 'logs' : 'metrics';
+      try {
+        const n = logs
+          ? this.service.otlpLogs(r.value, undefined, `${r.topic}/${r.partition}/${r.offset}`, r.timestamp)
+          : this.service.otlpMetrics(r.value, undefined);
+        const topic = logs ? this.options.topics.logs : this.options.topics.metrics;
+        for (const out of n.records) emits.push({ topic, key: out.entity, value: out, id: out.id, source: r });
+        for (const [reason, count] of Object.entries(n.dropped)) m.rejected.labels('kafka', signal, reason).inc(count);
+        m.accepted.labels('kafka', signal).inc(n.records.length);
+      } catch (err) {
+        if (!(err instanceof IngestError)) throw err;
+        ctx.reject(r, err.message);
+        m.rejected.labels('kafka', signal, err.reason).inc(Math.max(1, IngestService.count(logs ? 'otlp_logs' : 'otlp_metrics', r.value)));
+      }
+    }
+    return emits;
+  }
+}

@@ -1,0 +1,46 @@
+import type { Bus, Headers, OutRecord } from '../platform/bus/types.js';
+import { extractContext, injectContext } from '../platform/tracing/propagator.js';
+import { IngestError, type LogEntry, type MetricSample } from './types.js';
+
+/**
+ * Appends normalised records keyed by entity, each with its id in the `vigil-id` header, and
+ * resolves only when the broker acknowledged every one. If that takes longer than the timeout
+ * (the broker is down or unreachable), the caller gets a 503 and the client retries: records of
+ * the abandoned send that still arrive later carry the same ids as the retry's, so consumers
+ * drop them.
+ */
+export class TelemetryWriter {
+  constructor(
+    private readonly bus: Bus,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async write(topic: string, records: Array<MetricSample | LogEntry>, incoming: Headers = {}): Promise<void> {
+    if (records.length === 0) return;
+    const trace: Headers = {};
+    // A client that sent a W3C traceparent finds its trace continue through the pipeline.
+    if (incoming.traceparent) injectContext(extractContext(incoming), trace);
+    const out: OutRecord[] = records.map((r) => ({
+      topic,
+      key: r.entity,
+      value: JSON.stringify(r),
+      headers: { ...trace, 'vigil-id': r.id, 'content-type': 'application/json' },
+    }));
+    const sending = this.bus.send(out);
+    // The request may be answered (503) before this settles; its late outcome is not an error here.
+    sending.catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no acknowledgement from Kafka within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    try {
+      await Promise.race([sending, timeout]);
+    } catch (err) {
+      throw new IngestError(503, 'unavailable', `Kafka did not acknowledge the records: ${(err as Error).message}; nothing was accepted, retry`, records.length, {
+        'retry-after': '5',
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
