@@ -53,6 +53,7 @@ export class RemediationService {
 
   /** An aiops.incidents event: an incident that opened gets its matching rules' actions planned. */
   async onIncidentEvent(ev: IncidentEvent, trace?: Context): Promise<void> {
+    if (ev.event === 'resolved') return this.withdrawApprovals(ev.incident_id, trace);
     if (ev.event !== 'opened') return;
     const inc = await this.store.getIncident(ev.incident_id);
     if (!inc) return;
@@ -191,6 +192,16 @@ export class RemediationService {
       }
     }
     return undefined;
+  }
+
+  /** An incident that resolved no longer needs the actions still waiting for a decision. */
+  private withdrawApprovals(incidentId: string, trace?: Context): Promise<void> {
+    return this.serial.run(async () => {
+      for (const row of await this.store.listActions({ incident_id: incidentId, status: 'awaiting_approval' })) {
+        await this.finish(row, 'skipped', 'incident resolved before a decision', trace);
+      }
+      await this.refreshPending();
+    });
   }
 
   /** POST /actions/:id/approve. */
