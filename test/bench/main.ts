@@ -6,6 +6,7 @@ import { quietKafkaJsTimeoutWarning } from '../../src/platform/cli/quiet-warning
 import { consumerBench } from './consumer.bench.js';
 import { detectorBench, detectorBenchOptions, printDetectorBench } from './detector.bench.js';
 import { benchBroker, fmt, machine, median } from './harness.js';
+import { runIngestBench } from './ingest.bench.js';
 import { runRiskBench } from './risk.bench.js';
 import { recoBench } from './reco.bench.js';
 
@@ -41,6 +42,7 @@ try {
     }
   }
   if (process.env.BENCH_RISK !== 'false' && !(await runRiskBench(broker.brokers))) failed = true;
+  if (process.env.BENCH_INGEST !== 'false' && !(await runIngestBench(broker.brokers))) failed = true;
   console.log('\n[reco] recommender service (vigil start reco): ingest while serving, GET latency, append to changed top-10');
   console.log(`BENCH_JSON_RECO ${JSON.stringify(await recoBench(broker.brokers))}`);
 } finally {
