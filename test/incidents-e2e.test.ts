@@ -75,7 +75,12 @@ describe('incidents end to end: detector → incident → rule → signed webhoo
 `,
     });
     cleanup.push(dir.remove);
-    ({ vigil, api } = await startIncidents(['detector', 'incidents'], { VIGIL_DATABASE_SCHEMA: schema, INCIDENTS_RULES_DIR: dir.dir, E2E_SECRET: SECRET }));
+    ({ vigil, api } = await startIncidents(['detector', 'incidents', 'reco'], {
+      VIGIL_DATABASE_SCHEMA: schema,
+      INCIDENTS_RULES_DIR: dir.dir,
+      E2E_SECRET: SECRET,
+      VIGIL_RECO_URL: 'http://127.0.0.1:{port}',
+    }));
     cleanup.push(async () => {
       await vigil.stop();
       await drop();
@@ -130,6 +135,10 @@ describe('incidents end to end: detector → incident → rule → signed webhoo
     await until(async () => ['verified', 'not_verified'].includes((await actionsOf(api, inc.id))[0]!.status), 15_000, 'the verification outcome');
     await until(() => decisions.got.some((d) => d.decision === 'verified' || d.decision === 'not_verified'), 10_000, 'the verification event');
     expect(decisions.got.map((d) => d.decision).slice(0, 2)).toEqual(['planned', 'delivered']);
+    // The recommender (same process) read those outcomes: the incident shows its ranking of the rule's action.
+    type Ranked = { ranking: { actions: Array<{ action: string; evidence: number }> } };
+    await until(async () => ((await api.get<Ranked>(`/incidents/${inc.id}`)).ranking.actions[0]?.evidence ?? 0) > 0, 15_000, 'a ranking with evidence');
+    expect((await api.get<Ranked>(`/incidents/${inc.id}`)).ranking.actions.map((a) => a.action)).toEqual(['restart']);
 
     const thresholdOf = async () => Number(new RegExp(`^vigil_detector_threshold\\{entity="${entity}"\\} (\\S+)$`, 'm').exec(await api.metrics())?.[1]);
     const before = await thresholdOf();

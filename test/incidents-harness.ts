@@ -123,7 +123,10 @@ export async function rulesDir(files: Record<string, string>): Promise<{ dir: st
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** `vigil start <services>` on the test broker and PostgreSQL, waiting until both incidents consumers run. */
+/**
+ * `vigil start <services>` on the test broker and PostgreSQL, waiting until both incidents
+ * consumers run. `{port}` in an env value becomes the process's HTTP port.
+ */
 export async function startIncidents(services: string[], env: Record<string, string>): Promise<{ vigil: VigilProcess; api: Api }> {
   const [port] = await freePorts(1);
   const vigil = new VigilProcess(['start', ...services, '--port', String(port)], {
@@ -133,7 +136,7 @@ export async function startIncidents(services: string[], env: Record<string, str
     VIGIL_DATABASE_URL: DATABASE_URL,
     VIGIL_API_TOKENS: `ops:${TOKEN}`,
     INCIDENTS_SWEEP_MS: '200',
-    ...env,
+    ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replaceAll('{port}', String(port))])),
   });
   await until(() => vigil.output.includes('remediation consuming aiops.incidents') || vigil.child.exitCode !== null, 60_000, 'the incidents consumers');
   if (vigil.child.exitCode !== null) throw new Error(`vigil exited ${vigil.child.exitCode}:\n${vigil.output}`);

@@ -22,6 +22,8 @@ export interface IncidentsOptions {
   /** Score at or above which an incident is critical (else warning). */
   criticalScore: number;
   rulesDir: string;
+  /** The recommender's base URL: incident reads then include its ranking of the candidate actions. */
+  recoUrl: string | undefined;
   remediation: RemediationOptions;
   delivery: DeliveryOptions;
 }
@@ -73,6 +75,7 @@ export function loadIncidentsOptions(env: NodeJS.ProcessEnv = process.env): Inci
     inhibit: parseInhibit(env.INCIDENTS_INHIBIT ?? 'host_down:host'),
     criticalScore: num(env, 'INCIDENTS_CRITICAL_SCORE', 0.9),
     rulesDir: env.INCIDENTS_RULES_DIR?.trim() || 'rules/remediation',
+    recoUrl: env.VIGIL_RECO_URL?.trim().replace(/\/$/, '') || undefined,
     remediation: {
       dryRun: bool(env, 'REMEDIATION_DRY_RUN', false),
       maxConcurrent: Math.max(1, num(env, 'REMEDIATION_MAX_CONCURRENT', 4)),

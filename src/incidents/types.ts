@@ -98,6 +98,8 @@ export interface ActionRow {
   delivered_at: number | null;
   verify_by: number | null;
   decided_by: string | null;
+  /** environment, the incident's fingerprint, kind and top metric: on every event, so the recommender can compare incidents. */
+  labels: Record<string, string>;
 }
 
 /** One decision or outcome of an action: a row and an aiops.remediations event. */

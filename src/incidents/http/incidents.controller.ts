@@ -22,6 +22,7 @@ import { checkMatcher } from '../matchers.js';
 import { parseDuration } from '../rules/duration.js';
 import type { ActionRow, ActionStatus, Incident, IncidentEvent, IncidentStatus, Silence } from '../types.js';
 import { ACTOR, BearerGuard } from './bearer.guard.js';
+import { rankingFor } from './reco-ranking.js';
 
 type AuthedRequest = { [ACTOR]?: string };
 type Json = Record<string, unknown> | undefined;
@@ -52,7 +53,8 @@ export class IncidentsController {
       this.rt.store.listActions({ incident_id: id }),
       this.rt.store.actionEvents({ incident_id: id }),
     ]);
-    return { incident, findings, actions, decisions };
+    const ranking = this.rt.options.recoUrl ? await rankingFor(this.rt.options.recoUrl, incident, this.rt.remediation.rules) : undefined;
+    return { incident, findings, actions, decisions, ...(ranking ? { ranking } : {}) };
   }
 
   @Post('incidents/:id/ack')

@@ -84,6 +84,13 @@ export class RemediationService {
       delivered_at: null,
       verify_by: null,
       decided_by: null,
+      labels: {
+        environment: inc.environment,
+        fingerprint: inc.fingerprint,
+        kind: inc.kinds[0] ?? '',
+        severity: inc.severity,
+        ...(inc.labels.top_metric ? { top_metric: inc.labels.top_metric } : {}),
+      },
     };
     if (!(await this.store.insertAction(row))) return;
     await this.record(row, 'planned', { reason: `rule ${rule.name} (${rule.file}:${rule.line}) matched incident ${inc.id} on ${inc.entity}` }, trace);
@@ -322,7 +329,7 @@ export class RemediationService {
       decision,
       target: row.target,
       entity: row.entity,
-      labels: { environment: row.environment },
+      labels: row.labels ?? { environment: row.environment },
       ...(extra.reason ? { reason: extra.reason.slice(0, 2048) } : {}),
       ...(extra.attempt !== undefined ? { attempt: extra.attempt } : {}),
       ...(extra.status_code !== undefined ? { status_code: extra.status_code } : {}),
