@@ -5,6 +5,7 @@
 import { quietKafkaJsTimeoutWarning } from '../../src/platform/cli/quiet-warnings.js';
 import { consumerBench } from './consumer.bench.js';
 import { detectorBench, detectorBenchOptions, printDetectorBench } from './detector.bench.js';
+import { overloadBench, overloadOptions, printOverload } from './overload.bench.js';
 import { benchBroker, fmt, machine, median } from './harness.js';
 import { runIngestBench } from './ingest.bench.js';
 import { runRiskBench } from './risk.bench.js';
@@ -38,6 +39,17 @@ try {
     // Every closed step of every entity must have been scored (the last step stays open).
     if (d.rows_scored < o.entities * (o.steps - 2)) {
       console.error(`  FAIL: ${d.rows_scored} entity-steps scored, expected at least ${o.entities * (o.steps - 2)}`);
+      failed = true;
+    }
+  }
+  if (process.env.BENCH_OVERLOAD !== 'false') {
+    const o = overloadOptions();
+    console.log(`\n[overload] vigil start detector: a steady stream, then ${o.factor}x for ${o.burstSeconds} s, then catch-up`);
+    const r = await overloadBench(broker.brokers, o);
+    printOverload(r, o);
+    console.log(`BENCH_JSON_OVERLOAD ${JSON.stringify(r)}`);
+    if (!r.process_alive || !r.caught_up || r.dead_lettered > 0) {
+      console.error('  FAIL: under overload the detector must stay up, dead-letter nothing valid and catch up');
       failed = true;
     }
   }
