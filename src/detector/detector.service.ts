@@ -39,6 +39,7 @@ export class DetectorService {
   /** Model version per entity (0: baseline), for the entities-by-model gauge. */
   private readonly versions = new Map<string, number>();
   private trainingSeconds = 0;
+  private modelsTrained = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private store: ModelStore | undefined;
   private readonly restored = new Map<string, ModelSnapshot>();
@@ -197,13 +198,20 @@ export class DetectorService {
     m.entities.set(stats.entities);
     if (stats.trainingSeconds > this.trainingSeconds) m.trainingSeconds.inc(stats.trainingSeconds - this.trainingSeconds);
     this.trainingSeconds = stats.trainingSeconds;
+    // Trainings in this process (restored models are not trainings): ensemble members / ensemble size.
+    const trained = (stats.modelsTrained - this.modelsTrained) / this.detector.options.autoencoder.ensemble;
+    if (trained > 0) {
+      m.trainings.inc(trained);
+      m.lastTraining.set(Date.now() / 1000);
+    }
+    this.modelsTrained = stats.modelsTrained;
     return out;
   }
 
   /**
-   * Per-entity gauges (latest score and threshold, score drift), the entities on each model
-   * version, and the trainings that `scoreDue` ran after scoring: the rows it just scored are
-   * part of the period the new model was trained on.
+   * Per-entity gauges (latest score and threshold, score drift) and the entities on each model
+   * version. A model that `scoreDue` trained after scoring was trained on the rows it just
+   * scored: they belong to the drift reference.
    */
   private recordModels(scored: ReadonlyArray<{ entity: string; results: readonly ScoreResult[] }>): void {
     for (const { entity, results } of scored) {
@@ -221,11 +229,8 @@ export class DetectorService {
         else m.entitiesByModel.labels(modelVersionName(before)).dec();
         m.entitiesByModel.labels(modelVersionName(version)).inc();
         this.versions.set(entity, version);
-        if (version > (before ?? 0)) {
-          m.trainings.inc();
-          m.lastTraining.set(Date.now() / 1000);
-          this.drift.retrained(entity);
-        }
+        // A new model (trained here or restored from the store): drift is measured against it.
+        if (version > 0) this.drift.retrained(entity);
       }
       const psi = this.drift.psi(entity);
       if (psi !== undefined) m.scorePsi.labels(entity).set(psi);

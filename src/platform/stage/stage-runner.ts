@@ -66,6 +66,7 @@ export class StageRunner<T> {
 
   async start(): Promise<void> {
     m.up.labels(this.options.service, this.bus.kind).set(1);
+    m.paused.labels(this.options.service).set(0);
     this.initCounters();
     this.subscription = await this.bus.subscribe(
       {
