@@ -1,4 +1,5 @@
 import { freePorts } from '../src/platform/kafka/local-broker.js';
+import { seededRandom } from '../src/platform/random.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { brokers, kafkaBus } from './support/kafka.js';
@@ -11,21 +12,10 @@ const STEP_MS = 60_000;
 const QUIET_STEPS = 600;
 const BAD_STEPS = 40;
 
-/** A seeded PRNG, so the synthetic entity is the same every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 8 metrics with a daily cycle and noise, one step a minute; after a quiet start, one metric climbs. */
 function syntheticEntity(entity: string, start: number): Array<{ entity: string; metric: string; timestamp: number; value: number }> {
-  const rand = mulberry32(11);
+  const rand = seededRandom(11);
   const out = [];
   for (let i = 0; i <= QUIET_STEPS + BAD_STEPS; i++) {
     const day = Math.sin((2 * Math.PI * i) / 1440);

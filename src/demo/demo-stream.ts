@@ -1,3 +1,5 @@
+import { seededRandom } from '../platform/random.js';
+
 /**
  * The built-in demo stream: a small fleet of hosts whose eight metrics follow a daily cycle
  * (compressed so a "day" passes in minutes) with noise, and now and then one host goes wrong —
@@ -47,7 +49,7 @@ export function faultyHost(step: number, o: DemoOptions): number | undefined {
 
 /** All samples of one step: deterministic given the seed, the step and the timestamp. */
 export function demoStep(step: number, timestamp: number, o: DemoOptions = DEFAULT_DEMO): DemoSample[] {
-  const rand = mulberry32(o.seed * 1_000_003 + step);
+  const rand = seededRandom(o.seed * 1_000_003 + step);
   const day = Math.sin((2 * Math.PI * step) / o.dayLength); // -1..1, the daily cycle
   const faulty = faultyHost(step, o);
   const out: DemoSample[] = [];
@@ -79,16 +81,4 @@ function clamp(v: number, lo: number, hi: number): number {
 
 function round(v: number): number {
   return Math.round(v * 1e6) / 1e6;
-}
-
-/** Small seeded PRNG: the demo is the same every run. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

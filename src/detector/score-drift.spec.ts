@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../demo/demo-stream.js';
+import { seededRandom } from '../platform/random.js';
 import { MIN_RECENT_ROWS, ScoreDrift, psi } from './score-drift.js';
 
 describe('psi', () => {
@@ -19,7 +19,7 @@ describe('psi', () => {
 
 describe('ScoreDrift', () => {
   it('reports nothing before a training and enough recent rows, then compares recent scores with the training period', () => {
-    const rand = mulberry32(3);
+    const rand = seededRandom(3);
     const drift = new ScoreDrift();
     for (let i = 0; i < 1000; i++) drift.observe('h', rand()); // uniform p-values: a calibrated model
     expect(drift.psi('h')).toBeUndefined();

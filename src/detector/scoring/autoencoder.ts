@@ -1,5 +1,5 @@
 import { tf } from '../../platform/ml/backend.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from '../../platform/random.js';
 
 /**
  * A dense autoencoder per entity (input → tanh bottleneck → linear output), stored as plain

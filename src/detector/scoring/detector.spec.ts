@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../platform/ml/backend.js';
 import { backtestSeries, type BacktestInput } from '../backtest/backtest-series.js';
 import { Detector } from './detector.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from '../../platform/random.js';
 import type { DetectorOverrides } from './options.js';
 
 const FIVE_MINUTES = 300_000;

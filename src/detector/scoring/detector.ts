@@ -1,7 +1,7 @@
 import { reconstructionErrors, trainAutoencoders, type AutoencoderWeights, type WindowBatch } from './autoencoder.js';
 import { EntityState } from './entity-state.js';
 import { resolveOptions, type DetectorOptions, type DetectorOverrides } from './options.js';
-import { hashString } from './random.js';
+import { hashString } from '../../platform/random.js';
 import type { Observation, ScoreResult } from './types.js';
 
 /** Recent windows whose errors under a freshly trained model seed its error history. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from './random.js';
+import { seededRandom } from '../../platform/random.js';
 import { SortedWindow } from './sorted-window.js';
 import { TailModel } from './tail-model.js';
 

@@ -1,5 +1,5 @@
 import type { Interaction } from '../types.js';
-import { seededRandom, shuffle } from './rng.js';
+import { seededRandom, shuffle } from '../../platform/random.js';
 
 export type SplitKind = 'random' | 'time';
 

@@ -6,7 +6,7 @@
  * background refit runs (what a request waits at worst during a refit).
  */
 import { readInteractions } from '../evaluation/read-interactions.js';
-import { seededRandom } from '../evaluation/rng.js';
+import { seededRandom } from '../../platform/random.js';
 import { Recommender } from './recommender.js';
 
 function percentile(sorted: number[], p: number): number {

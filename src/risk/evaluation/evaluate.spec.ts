@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RiskModel } from '../model/risk-model.js';
-import { seededRandom } from '../model/random.js';
+import { seededRandom } from '../../platform/random.js';
 import { FEATURE_STATE_FILE, train } from '../train.js';
 import { evaluate } from './evaluate.js';
 

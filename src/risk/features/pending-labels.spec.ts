@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../model/random.js';
+import { seededRandom } from '../../platform/random.js';
 import { PendingLabels } from './pending-labels.js';
 
 const label = (availableAt: number) => ({ transactionId: String(availableAt), customerId: 'c', terminalId: 't', fraud: false, availableAt });

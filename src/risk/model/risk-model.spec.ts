@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../platform/ml/backend.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../features/feature-names.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from '../../platform/random.js';
 import { RiskModel } from './risk-model.js';
 
 /** Synthetic rows of noise where only the terminal's fraud rate tells frauds apart. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { tf } from '../../platform/ml/backend.js';
 import { FEATURE_COUNT, FEATURE_NAMES } from '../features/feature-names.js';
 import { directoryLoadHandler, directorySaveHandler } from './model-files.js';
-import { permutation, seededRandom } from './random.js';
+import { permutation, seededRandom } from '../../platform/random.js';
 import { Standardiser } from './standardiser.js';
 
 export type ModelKind = 'logistic' | 'mlp';
