@@ -3,8 +3,12 @@ import type { TopicSpec } from '../platform/bus/types.js';
 import { parseCatalogue, topicSpecs, type Catalogue } from '../platform/streams/catalogue.js';
 import { SchemaRegistry, type Validation } from '../platform/streams/validator.js';
 
-/** src/ingest/schemas from src/ and dist/ alike. */
-const SCHEMAS_DIR = fileURLToPath(new URL('../../src/ingest/schemas/', import.meta.url));
+import logsSchema from './schemas/otlp_logs.schema.json' with { type: 'json' };
+import metricsSchema from './schemas/otlp_metrics.schema.json' with { type: 'json' };
+
+/** Beside this file in src/ and dist/ alike: the imports below make the build copy the schemas. */
+const SCHEMAS_DIR = fileURLToPath(new URL('./schemas/', import.meta.url));
+export const INPUT_SCHEMA_IDS = [metricsSchema.$id, logsSchema.$id];
 
 /** Partitions of an input topic the gateway has to create itself (the exporter found none). */
 const PARTITIONS = 12;

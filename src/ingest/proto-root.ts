@@ -1,8 +1,12 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+// The .proto files compiled to protobufjs' JSON form: imported, so the build carries it to dist/
+// (the image has no src/). `npx tsx src/ingest/proto/write-descriptor.ts` rewrites it; a spec
+// checks it matches the .proto files.
+import descriptor from './proto/descriptor.json' with { type: 'json' };
 
-/** src/ingest/proto from src/ (tests) and dist/ (built) alike: the .proto files are read at start. */
+/** The .proto files, in the source tree. */
 export const PROTO_DIR = fileURLToPath(new URL('../../src/ingest/proto/', import.meta.url));
 
 const FILES = [
@@ -13,17 +17,23 @@ const FILES = [
 
 let root: protobuf.Root | undefined;
 
-/** The protobuf types the gateway reads and writes, loaded once from the .proto files. */
+/** The protobuf types the gateway reads and writes, loaded once from the compiled descriptor. */
 export function protoRoot(): protobuf.Root {
   if (!root) {
-    const r = new protobuf.Root();
-    // Imports are written from the proto root (as upstream does), not relative to the importer.
-    r.resolvePath = (_origin, target) => (target.startsWith('/') ? target : join(PROTO_DIR, target));
-    r.loadSync(FILES, { keepCase: false });
-    r.resolveAll();
-    root = r;
+    root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
+    root.resolveAll();
   }
   return root;
+}
+
+/** The same types parsed from the .proto files (source tree only): what the descriptor is made from. */
+export function parseProtoFiles(): protobuf.Root {
+  const r = new protobuf.Root();
+  // Imports are written from the proto root (as upstream does), not relative to the importer.
+  r.resolvePath = (_origin, target) => (target.startsWith('/') ? target : join(PROTO_DIR, target));
+  r.loadSync(FILES, { keepCase: false });
+  r.resolveAll();
+  return r;
 }
 
 export const TYPES = {

@@ -7,10 +7,18 @@ import { messageId } from '../platform/bus/message-id.js';
  * consumers drop the repeats.
  */
 export function sampleId(tenant: string | undefined, metric: string, labels: Record<string, string>, timestamp: number): string {
-  const keys = Object.keys(labels).sort();
-  let series = '';
-  for (const k of keys) series += `${k}\u0001${labels[k]}\u0002`;
-  return messageId(tenant ?? '', metric, series, timestamp);
+  return seriesSampleId(tenant, metric, labelsKey(labels), timestamp);
+}
+
+/** The same id from a series' labelsKey, computed once for all of a series' samples. */
+export function seriesSampleId(tenant: string | undefined, metric: string, labels: string, timestamp: number): string {
+  return messageId(tenant ?? '', metric, labels, timestamp);
+}
+
+export function labelsKey(labels: Record<string, string>): string {
+  let key = '';
+  for (const k of Object.keys(labels).sort()) key += `${k}\u0001${labels[k]}\u0002`;
+  return key;
 }
 
 /** The series identity (name and sorted labels), for per-series counter state. */

@@ -1,5 +1,8 @@
 import type { Bus, Headers, OutRecord } from '../platform/bus/types.js';
+import { SpanKind, SpanStatusCode, trace as otel, type Context, type Span } from '@opentelemetry/api';
 import { extractContext, injectContext } from '../platform/tracing/propagator.js';
+import * as sc from '../platform/tracing/semconv.js';
+import { tracer } from '../platform/tracing/tracing.js';
 import { IngestError, type LogEntry, type MetricSample } from './types.js';
 
 /**
@@ -18,8 +21,11 @@ export class TelemetryWriter {
   async write(topic: string, records: Array<MetricSample | LogEntry>, incoming: Headers = {}): Promise<void> {
     if (records.length === 0) return;
     const trace: Headers = {};
-    // A client that sent a W3C traceparent finds its trace continue through the pipeline.
-    if (incoming.traceparent) injectContext(extractContext(incoming), trace);
+    // A client that sent a W3C traceparent finds its trace continue through the pipeline, with
+    // a producer span for this append (untraced requests add no spans: every record would
+    // otherwise start a sampled trace of its own downstream).
+    const span = incoming.traceparent ? sendSpan(topic, records.length, extractContext(incoming)) : undefined;
+    if (span) injectContext(otel.setSpan(extractContext(incoming), span), trace);
     const out: OutRecord[] = records.map((r) => ({
       topic,
       key: r.entity,
@@ -27,6 +33,13 @@ export class TelemetryWriter {
       headers: { ...trace, 'vigil-id': r.id, 'content-type': 'application/json' },
     }));
     const sending = this.bus.send(out);
+    void sending.then(
+      () => span?.end(),
+      (err: Error) => {
+        span?.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+        span?.end();
+      },
+    );
     // The request may be answered (503) before this settles; its late outcome is not an error here.
     sending.catch(() => {});
     let timer: NodeJS.Timeout | undefined;
@@ -43,4 +56,22 @@ export class TelemetryWriter {
       clearTimeout(timer);
     }
   }
+}
+
+/** `send <topic>`, a producer span as the OpenTelemetry messaging conventions name it. */
+function sendSpan(topic: string, count: number, parent: Context): Span {
+  return tracer().startSpan(
+    `send ${topic}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        [sc.MESSAGING_SYSTEM]: sc.SYSTEM_KAFKA,
+        [sc.MESSAGING_OPERATION_TYPE]: 'send',
+        [sc.MESSAGING_OPERATION_NAME]: 'send',
+        [sc.MESSAGING_DESTINATION_NAME]: topic,
+        [sc.MESSAGING_BATCH_MESSAGE_COUNT]: count,
+      },
+    },
+    parent,
+  );
 }
