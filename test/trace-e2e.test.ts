@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../src/platform/kafka/local-broker.js';
+import { seededRandom } from '../src/platform/random.js';
+import { freshSchema, incidentsOf, newSecret, Receiver, rulesDir, startIncidents, type Api } from './incidents-harness.js';
+import { until } from './support/until.js';
+import type { VigilProcess } from './support/vigil-process.js';
+
+const METRICS = ['cpu_utilization', 'memory_used_ratio', 'request_rate', 'latency_p99_seconds', 'error_ratio', 'disk_used_ratio', 'network_in_bytes', 'gc_pause_seconds'];
+const STEP_MS = 60_000;
+const QUIET_STEPS = 600;
+const BAD_STEPS = 40;
+const SECRET = newSecret();
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+}
+
+/**
+ * Where the spans go: an OTLP/HTTP endpoint (JSON, as @opentelemetry/exporter-trace-otlp-http
+ * sends it) that keeps what it receives in memory. The process under test is configured only by
+ * the standard OTEL_EXPORTER_OTLP_ENDPOINT, as an operator would point it at a Collector.
+ */
+class OtlpSink {
+  readonly spans: OtlpSpan[] = [];
+  private server: Server | undefined;
+  url = '';
+
+  async start(): Promise<void> {
+    const [port] = await freePorts(1);
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (d: string) => (body += d));
+      req.on('end', () => {
+        const payload = JSON.parse(body || '{}') as { resourceSpans?: Array<{ scopeSpans?: Array<{ spans?: OtlpSpan[] }> }> };
+        for (const rs of payload.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) this.spans.push(...(ss.spans ?? []));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((r) => this.server?.close(r));
+  }
+}
+
+/** The synthetic entity: eight metrics with a daily cycle, then latency climbs for 40 steps. */
+function samples(entity: string, start: number): Array<{ entity: string; metric: string; timestamp: number; value: number }> {
+  const rand = seededRandom(11);
+  const out = [];
+  for (let i = 0; i <= QUIET_STEPS + BAD_STEPS; i++) {
+    const day = Math.sin((2 * Math.PI * i) / 1440);
+    for (const [k, metric] of METRICS.entries()) {
+      let value = 10 * (k + 1) * (1 + 0.3 * day) + (rand() - 0.5) * (k + 1);
+      if (metric === 'latency_p99_seconds' && i >= QUIET_STEPS) value += 120 * (1 + (i - QUIET_STEPS) / 10);
+      out.push({ entity, metric, timestamp: start + i * STEP_MS, value });
+    }
+  }
+  return out;
+}
+
+/**
+ * One trace from the ingest HTTP request to the remediation webhook: a client sends samples to
+ * the ingest gateway with a W3C traceparent; the detector flags the entity, the incidents service
+ * opens an incident and its rule calls a real receiver. The receiver's traceparent carries the
+ * client's trace id, and the spans exported over OTLP link every hop into that one trace.
+ */
+describe('one trace from ingest to the remediation webhook', () => {
+  const sink = new OtlpSink();
+  let receiver: Receiver;
+  let vigil: VigilProcess;
+  let api: Api;
+  const cleanup: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    await sink.start();
+    cleanup.push(() => sink.stop());
+    receiver = new Receiver(SECRET);
+    await receiver.start();
+    cleanup.push(() => receiver.stop());
+    const { schema, drop } = await freshSchema();
+    const dir = await rulesDir({
+      'trace.yaml': `rules:
+  - name: restart-traced
+    match:
+      entity: "traced-*"
+    actions:
+      - name: restart
+        webhook:
+          url: ${receiver.url}/restart
+          secret_env: TRACE_SECRET
+`,
+    });
+    cleanup.push(dir.remove);
+    ({ vigil, api } = await startIncidents(['ingest', 'detector', 'incidents'], {
+      VIGIL_DATABASE_SCHEMA: schema,
+      INCIDENTS_RULES_DIR: dir.dir,
+      TRACE_SECRET: SECRET,
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+    }));
+    cleanup.push(async () => {
+      await vigil.stop();
+      await drop();
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => undefined);
+  });
+
+  it('the receiver sees the client trace id, and the exported spans cover ingest, detector, incidents and the webhook', async () => {
+    const entity = `traced-${Date.now().toString(36)}`;
+    const traceId = randomBytes(16).toString('hex');
+    const clientSpan = randomBytes(8).toString('hex');
+    const traceparent = `00-${traceId}-${clientSpan}-01`;
+    const start = Math.floor(Date.now() / STEP_MS) * STEP_MS - (QUIET_STEPS + BAD_STEPS + 10) * STEP_MS;
+    const all = samples(entity, start);
+    for (let i = 0; i < all.length; i += 800) {
+      const res = await fetch(`${api.base}/ingest/v1/metrics`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', traceparent },
+        body: JSON.stringify(all.slice(i, i + 800)),
+      });
+      expect(res.status, await res.clone().text()).toBeLessThan(300);
+    }
+
+    await until(async () => (await incidentsOf(api, entity)).length > 0, 90_000, `an incident for ${entity}`);
+    await until(() => receiver.requests.length > 0, 30_000, 'the webhook request');
+    const req = receiver.requests[0]!;
+    expect(req.verified).toBe(true);
+    expect(req.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+
+    const names = () => new Set(sink.spans.filter((s) => s.traceId === traceId).map((s) => s.name));
+    await until(() => [...names()].some((n) => n.startsWith('POST ')), 20_000, 'the webhook span to be exported');
+    const spans = sink.spans.filter((s) => s.traceId === traceId);
+    const found = names();
+    expect(found.has('send telemetry.metrics')).toBe(true); // ingest's append
+    expect(found.has('process telemetry.metrics')).toBe(true); // the detector's stage
+    expect(found.has('process aiops.anomalies')).toBe(true); // the incidents service's stage
+    expect([...found].some((n) => n.startsWith('POST '))).toBe(true); // the webhook request
+    // The webhook request's span is the parent the receiver was told about.
+    const webhookSpan = spans.find((s) => s.name.startsWith('POST ') && req.headers.traceparent?.includes(s.spanId));
+    expect(webhookSpan).toBeDefined();
+    // Every span of the trace hangs off another span of it or off the client's own.
+    const ids = new Set([clientSpan, ...spans.map((s) => s.spanId)]);
+    expect(spans.filter((s) => s.parentSpanId && !ids.has(s.parentSpanId)).map((s) => s.name)).toEqual([]);
+    console.log(`trace ${traceId}: ${spans.length} spans — ${[...found].sort().join(', ')}`);
+  });
+});
