@@ -48,6 +48,10 @@ function rules(url: string): string {
   - name: cooldown
     match: { entity: "cool-${run}-*" }
     guardrails: { cooldown: 1h }${action('cool')}
+  - name: verify
+    match: { entity: "ver-${run}-*" }
+    guardrails:
+      verify: { within: 3s }${action('verify')}
   - name: blast
     match: { entity: "blast-${run}-*" }
     guardrails:
@@ -225,6 +229,19 @@ describe('incidents: grouping, silences, inhibition and guardrails through the A
     const skipped = await actionIn(second!.id, ['skipped']);
     expect(skipped.reason).toMatch(/^cooldown: /);
     expect(hits('cool')).toHaveLength(1);
+  });
+
+  it('verification: an entity that stays quiet after the action is verified; one that goes on is not', async () => {
+    const [quiet, noisy] = [`ver-${run}-a`, `ver-${run}-b`];
+    await findings(quiet, 2);
+    await findings(noisy, 2);
+    const [q, n] = await Promise.all([quiet, noisy].map(async (e) => actionIn((await oneIncident(e)).id, ['delivered'])));
+    await findings(noisy, 1);
+    const verified = await actionIn(q!.incident_id, ['verified', 'not_verified']);
+    expect(verified.status).toBe('verified');
+    const failed = await actionIn(n!.incident_id, ['verified', 'not_verified']);
+    expect(failed.status).toBe('not_verified');
+    expect(failed.reason).toMatch(/^1 finding\(s\) on ver-.* within 3 s of delivery$/);
   });
 
   it('blast radius: at most two entities per environment; another environment is not held back', async () => {

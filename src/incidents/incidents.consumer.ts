@@ -27,7 +27,7 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
     const resumed = await remediation.resume();
     if (resumed > 0) this.logger.log(`resumed ${resumed} action(s) a previous run left unfinished`);
     this.logger.log(
-      `grouping by entity${options.groupBy.length ? `+${options.groupBy.join('+')}` : ''} within ${options.groupWindowMs} ms; opens after ${options.minOccurrences} finding(s); auto-resolves after ${options.quietMs} ms quiet`,
+      `grouping by ${options.groupBy.join('+')} within ${options.groupWindowMs} ms; opens after ${options.minOccurrences} finding(s); auto-resolves after ${options.quietMs} ms quiet`,
     );
     await this.stages.start<unknown>({
       service: 'incidents',

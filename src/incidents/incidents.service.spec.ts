@@ -49,6 +49,14 @@ describe('IncidentsService', () => {
     await expect(service.acknowledge(o!.incident_id, 'me')).rejects.toThrow(/already resolved/);
   });
 
+  it('INCIDENTS_GROUP_BY=service groups one service across hosts; a finding without the label groups by entity', async () => {
+    const { service } = setup({ INCIDENTS_MIN_OCCURRENCES: '1', INCIDENTS_GROUP_BY: 'service' });
+    const [a] = await service.onFindings([finding('host-1', 0, { labels: { service: 'shop' } })]);
+    expect(await service.onFindings([finding('host-2', 1000, { labels: { service: 'shop' } })])).toEqual([]);
+    const [b] = await service.onFindings([finding('host-3', 1000)]);
+    expect(b!.incident_id).not.toBe(a!.incident_id);
+  });
+
   it('host_down inhibits findings of services on that host', async () => {
     const { service } = setup({ INCIDENTS_MIN_OCCURRENCES: '1' });
     await service.onFindings([finding('host-1', 0, { kind: 'host_down' })]);

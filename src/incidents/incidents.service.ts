@@ -102,7 +102,9 @@ export class IncidentsService {
   }
 
   private groupKey(f: Finding): string {
-    return [f.entity, ...this.options.groupBy.map((l) => `${l}=${f.labels[l] ?? ''}`)].join('|');
+    const parts = this.options.groupBy.map((k) => (k === 'entity' ? `entity=${f.entity}` : f.labels[k] ? `${k}=${f.labels[k]}` : ''));
+    // A finding without any of the grouping labels groups by its entity rather than with every other such finding.
+    return parts.some((p) => p !== '') ? parts.join('|') : `entity=${f.entity}`;
   }
 
   private newIncident(f: Finding, groupKey: string, environment: string, now: number): Incident {

@@ -7,7 +7,7 @@ export interface IncidentsOptions {
   databaseSchema: string;
   /** Bearer tokens accepted on mutating endpoints; empty: every mutation is refused. */
   apiTokens: string[];
-  /** Labels (besides `entity`) whose values make up the grouping key. */
+  /** What makes up the grouping key: `entity` and/or label names (e.g. `service`: one incident per service across hosts). */
   groupBy: string[];
   /** A finding joins a live incident of its group if it comes within this (event time) of the last one. */
   groupWindowMs: number;
@@ -67,7 +67,7 @@ export function loadIncidentsOptions(env: NodeJS.ProcessEnv = process.env): Inci
     databaseUrl: url,
     databaseSchema: schema,
     apiTokens: (env.VIGIL_API_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean),
-    groupBy: (env.INCIDENTS_GROUP_BY ?? '').split(',').map((t) => t.trim()).filter(Boolean),
+    groupBy: groupBy(env.INCIDENTS_GROUP_BY ?? 'entity'),
     groupWindowMs: num(env, 'INCIDENTS_GROUP_WINDOW_MS', 10 * 60_000),
     minOccurrences: Math.max(1, num(env, 'INCIDENTS_MIN_OCCURRENCES', 1)),
     quietMs: num(env, 'INCIDENTS_QUIET_MS', 15 * 60_000),
@@ -93,6 +93,12 @@ export function loadIncidentsOptions(env: NodeJS.ProcessEnv = process.env): Inci
       breakerResetMs: num(env, 'WEBHOOK_BREAKER_RESET_MS', 30_000),
     },
   };
+}
+
+function groupBy(raw: string): string[] {
+  const keys = raw.split(',').map((t) => t.trim()).filter(Boolean);
+  if (keys.length === 0) throw new Error('INCIDENTS_GROUP_BY must name at least one of entity or a label');
+  return keys;
 }
 
 function parseInhibit(raw: string): IncidentsOptions['inhibit'] {
