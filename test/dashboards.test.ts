@@ -208,6 +208,15 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
       out.push({ topic: 'reco.interactions', key: user, value: JSON.stringify({ user, item: `${run}-i${(n * 7 + k * 13) % 150}`, timestamp: now, type: 'view' }), headers: {} });
     }
     await bus!.send(out);
+    // The same host's samples through the ingest gateway's plain JSON endpoint, and a request it must refuse.
+    const ingested = demoStep(step - 1, t0 + (step - 1) * 1000, DEMO)
+      .filter((x) => x.entity === 'demo-host-00')
+      .map((x) => ({ ...x, entity: `${run}-ingest-00` }));
+    for (const body of [ingested, [{ metric: 'cpu_utilization', value: 'high' }]]) {
+      const res = await fetch(`${vigilUrl}/ingest/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      await res.arrayBuffer();
+      if (res.status >= 500) throw new Error(`ingest answered ${res.status}`);
+    }
     // Requests for recommendations.
     await Promise.all(
       Array.from({ length: 4 }, (_, k) => fetch(`${vigilUrl}/recommendations/${encodeURIComponent(`${run}-u${(n + k) % 30}`)}?k=10`).then((r) => r.arrayBuffer())),
