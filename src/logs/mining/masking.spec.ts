@@ -18,7 +18,7 @@ describe('Masker (privacy)', () => {
     ['sha 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', 'sha <HEX>'],
     ['secret blob dGhpc0lzQVNlY3JldEtleTEyMzQ1Njc4OTA= end', 'secret blob <TOKEN> end'],
     ['card 4111111111111111 charged', 'card <NUM> charged'],
-    ['request 123e4567-e89b-12d3-a456-426614174000 done', 'request <UUID> done'],
+    ['request 123e4567-e89b-12d3-a456-426614174000 done', 'request <ID> done'],
     ['nic 00:1A:2B:3C:4D:5E up', 'nic <MAC> up'],
   ])('masks %j', (line, expected) => {
     expect(masker.mask(line)).toBe(expected);

@@ -19,10 +19,11 @@ export interface MaskPattern {
  * an e-mail before its domain, a UUID before its hex runs, key=value secrets before numbers.
  */
 export const DEFAULT_MASK_PATTERNS: readonly MaskPattern[] = [
-  // Credentials named as such: "password=...", "api_key: ...", "secret=...".
+  // Credentials named as such: "password=...", "api_key: ...", "secret=...", also inside longer
+  // key names ("aws_secret_access_key=", "DB_PASSWORD:"); the key name is kept, the value goes.
   {
     name: 'secret-kv',
-    regex: String.raw`\b((?:pass(?:word|wd)?|pwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|(?:access|refresh|auth|session)?[_-]?token)["']?\s*[=:]\s*)["']?[^\s"',;&]+["']?`,
+    regex: String.raw`\b((?:[\w.-]*[_.-])?(?:pass(?:word|wd)?|pwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|secret[_-]?key|client[_-]?secret|credentials?|(?:access|refresh|auth|session|id)?[_-]?token)["']?\s*[=:]\s*)["']?[^\s"',;&]+["']?`,
     flags: 'i',
     replacement: '$1<SECRET>',
   },
@@ -41,7 +42,7 @@ export const DEFAULT_MASK_PATTERNS: readonly MaskPattern[] = [
     name: 'uuid',
     regex: String.raw`\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`,
     flags: 'i',
-    replacement: '<UUID>',
+    replacement: '<ID>',
   },
   // IPv6 in full or compressed form (needs "::" or eight groups, so clock times never match).
   {

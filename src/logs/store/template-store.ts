@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MinerSnapshot } from '../mining/types.js';
+
+/** What is on disk: the miner's state and the version it had when written. */
+export interface StoredTemplates {
+  format: 'vigil.log-template-store';
+  /** Increases whenever a template was created, generalised or evicted; never reused. */
+  version: number;
+  savedAt: string;
+  miner: MinerSnapshot;
+}
+
+const FILE = 'templates.json';
+
+/**
+ * The template miner's state in one directory (LOGS_TEMPLATE_DIR). A save writes a temporary
+ * file, flushes it and renames it over `templates.json`: a crash mid-write leaves the previous
+ * version whole, never half a file. One process owns the directory at a time.
+ */
+export class TemplateStore {
+  readonly file: string;
+
+  constructor(readonly dir: string) {
+    this.file = join(dir, FILE);
+  }
+
+  async save(version: number, miner: MinerSnapshot): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const body: StoredTemplates = { format: 'vigil.log-template-store', version, savedAt: new Date().toISOString(), miner };
+    const tmp = join(this.dir, `.${FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      const handle = await open(tmp, 'w');
+      try {
+        await handle.writeFile(JSON.stringify(body));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, this.file);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /** The stored state, or undefined when there is none yet. A damaged file is an error, not a fresh start. */
+  async load(): Promise<StoredTemplates | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    const body = JSON.parse(text) as StoredTemplates;
+    if (body?.format !== 'vigil.log-template-store') throw new Error(`${this.file}: not a vigil log-template store`);
+    if (!Number.isInteger(body.version) || body.version < 0) throw new Error(`${this.file}: bad version ${String(body.version)}`);
+    return body;
+  }
+}
