@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
 import type { OutRecord } from '../src/platform/bus/types.js';
 import { brokers, kafkaBus } from './support/kafka.js';
-import { PrometheusServer, type QueryResult } from './support/prometheus.js';
+import { PrometheusServer, findBinary, type QueryResult } from './support/prometheus.js';
 import { until } from './support/until.js';
 import { VigilProcess } from './support/vigil-process.js';
 
@@ -112,6 +113,33 @@ describe('dashboards as files', () => {
     expect(compose).toContain('./dashboards:/var/lib/grafana/dashboards/vigil');
   });
 });
+
+describe('Prometheus rules', () => {
+  it('pass promtool check rules and their promtool unit tests', () => {
+    const promtool = findBinary('promtool');
+    if (!promtool) throw new Error('promtool not found: apt-get install -y prometheus (or set PROMTOOL_BIN)');
+    const files = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => join(dir, f));
+    expect(files(RULE_DIR).length).toBeGreaterThanOrEqual(2);
+    expect(execFileSync(promtool, ['check', 'rules', ...files(RULE_DIR)], { encoding: 'utf8' })).toMatch(/SUCCESS/);
+    const tests = execFileSync(promtool, ['test', 'rules', ...files(join(RULE_DIR, 'tests'))], { encoding: 'utf8' });
+    expect(tests).not.toMatch(/FAILED/);
+    // Every alert links to its runbook section, and every section it links to exists.
+    const alerts = (parse(readFileSync(join(RULE_DIR, 'alerts.yaml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; annotations: { runbook_url?: string } }> }> }).groups.flatMap((g) => g.rules);
+    const runbooks = readFileSync(join(RULE_DIR, 'RUNBOOKS.md'), 'utf8');
+    for (const a of alerts) {
+      const anchor = /^README\.md#(runbook-[a-z-]+)$/.exec(a.annotations.runbook_url ?? '')?.[1];
+      expect(anchor, `${a.alert} runbook_url`).toBeDefined();
+      const heading = runbooks.split('\n').find((l) => l.startsWith('### ') && githubAnchor(l.slice(4)) === anchor);
+      expect(heading, `${a.alert}: a "### Runbook: ..." heading for #${anchor}`).toBeDefined();
+      expect(runbooks, `${a.alert} is named in its runbook`).toContain(`\`${a.alert}\``);
+    }
+  });
+});
+
+/** The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens. */
+function githubAnchor(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+}
 
 /** True when the result holds at least one finite value: an empty result or only NaN is no data. */
 function hasData(r: QueryResult): boolean {
