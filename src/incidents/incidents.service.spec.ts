@@ -23,8 +23,11 @@ describe('IncidentsService', () => {
     const { service, store } = setup();
     const f1 = finding('h', 0);
     expect(await service.onFindings([f1, f1, finding('h', 1000)])).toEqual([]);
-    const [opened] = await service.onFindings([finding('h', 2000)]);
+    const third = finding('h', 2000);
+    const [opened] = await service.onFindings([third]);
     expect(opened).toMatchObject({ event: 'opened', status: 'open', entity: 'h' });
+    // Redelivered (say the append failed after the store committed): the same event again, same id.
+    expect(await service.onFindings([third])).toEqual([opened]);
     expect(await service.onFindings([finding('h', 3000)])).toEqual([]);
     const inc = await store.getIncident(opened!.incident_id);
     expect(inc!.occurrences).toBe(4);

@@ -43,30 +43,33 @@ export class IncidentsService {
   }
 
   private async onFinding(f: Finding, silences: Silence[]): Promise<IncidentEvent[]> {
+    // A finding stored before (redelivered after a crash) changes nothing, but the events it
+    // caused are returned again: they may not have reached the topic (their ids let consumers drop repeats).
+    const earlier = await this.store.findingEvents(f.id);
+    if (earlier) {
+      m.findings.labels('duplicate').inc();
+      return earlier;
+    }
     const now = this.now();
     const environment = environmentOf(f.labels);
     const suppressed = await this.suppression(f, environment, silences, now);
     if (suppressed) {
-      const fresh = await this.store.insertFinding(f, null, suppressed, now);
-      m.findings.labels(fresh ? suppressed.split(':')[0]! : 'duplicate').inc();
+      await this.store.recordFinding({ finding: f, incidentId: null, suppressedBy: suppressed, receivedAt: now, events: [], incidents: [] });
+      m.findings.labels(suppressed.split(':')[0]!).inc();
       return [];
     }
     const groupKey = this.groupKey(f);
     const out: IncidentEvent[] = [];
+    const changed: Incident[] = [];
     let incident = await this.store.liveIncidentByGroup(groupKey);
     if (incident && f.timestamp - incident.last_seen > this.options.groupWindowMs) {
       // The window passed in event time without a finding: that incident is over, a new one starts.
       out.push(...this.close(incident, now, 'system', `no finding within ${this.options.groupWindowMs} ms (event time)`));
-      await this.store.saveIncident(incident);
+      changed.push(incident);
       incident = undefined;
     }
     const created = !incident;
     const inc = incident ?? this.newIncident(f, groupKey, environment, now);
-    if (!(await this.store.insertFinding(f, inc.id, null, now))) {
-      m.findings.labels('duplicate').inc();
-      return out;
-    }
-    m.findings.labels('grouped').inc();
     const before = { severity: inc.severity, kinds: inc.kinds.length };
     if (!created) {
       inc.occurrences += 1;
@@ -85,7 +88,9 @@ export class IncidentsService {
     } else if (inc.status !== 'pending' && !created && (inc.severity !== before.severity || inc.kinds.length !== before.kinds)) {
       out.push(this.event(inc, 'updated', now));
     }
-    await this.store.saveIncident(inc);
+    // The finding, the incidents it changed and the events it caused, in one transaction.
+    await this.store.recordFinding({ finding: f, incidentId: inc.id, suppressedBy: null, receivedAt: now, events: out, incidents: [...changed, inc] });
+    m.findings.labels('grouped').inc();
     return out;
   }
 

@@ -1,10 +1,10 @@
-import type { ActionEvent, ActionRow, ActionStatus, Finding, Incident, Silence } from '../types.js';
-import { LIVE, type IncidentQuery, type IncidentStore } from './store.js';
+import type { ActionEvent, ActionRow, ActionStatus, Finding, Incident, IncidentEvent, Silence } from '../types.js';
+import { LIVE, type FindingRecord, type IncidentQuery, type IncidentStore } from './store.js';
 
 /** The store when no database is configured: the embedded default on a fresh machine. Lost on exit. */
 export class MemoryIncidentStore implements IncidentStore {
   readonly kind = 'memory' as const;
-  private readonly findings = new Map<string, { f: Finding; incidentId: string | null; suppressedBy: string | null; receivedAt: number }>();
+  private readonly findings = new Map<string, { f: Finding; incidentId: string | null; suppressedBy: string | null; receivedAt: number; events: IncidentEvent[] }>();
   private readonly incidents = new Map<string, Incident>();
   private readonly silences = new Map<string, Silence>();
   private readonly actions = new Map<string, ActionRow>();
@@ -13,10 +13,14 @@ export class MemoryIncidentStore implements IncidentStore {
   async init(): Promise<void> {}
   async close(): Promise<void> {}
 
-  async insertFinding(f: Finding, incidentId: string | null, suppressedBy: string | null, receivedAt: number): Promise<boolean> {
-    if (this.findings.has(f.id)) return false;
-    this.findings.set(f.id, { f: clone(f), incidentId, suppressedBy, receivedAt });
-    return true;
+  async findingEvents(id: string): Promise<IncidentEvent[] | undefined> {
+    const x = this.findings.get(id);
+    return x && clone(x.events);
+  }
+  async recordFinding(r: FindingRecord): Promise<void> {
+    if (this.findings.has(r.finding.id)) return;
+    this.findings.set(r.finding.id, { f: clone(r.finding), incidentId: r.incidentId, suppressedBy: r.suppressedBy, receivedAt: r.receivedAt, events: clone(r.events) });
+    for (const i of r.incidents) this.incidents.set(i.id, clone(i));
   }
   async findingsOf(incidentId: string): Promise<Array<Finding & { received_at: number }>> {
     return [...this.findings.values()].filter((x) => x.incidentId === incidentId).map((x) => ({ ...clone(x.f), received_at: x.receivedAt }));

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { ActionEvent, ActionRow, ActionStatus, Finding, Incident, Silence } from '../types.js';
-import { LIVE, type IncidentQuery, type IncidentStore } from './store.js';
+import type { ActionEvent, ActionRow, ActionStatus, Finding, Incident, IncidentEvent, Silence } from '../types.js';
+import { LIVE, type FindingRecord, type IncidentQuery, type IncidentStore } from './store.js';
 
 /**
  * PostgreSQL store. Each table keeps the columns queries filter on plus the whole record as
@@ -35,7 +35,8 @@ export class PgIncidentStore implements IncidentStore {
       CREATE INDEX IF NOT EXISTS incidents_entity ON ${s}.incidents (entity, status);
       CREATE TABLE IF NOT EXISTS ${s}.findings (
         id text PRIMARY KEY, incident_id text, entity text NOT NULL, suppressed_by text,
-        received_at bigint NOT NULL, doc jsonb NOT NULL);
+        received_at bigint NOT NULL, doc jsonb NOT NULL, events jsonb NOT NULL DEFAULT '[]');
+      ALTER TABLE ${s}.findings ADD COLUMN IF NOT EXISTS events jsonb NOT NULL DEFAULT '[]';
       CREATE INDEX IF NOT EXISTS findings_incident ON ${s}.findings (incident_id);
       CREATE INDEX IF NOT EXISTS findings_entity ON ${s}.findings (entity, received_at);
       CREATE TABLE IF NOT EXISTS ${s}.silences (id text PRIMARY KEY, ends_at bigint NOT NULL, doc jsonb NOT NULL);
@@ -56,12 +57,26 @@ export class PgIncidentStore implements IncidentStore {
     await this.pool.end();
   }
 
-  async insertFinding(f: Finding, incidentId: string | null, suppressedBy: string | null, receivedAt: number): Promise<boolean> {
-    const r = await this.pool.query(
-      `INSERT INTO ${this.t('findings')} (id, incident_id, entity, suppressed_by, received_at, doc) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (id) DO NOTHING`,
-      [f.id, incidentId, f.entity, suppressedBy, receivedAt, f],
-    );
-    return r.rowCount === 1;
+  async findingEvents(id: string): Promise<IncidentEvent[] | undefined> {
+    const r = await this.pool.query(`SELECT events FROM ${this.t('findings')} WHERE id = $1`, [id]);
+    return r.rowCount ? ((r.rows[0] as { events: IncidentEvent[] }).events ?? []) : undefined;
+  }
+  async recordFinding(r: FindingRecord): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const ins = await client.query(
+        `INSERT INTO ${this.t('findings')} (id, incident_id, entity, suppressed_by, received_at, doc, events) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (id) DO NOTHING`,
+        [r.finding.id, r.incidentId, r.finding.entity, r.suppressedBy, r.receivedAt, r.finding, JSON.stringify(r.events)],
+      );
+      if (ins.rowCount === 1) for (const i of r.incidents) await this.upsertIncident(client, i);
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
   }
   async findingsOf(incidentId: string): Promise<Array<Finding & { received_at: number }>> {
     const r = await this.pool.query(`SELECT doc, received_at FROM ${this.t('findings')} WHERE incident_id = $1 ORDER BY received_at, id`, [incidentId]);
@@ -73,7 +88,10 @@ export class PgIncidentStore implements IncidentStore {
   }
 
   async saveIncident(i: Incident): Promise<void> {
-    await this.pool.query(
+    await this.upsertIncident(this.pool, i);
+  }
+  private async upsertIncident(db: pg.Pool | pg.PoolClient, i: Incident): Promise<void> {
+    await db.query(
       `INSERT INTO ${this.t('incidents')} (id, group_key, entity, status, first_seen, last_received_at, doc) VALUES ($1,$2,$3,$4,$5,$6,$7)
        ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, last_received_at = EXCLUDED.last_received_at, doc = EXCLUDED.doc`,
       [i.id, i.group_key, i.entity, i.status, i.first_seen, i.last_received_at, i],

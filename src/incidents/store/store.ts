@@ -1,6 +1,16 @@
-import type { ActionEvent, ActionRow, ActionStatus, Finding, Incident, IncidentStatus, Silence } from '../types.js';
+import type { ActionEvent, ActionRow, ActionStatus, Finding, Incident, IncidentEvent, IncidentStatus, Silence } from '../types.js';
 
 export const LIVE: readonly IncidentStatus[] = ['pending', 'open', 'acknowledged'];
+
+export interface FindingRecord {
+  finding: Finding;
+  incidentId: string | null;
+  /** `silenced:<id>` or `inhibited:<kind>@<entity>`; null when it counted. */
+  suppressedBy: string | null;
+  receivedAt: number;
+  events: IncidentEvent[];
+  incidents: Incident[];
+}
 
 export interface IncidentQuery {
   status?: IncidentStatus;
@@ -18,8 +28,10 @@ export interface IncidentStore {
   init(): Promise<void>;
   close(): Promise<void>;
 
-  /** False when a finding with this id was stored before (a redelivery). */
-  insertFinding(f: Finding, incidentId: string | null, suppressedBy: string | null, receivedAt: number): Promise<boolean>;
+  /** The events a stored finding caused; undefined when the finding was never stored. */
+  findingEvents(id: string): Promise<IncidentEvent[] | undefined>;
+  /** Stores a finding, the incidents it changed and the events it caused, all or nothing. */
+  recordFinding(r: FindingRecord): Promise<void>;
   findingsOf(incidentId: string): Promise<Array<Finding & { received_at: number }>>;
   /** Findings for an entity received after `since` (wall time), suppressed ones excluded. */
   countFindingsSince(entity: string, since: number): Promise<number>;
