@@ -113,6 +113,16 @@ describe('incidents end to end: detector → incident → rule → signed webhoo
     await until(() => anomalies.got.length > 0 && lifecycle.got.length > 0, 10_000, 'anomalies and lifecycle events read back');
     await new Promise((r) => setTimeout(r, 2500));
 
+    // More findings of the same entity (as a log scorer would add) join the incident: no second one, no second request.
+    await bus.send(
+      Array.from({ length: 5 }, (_, i) => ({
+        topic: 'aiops.anomalies',
+        key: entity,
+        value: JSON.stringify({ id: `${entity}-log-${i}`, entity, timestamp: (anomalies.got[0]!.timestamp as number) + i * STEP_MS, source: 'logs', score: 0.7, threshold: 0.5, scorer: 'log-lstm', kind: 'log_sequence' }),
+      })),
+    );
+    await until(() => anomalies.got.length >= 6, 10_000, 'the extra findings read back');
+    await until(async () => (await incidentsOf(api, entity))[0]!.occurrences === anomalies.got.length, 10_000, 'every finding grouped');
     incidents = await incidentsOf(api, entity);
     expect(incidents).toHaveLength(1);
     const inc = incidents[0]!;

@@ -92,7 +92,13 @@ export class RemediationService {
         ...(inc.labels.top_metric ? { top_metric: inc.labels.top_metric } : {}),
       },
     };
-    if (!(await this.store.insertAction(row))) return;
+    if (!(await this.store.insertAction(row))) {
+      // Seen before. Still `planned` means the last try failed before deciding (say the event
+      // could not be appended): decide now. Anything else was decided: nothing to do.
+      const stored = await this.store.getAction(row.id);
+      if (stored?.status === 'planned') await this.decide(stored, inc, rule, action, trace);
+      return;
+    }
     await this.record(row, 'planned', { reason: `rule ${rule.name} (${rule.file}:${rule.line}) matched incident ${inc.id} on ${inc.entity}` }, trace);
     await this.decide(row, inc, rule, action, trace);
   }
