@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { rmSync } from 'node:fs';
 import { LocalBroker, freePorts } from '../../src/platform/kafka/local-broker.js';
@@ -31,4 +32,9 @@ export async function benchBroker(): Promise<{ brokers: string; stop: () => Prom
 
 export function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
+}
+
+/** Services under test run from dist/ (Nest needs decorator metadata): make it the current source. */
+export function buildDist(): void {
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 }

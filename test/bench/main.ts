@@ -6,6 +6,7 @@ import { quietKafkaJsTimeoutWarning } from '../../src/platform/cli/quiet-warning
 import { consumerBench } from './consumer.bench.js';
 import { detectorBench, detectorBenchOptions, printDetectorBench } from './detector.bench.js';
 import { overloadBench, overloadOptions, printOverload } from './overload.bench.js';
+import { pipelineBench, printPipeline } from './pipeline.bench.js';
 import { benchBroker, fmt, machine, median } from './harness.js';
 import { runIngestBench } from './ingest.bench.js';
 import { runRiskBench } from './risk.bench.js';
@@ -39,6 +40,17 @@ try {
     // Every closed step of every entity must have been scored (the last step stays open).
     if (d.rows_scored < o.entities * (o.steps - 2)) {
       console.error(`  FAIL: ${d.rows_scored} entity-steps scored, expected at least ${o.entities * (o.steps - 2)}`);
+      failed = true;
+    }
+  }
+  if (process.env.BENCH_PIPELINE !== 'false') {
+    console.log('\n[pipeline] vigil start ingest detector: JSON samples in over HTTP, anomalies out on aiops.anomalies');
+    const p = await pipelineBench(broker.brokers);
+    printPipeline(p);
+    console.log(`BENCH_JSON_PIPELINE ${JSON.stringify(p)}`);
+    // Every entity went wrong once: each must be flagged.
+    if (p.entities_flagged < p.entities) {
+      console.error(`  FAIL: ${p.entities_flagged} of ${p.entities} faulty entities flagged`);
       failed = true;
     }
   }

@@ -7,14 +7,13 @@
  * BENCH_OVERLOAD_ENTITIES (default 500, × 8 metrics), BENCH_OVERLOAD_BASE_SECONDS (10),
  * BENCH_OVERLOAD_BURST_SECONDS (60), BENCH_OVERLOAD_FACTOR (10), BENCH_OVERLOAD=false skips it.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
 import { KafkaBus } from '../../src/platform/kafka/kafka-bus.js';
 import { freePorts } from '../../src/platform/kafka/local-broker.js';
 import { loadCatalogue, topicSpecs } from '../../src/platform/streams/catalogue.js';
 import { VigilProcess } from '../support/vigil-process.js';
-import { fmt } from './harness.js';
+import { buildDist, fmt } from './harness.js';
 
 const TOPIC = 'telemetry.metrics';
 const METRICS = ['cpu', 'memory', 'requests', 'latency', 'errors', 'disk', 'net_in', 'gc'];
@@ -59,7 +58,7 @@ function memory(pid: number): { rss: number; peak: number } {
 const sumOf = (text: string, name: string) => [...text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((s, m) => s + Number(m[2]), 0);
 
 export async function overloadBench(brokers: string, o: OverloadOptions): Promise<OverloadResult> {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  buildDist();
   const bus = new KafkaBus({ clientId: 'bench-overload', brokers: brokers.split(','), logLevel: 1 });
   await bus.connect();
   await bus.applyTopics(topicSpecs(loadCatalogue(), 1));

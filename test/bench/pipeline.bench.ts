@@ -1,0 +1,129 @@
+/**
+ * The pipeline end to end: `vigil start ingest detector` as its own process (from dist/). The
+ * bench posts one time step of every entity per request to the ingest gateway's JSON endpoint
+ * (in order, as a scraper would), each entity goes wrong once after a clean warm-up, and the
+ * anomalies are read back from aiops.anomalies. Reported: samples/s acknowledged by ingest,
+ * samples/s scored by the detector, the latency from the request that closes an anomalous step
+ * being acknowledged to its anomaly being appended (p50/p99), and RSS per 1,000 entities.
+ *
+ * BENCH_PIPELINE_ENTITIES (default 200, × 8 metrics), BENCH_PIPELINE=false skips it.
+ */
+import { readFileSync } from 'node:fs';
+import type { BusRecord } from '../../src/platform/bus/types.js';
+import { KafkaBus } from '../../src/platform/kafka/kafka-bus.js';
+import { freePorts } from '../../src/platform/kafka/local-broker.js';
+import { loadCatalogue, topicSpecs } from '../../src/platform/streams/catalogue.js';
+import { VigilProcess } from '../support/vigil-process.js';
+import { buildDist, fmt } from './harness.js';
+
+const METRICS = ['cpu', 'memory', 'requests', 'latency', 'errors', 'disk', 'net_in', 'gc'];
+const STEP_MS = 60_000;
+const WARM_STEPS = 200;
+const FAULT_STEPS = 10;
+/** Faults start over this many steps after the warm-up, spread across entities. */
+const FAULT_SPREAD = 40;
+
+export interface PipelineResult {
+  entities: number;
+  samples: number;
+  ingest_samples_per_s: number;
+  detector_samples_per_s: number;
+  anomalies: number;
+  entities_flagged: number;
+  latency_ms: { p50: number; p99: number; max: number };
+  rss_mib: number;
+  rss_per_1000_entities_mib: number;
+}
+
+function percentile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+const counter = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+
+export async function pipelineBench(brokers: string, entities = Number(process.env.BENCH_PIPELINE_ENTITIES ?? 200)): Promise<PipelineResult> {
+  buildDist();
+  const bus = new KafkaBus({ clientId: 'bench-pipeline', brokers: brokers.split(','), logLevel: 1 });
+  await bus.connect();
+  await bus.applyTopics(topicSpecs(loadCatalogue(), 1));
+  const run = `pl${Date.now().toString(36)}`;
+  const [port] = await freePorts(1);
+  const url = `http://127.0.0.1:${port}`;
+  const vigil = new VigilProcess(['start', 'ingest', 'detector', '--port', String(port)], { KAFKA_BROKERS: brokers, VIGIL_DEMO: 'false', VIGIL_GROUP_PREFIX: run });
+  const anomalies: BusRecord[] = [];
+  const reader = await bus.subscribe({ groupId: `${run}-reader`, topics: ['aiops.anomalies'], fromBeginning: true }, async (batch, control) => {
+    anomalies.push(...batch.records.filter((r) => r.key?.toString().startsWith(run)));
+    await control.commit(String(BigInt(batch.records.at(-1)!.offset) + 1n));
+  });
+  try {
+    for (let t = Date.now(); !(await fetch(`${url}/health/ready`).catch(() => undefined))?.ok; ) {
+      if (Date.now() - t > 120_000) throw new Error('vigil start ingest detector did not get ready');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const t0 = Math.floor(Date.now() / STEP_MS) * STEP_MS - 400 * STEP_MS;
+    const steps = WARM_STEPS + FAULT_SPREAD + FAULT_STEPS + 1;
+    const ackAt: number[] = [];
+    const started = performance.now();
+    const wallStart = Date.now();
+    let samples = 0;
+    for (let step = 0; step < steps; step++) {
+      const body = [];
+      for (let e = 0; e < entities; e++) {
+        const faultAt = WARM_STEPS + (e % FAULT_SPREAD);
+        const bad = step >= faultAt && step < faultAt + FAULT_STEPS;
+        for (const [j, metric] of METRICS.entries()) {
+          let value = 10 * (j + 1) * (1 + 0.2 * Math.sin((2 * Math.PI * step) / 1440 + e)) + ((step * 7919 + e * 31 + j * 17) % 100) / 100;
+          if (bad && (metric === 'latency' || metric === 'errors')) value *= 6;
+          body.push({ entity: `${run}-host-${e}`, metric, timestamp: t0 + step * STEP_MS, value });
+        }
+      }
+      const res = await fetch(`${url}/ingest/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (res.status >= 300) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+      ackAt[step] = Date.now();
+      samples += body.length;
+    }
+    const ingestSeconds = (performance.now() - started) / 1000;
+    // The last step stays open (nothing closes it): everything before it must be scored.
+    const expected = samples - entities * METRICS.length;
+    let scoredAt = Date.now();
+    for (let t = Date.now(); Date.now() - t < 300_000; ) {
+      if (counter(await (await fetch(`${url}/metrics`)).text(), 'vigil_detector_samples_scored_total') >= expected) {
+        scoredAt = Date.now();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 2000)); // the last anomalies' appends and reads
+    const latencies = anomalies.map((a) => {
+      const event = JSON.parse(a.value!.toString()) as { window: { start: number } };
+      const step = Math.round((event.window.start - t0) / STEP_MS);
+      return Number(a.timestamp) - (ackAt[step + 1] ?? NaN);
+    }).filter(Number.isFinite);
+    const status = readFileSync(`/proc/${vigil.child.pid}/status`, 'utf8');
+    const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) / 1024;
+    return {
+      entities,
+      samples,
+      ingest_samples_per_s: samples / ingestSeconds,
+      detector_samples_per_s: expected / ((scoredAt - wallStart) / 1000),
+      anomalies: anomalies.length,
+      entities_flagged: new Set(anomalies.map((a) => a.key?.toString())).size,
+      latency_ms: { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: Math.max(...latencies) },
+      rss_mib: rss,
+      rss_per_1000_entities_mib: (rss / entities) * 1000,
+    };
+  } finally {
+    await reader.stop();
+    await vigil.stop();
+    await bus.disconnect();
+  }
+}
+
+export function printPipeline(r: PipelineResult): void {
+  console.log(`  ${r.entities} entities x 8 metrics, ${fmt(r.samples)} samples posted one step per request`);
+  console.log(`  ingest acknowledged ${fmt(r.ingest_samples_per_s)} samples/s; detector scored ${fmt(r.detector_samples_per_s)} samples/s (from the first request)`);
+  console.log(`  ${r.anomalies} anomalies on ${r.entities_flagged} of ${r.entities} entities (each went wrong once)`);
+  console.log(`  step-closing request acknowledged -> anomaly appended: p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms, max ${r.latency_ms.max} ms`);
+  console.log(`  RSS ${r.rss_mib.toFixed(0)} MiB = ${r.rss_per_1000_entities_mib.toFixed(0)} MiB per 1,000 entities (ingest and detector in one process)`);
+}
