@@ -24,6 +24,11 @@ export interface DeepLogOptions {
   units: number;
   layers: number;
   epochs: number;
+  /**
+   * At least this many gradient updates, adding epochs when the data is small (a service's
+   * first model may see a dozen distinct windows: one batch an epoch). 0 leaves `epochs` as is.
+   */
+  minUpdates: number;
   batchSize: number;
   /** Adam's rate at the first epoch; it decays geometrically to a tenth of this by the last. */
   learningRate: number;
@@ -45,6 +50,7 @@ export const DEFAULT_DEEPLOG_OPTIONS: DeepLogOptions = {
   units: 64,
   layers: 1,
   epochs: 30,
+  minUpdates: 0,
   batchSize: 64,
   learningRate: 0.01,
   seed: 42,
@@ -54,6 +60,16 @@ export const DEFAULT_DEEPLOG_OPTIONS: DeepLogOptions = {
 export interface SessionScore {
   worstRank: number;
   minProb: number;
+}
+
+/** One streamed step: its rank among the predictions (0 = most likely) and probabilities. */
+export interface StepScore {
+  rank: number;
+  probability: number;
+  /** Probability of the g-th most likely key: under the top-g rule, anything less likely is anomalous. */
+  gthProbability: number;
+  /** The key was never seen in training. */
+  unknown: boolean;
 }
 
 export interface TrainingSummary {
@@ -102,12 +118,13 @@ export class DeepLogDetector {
     const ys = tf.tensor1d(rows.map((r) => r.w.next), 'int32');
     const ws = tf.tensor1d(rows.map((r) => windowWeight(r.n, o.weighting)), 'float32');
     let finalLoss = 0;
+    const epochs = Math.max(o.epochs, Math.ceil(o.minUpdates / Math.ceil(rows.length / o.batchSize)));
     try {
       for (let m = 0; m < o.members; m++) {
         const model = buildModel(vocab.size, o.seed + 1000 * m, o);
         this.models.push(model);
         const member = o.members > 1 ? ` member ${m + 1}/${o.members}` : '';
-        finalLoss += (await this.fit(model, o.seed + m, xs, ys, ws, vocab.size, (msg) => log(msg + member))) / o.members;
+        finalLoss += (await this.fit(model, o.seed + m, epochs, xs, ys, ws, vocab.size, (msg) => log(msg + member))) / o.members;
       }
     } finally {
       xs.dispose();
@@ -115,19 +132,19 @@ export class DeepLogDetector {
       ws.dispose();
     }
     this.probCache.clear();
-    return { windows: total, uniqueWindows: rows.length, epochs: o.epochs, finalLoss, millis: Math.round(performance.now() - started) };
+    return { windows: total, uniqueWindows: rows.length, epochs, finalLoss, millis: Math.round(performance.now() - started) };
   }
 
   /** Train one model on the weighted windows; returns its last epoch's weighted loss. */
-  private async fit(model: tf.LayersModel, seed: number, xs: tf.Tensor2D, ys: tf.Tensor1D, ws: tf.Tensor1D, vocabSize: number, log: (msg: string) => void): Promise<number> {
+  private async fit(model: tf.LayersModel, seed: number, epochs: number, xs: tf.Tensor2D, ys: tf.Tensor1D, ws: tf.Tensor1D, vocabSize: number, log: (msg: string) => void): Promise<number> {
     const o = this.options;
     const optimizer = new DecayingAdam(o.learningRate);
     const random = mulberry32(seed);
     const n = xs.shape[0];
     let finalLoss = Number.NaN;
     try {
-      for (let epoch = 1; epoch <= o.epochs; epoch++) {
-        optimizer.setRate(o.learningRate * 0.1 ** ((epoch - 1) / Math.max(1, o.epochs - 1)));
+      for (let epoch = 1; epoch <= epochs; epoch++) {
+        optimizer.setRate(o.learningRate * 0.1 ** ((epoch - 1) / Math.max(1, epochs - 1)));
         const order = shuffled(n, random);
         let lossSum = 0;
         let weightSum = 0;
@@ -152,7 +169,7 @@ export class DeepLogDetector {
           weightSum += wsum!;
         }
         finalLoss = lossSum / weightSum;
-        if (epoch === 1 || epoch % 5 === 0 || epoch === o.epochs) log(`deeplog epoch ${epoch}/${o.epochs} loss ${finalLoss.toFixed(4)}`);
+        if (epoch === 1 || epoch % 5 === 0 || epoch === epochs) log(`deeplog epoch ${epoch}/${epochs} loss ${finalLoss.toFixed(4)}`);
       }
     } finally {
       optimizer.dispose();
@@ -211,6 +228,52 @@ export class DeepLogDetector {
         minProb = Math.min(minProb, mine);
       }
       return { worstRank, minProb };
+    });
+  }
+
+  /** Whether the model has seen this key in training (an unseen key is anomalous outright). */
+  knows(key: string): boolean {
+    return this.ready().vocab.code(key) !== KeyVocabulary.UNKNOWN;
+  }
+
+  /**
+   * Streaming form of `scoreSessions`: one prediction per step, from the keys before it (fewer
+   * than h are padded with start markers, as a session's first keys are). `next: null` scores the
+   * end of a session. The cache of predicted histories is bounded: it is cleared when full.
+   */
+  async scoreSteps(steps: ReadonlyArray<{ history: readonly string[]; next: string | null }>): Promise<StepScore[]> {
+    const { vocab, models } = this.ready();
+    const h = this.options.history;
+    const coded = steps.map((s) => {
+      const codes = s.history.slice(-h).map((k) => vocab.code(k));
+      return { history: [...new Array<number>(h - codes.length).fill(KeyVocabulary.START), ...codes], next: s.next === null ? KeyVocabulary.END : vocab.code(s.next) };
+    });
+    if (this.probCache.size > 50_000) this.probCache.clear();
+    const pending = new Map<string, number[]>();
+    for (const c of coded) {
+      const key = c.history.join(',');
+      if (!this.probCache.has(key)) pending.set(key, c.history);
+    }
+    const chunk = [...pending.entries()];
+    if (chunk.length > 0) {
+      const probs = tf.tidy(() => {
+        const x = oneHotHistory(tf.tensor2d(chunk.map(([, hist]) => hist), [chunk.length, h], 'int32'), vocab.size);
+        return tf.mean(tf.stack(models.map((m) => tf.softmax(m.predict(x) as tf.Tensor))), 0);
+      });
+      const flat = (await probs.data()) as Float32Array;
+      probs.dispose();
+      chunk.forEach(([key], i) => this.probCache.set(key, flat.slice(i * vocab.size, (i + 1) * vocab.size)));
+    }
+    const g = this.options.topG;
+    return coded.map((c) => {
+      const p = this.probCache.get(c.history.join(','))!;
+      const sorted = Array.from(p).sort((a, b) => b - a);
+      const gth = sorted[Math.min(g, sorted.length) - 1] ?? 0;
+      if (c.next === KeyVocabulary.UNKNOWN) return { rank: Number.POSITIVE_INFINITY, probability: 0, gthProbability: gth, unknown: true };
+      const mine = p[c.next]!;
+      let rank = 0;
+      for (const q of p) if (q > mine) rank++;
+      return { rank, probability: mine, gthProbability: gth, unknown: false };
     });
   }
 
