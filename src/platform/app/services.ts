@@ -11,6 +11,7 @@ export const SERVICES: Record<string, () => Promise<Type>> = {
   reco: async () => (await import('../../reco/reco.module.js')).RecoModule,
   incidents: async () => (await import('../../incidents/incidents.module.js')).IncidentsModule,
   ingest: async () => (await import('../../ingest/ingest.module.js')).IngestModule,
+  logs: async () => (await import('../../logs/logs.module.js')).LogsModule,
 };
 
 /** Services `vigil start` runs when none are named (the demo only when the config asks for it). */
