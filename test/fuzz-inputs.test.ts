@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BusRecord, OutRecord } from '../src/platform/bus/types.js';
-import { freePorts } from '../src/platform/kafka/local-broker.js';
+import { rmSync } from 'node:fs';
+import { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import { LocalBroker, freePorts } from '../src/platform/kafka/local-broker.js';
 import { loadCatalogue } from '../src/platform/streams/catalogue.js';
-import { brokers, kafkaBus } from './support/kafka.js';
 import { until } from './support/until.js';
 import { VigilProcess } from './support/vigil-process.js';
 
@@ -35,14 +36,20 @@ const metricValue = (text: string, name: string, labels: string) =>
  */
 describe('fuzzing every input topic', () => {
   let vigil: VigilProcess | undefined;
+  // A broker of its own: the hostile records must not reach other tests' readers of the same topics.
+  let broker: LocalBroker | undefined;
   afterAll(async () => {
     await vigil?.stop();
+    await broker?.stop();
+    if (broker) rmSync(broker.dir, { recursive: true, force: true });
   });
 
   it('dead-letters malformed and hostile records with a reason on every consumed topic, and keeps running', async () => {
-    const [port] = await freePorts(1);
+    const [port, kafkaPort, controllerPort] = await freePorts(3);
+    broker = new LocalBroker({ dir: `.vigil/test-kafka-fuzz-${process.pid}`, port: kafkaPort!, controllerPort: controllerPort!, log: () => {} });
+    await broker.start(120_000);
     const url = `http://127.0.0.1:${port}`;
-    vigil = new VigilProcess(['start', '--port', String(port)], { KAFKA_BROKERS: brokers(), VIGIL_DEMO: 'false', VIGIL_GROUP_PREFIX: `fuzz-${Date.now()}` });
+    vigil = new VigilProcess(['start', '--port', String(port)], { KAFKA_BROKERS: broker.bootstrap, VIGIL_DEMO: 'false', VIGIL_GROUP_PREFIX: `fuzz-${Date.now()}` });
     await until(async () => (await fetch(`${url}/health/ready`).catch(() => undefined))?.ok === true, 90_000, 'readiness');
 
     // Which service consumes which topic: every stage registers its counters at 0 when it starts.
@@ -59,7 +66,7 @@ describe('fuzzing every input topic', () => {
 
     const key = `fuzz-${Date.now()}`;
     const payloads = hostile();
-    const bus = kafkaBus();
+    const bus = new KafkaBus({ clientId: 'fuzz', brokers: [broker.bootstrap], logLevel: 1 });
     await bus.connect();
     try {
       const records: OutRecord[] = [...consumers.keys()].flatMap((topic) =>
