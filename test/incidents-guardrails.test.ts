@@ -130,6 +130,7 @@ describe('incidents: grouping, silences, inhibition and guardrails through the A
     expect(await incidentsOf(api, entity)).toHaveLength(1);
     const detail = await api.get<{ findings: unknown[] }>(`/incidents/${inc.id}`);
     expect(detail.findings).toHaveLength(10);
+    await until(async () => metric(await api.metrics(), 'vigil_incidents_open{severity="warning"}') >= 1, 5000, 'the open-incidents gauge');
   });
 
   it('approval: the action waits, needs a token, is sent once approved; reject and expiry are recorded', async () => {

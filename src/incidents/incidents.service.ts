@@ -238,8 +238,8 @@ export class IncidentsService {
   }
 
   private async refreshGauge(): Promise<void> {
-    const live = [...(await this.store.listIncidents({ status: 'open', limit: 100_000 })), ...(await this.store.listIncidents({ status: 'acknowledged', limit: 100_000 }))];
-    for (const s of ['info', 'warning', 'critical'] as const) m.open.labels(s).set(live.filter((i) => i.severity === s).length);
+    const live = await this.store.countLive();
+    for (const s of ['info', 'warning', 'critical'] as const) m.open.labels(s).set(live[s] ?? 0);
   }
 }
 

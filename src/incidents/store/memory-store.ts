@@ -50,6 +50,11 @@ export class MemoryIncidentStore implements IncidentStore {
   async quietIncidents(before: number): Promise<Incident[]> {
     return [...this.incidents.values()].filter((i) => LIVE.includes(i.status) && i.last_received_at < before).map(clone);
   }
+  async countLive(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const i of this.incidents.values()) if (i.status === 'open' || i.status === 'acknowledged') out[i.severity] = (out[i.severity] ?? 0) + 1;
+    return out;
+  }
   async hasLiveKind(entity: string, kind: string): Promise<boolean> {
     return [...this.incidents.values()].some((i) => i.entity === entity && (i.status === 'open' || i.status === 'acknowledged') && i.kinds.includes(kind));
   }

@@ -114,6 +114,10 @@ export class PgIncidentStore implements IncidentStore {
   async quietIncidents(before: number): Promise<Incident[]> {
     return this.many<Incident>(`SELECT doc FROM ${this.t('incidents')} WHERE status = ANY($1) AND last_received_at < $2`, [LIVE, before]);
   }
+  async countLive(): Promise<Record<string, number>> {
+    const r = await this.pool.query(`SELECT doc->>'severity' AS severity, count(*) AS n FROM ${this.t('incidents')} WHERE status IN ('open', 'acknowledged') GROUP BY 1`);
+    return Object.fromEntries(r.rows.map((row: { severity: string; n: string }) => [row.severity, Number(row.n)]));
+  }
   async hasLiveKind(entity: string, kind: string): Promise<boolean> {
     const r = await this.pool.query(
       `SELECT 1 FROM ${this.t('incidents')} WHERE entity = $1 AND status IN ('open', 'acknowledged') AND doc->'kinds' ? $2 LIMIT 1`,

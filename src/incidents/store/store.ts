@@ -42,6 +42,8 @@ export interface IncidentStore {
   listIncidents(q: IncidentQuery): Promise<Incident[]>;
   /** Live incidents whose last finding was received before `before` (wall time). */
   quietIncidents(before: number): Promise<Incident[]>;
+  /** Open or acknowledged incidents by severity (the vigil_incidents_open gauge). */
+  countLive(): Promise<Record<string, number>>;
   /** Is there an open or acknowledged incident on `entity` with a finding of `kind`? */
   hasLiveKind(entity: string, kind: string): Promise<boolean>;
 
