@@ -1,7 +1,7 @@
 import { uncompressSync } from 'snappy';
 import type { EntityResolver } from './entity.js';
 import { TYPES, decodeProto } from './proto-root.js';
-import { labelsKey, seriesSampleId } from './sample-ids.js';
+import { labelsKey, seriesHash, seriesSampleId } from './sample-ids.js';
 import { IngestError, invalid, type MetricSample, type Normalised } from './types.js';
 
 /** Names Prometheus gives cumulative series: counters and the parts of histograms and summaries. */
@@ -68,7 +68,7 @@ export function remoteWriteSamples(req: Record<string, unknown>, ctx: RemoteWrit
     if (!metric) throw invalid(`timeseries[${i}].labels: no __name__ label`, samples.length);
     const entity = ctx.entities.resolve(labels);
     if (entity === undefined) throw invalid(`timeseries[${i}] (${metric}): no entity label; set ${ctx.entities.describe()} or INGEST_DEFAULT_ENTITY`, samples.length);
-    const key = labelsKey(labels);
+    const key = seriesHash(ctx.tenant, metric, labelsKey(labels));
     const kind = COUNTER_SUFFIXES.some((s) => metric.endsWith(s)) || ctx.counters.has(metric) ? 'counter' : 'gauge';
     samples.forEach((s, j) => {
       const value = s.value ?? 0;
@@ -78,7 +78,7 @@ export function remoteWriteSamples(req: Record<string, unknown>, ctx: RemoteWrit
       }
       const timestamp = Number(s.timestamp ?? 0);
       if (!(timestamp >= 0)) throw invalid(`timeseries[${i}].samples[${j}].timestamp: must be milliseconds since the epoch, not ${s.timestamp}`);
-      const out: MetricSample = { id: seriesSampleId(ctx.tenant, metric, key, timestamp), entity, metric, labels, timestamp, value, kind };
+      const out: MetricSample = { id: seriesSampleId(key, timestamp), entity, metric, labels, timestamp, value, kind };
       if (ctx.tenant !== undefined) out.tenant = ctx.tenant;
       records.push(out);
     });

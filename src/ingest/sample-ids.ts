@@ -4,15 +4,21 @@ import { messageId } from '../platform/bus/message-id.js';
 /**
  * A sample's id is its identity as Prometheus sees it — tenant, series (name and labels) and
  * timestamp — so a retried request, however it is batched, re-produces the ids it had and
- * consumers drop the repeats.
+ * consumers drop the repeats. `s-<series hash>-<timestamp>`: one hash per series, not per sample
+ * (a remote-write request holds many samples of each series).
  */
 export function sampleId(tenant: string | undefined, metric: string, labels: Record<string, string>, timestamp: number): string {
-  return seriesSampleId(tenant, metric, labelsKey(labels), timestamp);
+  return seriesSampleId(seriesHash(tenant, metric, labelsKey(labels)), timestamp);
 }
 
-/** The same id from a series' labelsKey, computed once for all of a series' samples. */
-export function seriesSampleId(tenant: string | undefined, metric: string, labels: string, timestamp: number): string {
-  return messageId(tenant ?? '', metric, labels, timestamp);
+/** The id from a series' hash (seriesHash), computed once for all of the series' samples. */
+export function seriesSampleId(series: string, timestamp: number): string {
+  return `s-${series}-${timestamp}`;
+}
+
+/** 128 bits of sha256 over tenant, metric and the sorted labels. */
+export function seriesHash(tenant: string | undefined, metric: string, labels: string): string {
+  return createHash('sha256').update(`${tenant ?? ''}\u0000${metric}\u0000${labels}`).digest('hex').slice(0, 32);
 }
 
 export function labelsKey(labels: Record<string, string>): string {
