@@ -1,0 +1,121 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { syntheticFailure, syntheticRequest } from '../src/logs/eval/synthetic-traffic.js';
+import type { LogAnomalyEvent, LogRecordValue } from '../src/logs/types.js';
+import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import { freePorts } from '../src/platform/kafka/local-broker.js';
+import { brokers, kafkaBus } from './support/kafka.js';
+import { until } from './support/until.js';
+import { VigilProcess } from './support/vigil-process.js';
+
+const REQUESTS = 250;
+const FAIL_IP = '198.51.100.77';
+const FAIL_EMAIL = 'oncall.lead@shop.example.com';
+
+const isFailure = (a: LogAnomalyEvent) => a.kind === 'log_sequence' && /^FATAL disk/.test(a.templates[0]?.template ?? '');
+const isBurst = (a: LogAnomalyEvent) => a.kind === 'log_counts' && /^cache miss for order <\*>/.test(a.templates[0]?.template ?? '');
+
+describe('logs service on Kafka', () => {
+  let vigil: VigilProcess | undefined;
+  let bus: KafkaBus | undefined;
+  const dirs: string[] = [];
+  afterEach(async () => {
+    if (vigil?.child.exitCode === null && vigil.child.signalCode === null) await vigil.stop();
+    vigil = undefined;
+    await bus?.disconnect();
+    bus = undefined;
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('`vigil start logs`: learns normal requests, flags an unknown failure line and a burst by template, and nothing it publishes or stores holds an address or e-mail', async () => {
+    const entity = `web-${Date.now().toString(36)}`;
+    const templateDir = mkdtempSync(join(tmpdir(), 'vigil-log-templates-'));
+    dirs.push(templateDir);
+    const [port] = await freePorts(1);
+    vigil = new VigilProcess(['start', 'logs', '--port', String(port)], {
+      KAFKA_BROKERS: brokers(),
+      VIGIL_DEMO: 'false',
+      VIGIL_GROUP_PREFIX: `logs-${Date.now()}`,
+      LOGS_TEMPLATE_DIR: templateDir,
+      LOGS_TEMPLATE_SAVE_MS: '0',
+      LOGS_LSTM_COLD_START_LINES: '600',
+      LOGS_LSTM_CHUNK_LINES: '40',
+      LOGS_LSTM_UNITS: '32',
+      LOGS_COUNT_WINDOW_MS: '1000',
+      LOGS_COUNT_WARMUP_WINDOWS: '100',
+      // After a finding an entity stream is quiet for this many lines: the burst must not hide the failure.
+      LOGS_SUPPRESS_LINES: '10',
+    });
+    await until(() => vigil!.output.includes('logs consuming telemetry.logs'), 45_000, 'the logs consumer');
+
+    bus = kafkaBus();
+    await bus.connect();
+    const send = (values: LogRecordValue[]) => bus!.send(values.map((v) => ({ topic: 'telemetry.logs', key: v.entity, value: JSON.stringify(v) })));
+    // One request a second of event time, ending now: 1,000 lines, 250 one-second windows.
+    const t0 = Date.now() - (REQUESTS + 5) * 1000;
+    const normal = Array.from({ length: REQUESTS }, (_, i) => syntheticRequest(entity, i, t0 + i * 1000)).flat();
+    const secrets = new Set<string>([FAIL_IP, FAIL_EMAIL]);
+    for (const v of normal) for (const m of v.message.matchAll(/\b\d+\.\d+\.\d+\.\d+\b|2001:db8:[0-9a-f:]+|[\w.]+@[\w.]+|Bearer \S+/g)) secrets.add(m[0].replace('Bearer ', ''));
+    for (let i = 0; i < normal.length; i += 200) await send(normal.slice(i, i + 200));
+    await until(() => vigil!.output.includes('log LSTM v1 trained'), 45_000, 'the first LSTM training');
+
+    // Then: a burst of cache misses in one second, normal requests, and a request interrupted by
+    // a line never seen before.
+    const t1 = t0 + REQUESTS * 1000;
+    const burst = Array.from({ length: 80 }, (_, k) => ({ entity, timestamp: t1 + k * 5, message: `cache miss for order ${9_000_000 + k}, loading from db` }));
+    const calm = Array.from({ length: 5 }, (_, k) => syntheticRequest(entity, REQUESTS + 1 + k, t1 + (1 + k) * 1000)).flat();
+    const req = syntheticRequest(entity, REQUESTS + 10, t1 + 7000);
+    await send([...burst, ...calm, req[0]!, req[1]!, syntheticFailure(entity, t1 + 7015, FAIL_IP, FAIL_EMAIL), req[2]!, req[3]!, ...syntheticRequest(entity, REQUESTS + 11, t1 + 8000)]);
+
+    const found: LogAnomalyEvent[] = [];
+    const raw: string[] = [];
+    const sub = await bus.subscribe({ groupId: `reader-log-anomalies-${Date.now()}`, topics: ['aiops.anomalies', 'telemetry.logs.dlq'], fromBeginning: true }, async (batch, control) => {
+      for (const r of batch.records) {
+        const text = r.value!.toString('utf8');
+        if (!text.includes(entity)) continue;
+        raw.push(text);
+        if (batch.topic === 'aiops.anomalies') found.push(JSON.parse(text) as LogAnomalyEvent);
+      }
+      await control.commit(String(BigInt(batch.records.at(-1)!.offset) + 1n));
+    });
+    try {
+      await until(() => found.some(isFailure) && found.some(isBurst), 30_000, `findings naming the failure and the burst for ${entity}`);
+    } finally {
+      await sub.stop();
+    }
+    const sequence = found.find(isFailure)!;
+    expect(sequence).toMatchObject({ source: 'logs', entity, scorer: 'deeplog-lstm' });
+    expect(sequence.labels.reason).toBe('unknown_template');
+    expect(sequence.templates[0]!.template).toMatch(/^FATAL disk \/dev\/<\*> I\/O error/);
+    expect(sequence.templates[0]!.example).toMatch(/paged <EMAIL> from <IP>$/);
+    expect(sequence.score).toBeGreaterThanOrEqual(sequence.threshold);
+    const counts = found.find(isBurst)!;
+    expect(counts.window.start).toBe(Math.floor(t1 / 1000) * 1000);
+    expect(counts.score).toBeGreaterThanOrEqual(counts.threshold);
+    // Nothing was flagged while the normal traffic streamed.
+    expect(found.filter((a) => a.timestamp < t1)).toEqual([]);
+
+    // Nothing out of the input's addresses, e-mails or tokens is in any record, or in the store.
+    const stored = readFileSync(join(templateDir, 'templates.json'), 'utf8');
+    expect(secrets.size).toBeGreaterThan(100);
+    for (const s of secrets) {
+      for (const text of raw) expect(text).not.toContain(s);
+      expect(stored).not.toContain(s);
+    }
+
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(Number(/^vigil_logs_lines_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(normal.length);
+    expect(metrics).toMatch(/^vigil_logs_masked_total\{kind="ipv4"\} [1-9]/m);
+    expect(metrics).toMatch(/^vigil_logs_masked_total\{kind="email"\} [1-9]/m);
+    expect(metrics).toMatch(/^vigil_logs_templates [1-9]/m);
+    expect(metrics).toMatch(/^vigil_logs_anomalies_total\{kind="log_sequence"\} [1-9]/m);
+    const v = vigil;
+    vigil = undefined;
+    const code = await v.stop();
+    expect(code === 0 || v.child.signalCode === 'SIGTERM', `exit ${code} ${v.child.signalCode}`).toBe(true);
+    const version = Number(/"version":(\d+)/.exec(readFileSync(join(templateDir, 'templates.json'), 'utf8'))?.[1]);
+    expect(version).toBeGreaterThan(0);
+  }, 120_000);
+});
