@@ -15,6 +15,7 @@ import {
   type IncidentJson,
 } from './incidents-harness.js';
 import { kafkaBus } from './support/kafka.js';
+import { readAll } from './support/read-all.js';
 import { until } from './support/until.js';
 import type { VigilProcess } from './support/vigil-process.js';
 
@@ -243,6 +244,18 @@ describe('incidents: grouping, silences, inhibition and guardrails through the A
     const failed = await actionIn(n!.incident_id, ['verified', 'not_verified']);
     expect(failed.status).toBe('not_verified');
     expect(failed.reason).toMatch(/^1 finding\(s\) on ver-.* within 3 s of delivery$/);
+  });
+
+  it("an `opened` event for an incident this service never stored is dead-lettered, not acted on", async () => {
+    const id = `foreign-${run}`;
+    const ev = { id: `${id}-e1`, incident_id: id, fingerprint: 'f', timestamp: Date.now(), event: 'opened', status: 'open', entity: `blast-${run}-foreign` };
+    await bus.send([{ topic: 'aiops.incidents', key: id, value: JSON.stringify(ev) }]);
+    const dlq = await readAll(bus, 'aiops.incidents.dlq', 1, 15_000);
+    const mine = dlq.filter((r) => r.value?.toString('utf8').includes(id));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.headers['vigil-dlq-reason']).toBe('rejected');
+    expect(mine[0]!.headers['vigil-dlq-error']).toMatch(/is not in this service's store/);
+    expect(await actionsOf(api, id)).toHaveLength(0);
   });
 
   it('blast radius: at most two entities per environment; another environment is not held back', async () => {

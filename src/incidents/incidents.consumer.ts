@@ -48,8 +48,10 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
     await this.stages.start<IncidentEvent>({
       service: 'remediation',
       topics: [options.topics.incidents],
-      handle: async (records) => {
-        for (const r of records) await remediation.onIncidentEvent(r.value, r.trace);
+      handle: async (records, ctx) => {
+        for (const r of records) {
+          if (!(await remediation.onIncidentEvent(r.value, r.trace))) ctx.reject(r, `incident ${r.value.incident_id} is not in this service's store`);
+        }
         return [];
       },
     });

@@ -51,16 +51,24 @@ export class RemediationService {
     this.sender = new WebhookSender(options.delivery, new CircuitBreakers(options.delivery.breakerThreshold, options.delivery.breakerResetMs, now), this.stopping.signal);
   }
 
-  /** An aiops.incidents event: an incident that opened gets its matching rules' actions planned. */
-  async onIncidentEvent(ev: IncidentEvent, trace?: Context): Promise<void> {
-    if (ev.event === 'resolved') return this.withdrawApprovals(ev.incident_id, trace);
-    if (ev.event !== 'opened') return;
+  /**
+   * An aiops.incidents event: an incident that opened gets its matching rules' actions planned.
+   * Returns false for an `opened` event of an incident this service never stored (another
+   * producer's): the caller dead-letters it rather than act on what it cannot check.
+   */
+  async onIncidentEvent(ev: IncidentEvent, trace?: Context): Promise<boolean> {
+    if (ev.event === 'resolved') {
+      await this.withdrawApprovals(ev.incident_id, trace);
+      return true;
+    }
+    if (ev.event !== 'opened') return true;
     const inc = await this.store.getIncident(ev.incident_id);
-    if (!inc) return;
+    if (!inc) return false;
     for (const rule of this.rules) {
       if (!ruleMatches(rule, inc)) continue;
       for (const action of rule.actions) await this.plan(inc, rule, action, trace);
     }
+    return true;
   }
 
   private async plan(inc: Incident, rule: RemediationRule, action: WebhookAction, trace?: Context): Promise<void> {
