@@ -47,6 +47,8 @@ export class LogsService {
   private lastSave = 0;
   private eventTime = -Infinity;
   private log: (line: string) => void;
+  /** Running totals for tools and benches (the metrics carry the same). */
+  readonly totals = { lines: 0, stepsScored: 0, windowsScored: 0, log_sequence: 0, log_counts: 0 };
 
   constructor(
     readonly options: LogsServiceOptions,
@@ -126,12 +128,16 @@ export class LogsService {
       if (this.options.counts.enabled) this.counts.add(v.entity, v.timestamp, mined.eventKey, record);
     }
     m.lines.inc(records.length);
+    this.totals.lines += records.length;
     for (const end of this.sequences.closeIdle(this.eventTime, this.options.sessionIdleMs, this.options.maxSessions)) {
       steps.push({ pending: end, record: undefined, entity: end.sequence.split('\u0000')[0]!, time: this.eventTime });
     }
     const out: Emit[] = [];
     const scores = await this.sequences.score(steps.map((s) => s.pending));
-    if (scores) steps.forEach((s, i) => this.sequenceFinding(s, scores[i]!, out));
+    if (scores) {
+      this.totals.stepsScored += scores.length;
+      steps.forEach((s, i) => this.sequenceFinding(s, scores[i]!, out));
+    }
     if (this.options.counts.enabled) await this.scoreCounts(out);
     if (this.sequences.maybeTrain()) m.trainings.inc();
     this.recordGauges();
@@ -174,6 +180,7 @@ export class LogsService {
       templates: templates.slice(0, 64),
     };
     m.anomalies.labels('log_sequence').inc();
+    this.totals.log_sequence++;
     out.push({ topic: this.options.topics.anomalies, key: event.entity, value: event, id: event.id, source: step.record });
   }
 
@@ -187,6 +194,7 @@ export class LogsService {
       if (!list) byEntity.set(w.entity, (list = []));
       list.push(w);
     }
+    this.totals.windowsScored += windows.length;
     for (const { entity, results } of await this.detector.scoreDue([...byEntity.keys()])) {
       const list = byEntity.get(entity)!;
       results.forEach((r, i) => {
@@ -225,6 +233,7 @@ export class LogsService {
       templates: templates.slice(0, 64),
     };
     m.anomalies.labels('log_counts').inc();
+    this.totals.log_counts++;
     return { topic: this.options.topics.anomalies, key: event.entity, value: event, id: event.id, ...(w.ref ? { source: w.ref } : {}) };
   }
 

@@ -152,6 +152,9 @@ export class SequenceScorer {
           this.trainings++;
           this.trainingMillis += performance.now() - started;
           this.log(`log LSTM v${this.version} trained on ${sessions.length} sequences (${lines} lines, ${summary.uniqueWindows} distinct windows) in ${summary.millis} ms, loss ${summary.finalLoss.toFixed(3)}`);
+          // Codes include start, end and unknown markers: with g at or above the rest, every known template is "likely".
+          const known = next.vocabularySize - 3;
+          if (known + 1 <= o.topG) this.log(`log LSTM: only ${known} templates known and top-g is ${o.topG}: only unseen templates can be flagged until there are more (or LOGS_LSTM_TOP_G is lowered)`);
         },
         (err: Error) => {
           next.dispose();

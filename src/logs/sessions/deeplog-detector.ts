@@ -231,6 +231,11 @@ export class DeepLogDetector {
     });
   }
 
+  /** Codes the model predicts over: the known keys plus start, end and unknown markers. */
+  get vocabularySize(): number {
+    return this.ready().vocab.size;
+  }
+
   /** Whether the model has seen this key in training (an unseen key is anomalous outright). */
   knows(key: string): boolean {
     return this.ready().vocab.code(key) !== KeyVocabulary.UNKNOWN;
