@@ -9,6 +9,7 @@ import { overloadBench, overloadOptions, printOverload } from './overload.bench.
 import { pipelineBench, printPipeline } from './pipeline.bench.js';
 import { benchBroker, fmt, machine, median } from './harness.js';
 import { runIngestBench } from './ingest.bench.js';
+import { runLogsBench } from './logs.bench.js';
 import { runRiskBench } from './risk.bench.js';
 import { recoBench } from './reco.bench.js';
 
@@ -67,6 +68,7 @@ try {
   }
   if (process.env.BENCH_RISK !== 'false' && !(await runRiskBench(broker.brokers))) failed = true;
   if (process.env.BENCH_INGEST !== 'false' && !(await runIngestBench(broker.brokers))) failed = true;
+  if (process.env.BENCH_LOGS !== 'false' && !(await runLogsBench(broker.brokers))) failed = true;
   console.log('\n[reco] recommender service (vigil start reco): ingest while serving, GET latency, append to changed top-10');
   console.log(`BENCH_JSON_RECO ${JSON.stringify(await recoBench(broker.brokers))}`);
 } finally {
