@@ -34,6 +34,8 @@ describe('vigil start', () => {
     const [port] = await freePorts(1);
     vigil = new VigilProcess(['start', '--port', String(port)], { KAFKA_BROKERS: brokers(), VIGIL_DEMO: 'true', VIGIL_GROUP_PREFIX: `start-${Date.now()}` });
     await until(() => vigil!.output.includes('[Flow] last 10 s: telemetry.metrics'), 60_000, 'the flow log');
+    // The HTTP server listens once every service has joined its consumer group.
+    await until(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok === true, 60_000, 'readiness');
     const bus = kafkaBus();
     const ends = await bus.endOffsets('telemetry.metrics');
     await bus.disconnect();
