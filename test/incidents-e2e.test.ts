@@ -128,6 +128,8 @@ describe('incidents end to end: detector → incident → rule → signed webhoo
     const inc = incidents[0]!;
     expect(inc.occurrences).toBe(anomalies.got.length);
     expect(lifecycle.got.filter((e) => e.event === 'opened')).toHaveLength(1);
+    // The kind the log findings added shows in an `updated` event, with the count so far.
+    await until(() => lifecycle.got.some((e) => e.event === 'updated' && (e.kinds as string[]).includes('log_sequence')), 10_000, 'the updated event');
 
     expect(receiver.requests).toHaveLength(1);
     const req = receiver.requests[0]!;

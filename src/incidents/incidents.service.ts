@@ -234,6 +234,10 @@ export class IncidentsService {
       findings: inc.fingerprints.slice(0, 1000),
       score: Math.min(1, Math.max(0, inc.score)),
       environment: inc.environment,
+      occurrences: inc.occurrences,
+      kinds: inc.kinds.slice(0, 64),
+      ...(event === 'resolved' && inc.resolution ? { resolution: inc.resolution.slice(0, 2048) } : {}),
+      ...(inc.false_positive ? { false_positive: true } : {}),
     };
   }
 

@@ -146,4 +146,8 @@ export interface IncidentEvent {
   findings?: string[];
   score?: number;
   environment?: string;
+  occurrences?: number;
+  kinds?: string[];
+  resolution?: string;
+  false_positive?: boolean;
 }
