@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_DEMO, demoStep } from '../src/demo/demo-stream.js';
+import { syntheticFailure, syntheticRequest } from '../src/logs/eval/synthetic-traffic.js';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
 import type { OutRecord } from '../src/platform/bus/types.js';
@@ -172,6 +173,7 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
   // The incidents service acts on this run's entities only: a remediation rule of its own
   // calling a local receiver, so the remediation and webhook panels have something to show.
   let rulesDir = '';
+  let templateDir = '';
   let receiver: Server | undefined;
   let webhooks = 0;
 
@@ -183,6 +185,9 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
   const BACKFILL = 560;
   const STEPS_PER_TICK = 4;
   const DEMO = { ...DEFAULT_DEMO, dayLength: 40, faultEvery: 60, faultLength: 10 };
+  // Log traffic of a web service, a request a second of event time: LOG_REQUESTS of them at once.
+  const LOG_REQUESTS = 250;
+  const logT0 = Date.now() - (LOG_REQUESTS + 5) * 1000;
   const t0 = Math.floor(Date.now() / 1000) * 1000 - BACKFILL * 1000;
   let step = 0;
   const demo = (from: number, to: number): OutRecord[] => {
@@ -203,6 +208,15 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
     const now = Date.now();
     const out: OutRecord[] = demo(step, step + STEPS_PER_TICK);
     step += STEPS_PER_TICK;
+    // Logs: a request a tick; at tick 10, a burst of cache misses and a line never seen before.
+    const web = `${run}-web`;
+    const logsAt = logT0 + (LOG_REQUESTS + n) * 1000;
+    const lines = syntheticRequest(web, LOG_REQUESTS + n, logsAt);
+    if (n === 10) {
+      for (let k = 0; k < 80; k++) lines.push({ entity: web, timestamp: logsAt + 100 + k * 5, message: `cache miss for order ${9_000_000 + k}, loading from db` });
+      lines.push(syntheticFailure(web, logsAt + 600, '198.51.100.77', 'oncall@shop.example.com'));
+    }
+    for (const v of lines) out.push({ topic: 'telemetry.logs', key: web, value: JSON.stringify(v), headers: {} });
     // Dead letters (invalid JSON) and a late sample the detector must drop.
     out.push({ topic: 'telemetry.metrics', key: 'broken', value: 'not json', headers: {} });
     out.push({ topic: 'telemetry.metrics', key: entity('demo-host-00'), value: JSON.stringify({ entity: entity('demo-host-00'), metric: 'cpu_utilization', timestamp: t0, value: 0.5 }), headers: {} });
@@ -258,6 +272,7 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
     });
     await new Promise<void>((r) => receiver!.listen(0, '127.0.0.1', r));
     rulesDir = await mkdtemp(join(tmpdir(), 'vigil-dashboards-rules-'));
+    templateDir = await mkdtemp(join(tmpdir(), 'vigil-dashboards-templates-'));
     await writeFile(
       join(rulesDir, 'dashboards.yaml'),
       [
@@ -286,6 +301,15 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
       PGDATABASE: '',
       INCIDENTS_RULES_DIR: rulesDir,
       DASHBOARDS_WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
+      // Logs: the settings of the logs service's own test, so that its LSTM trains within seconds.
+      LOGS_TEMPLATE_DIR: templateDir,
+      LOGS_TEMPLATE_SAVE_MS: '0',
+      LOGS_LSTM_COLD_START_LINES: '600',
+      LOGS_LSTM_CHUNK_LINES: '40',
+      LOGS_LSTM_UNITS: '32',
+      LOGS_COUNT_WINDOW_MS: '1000',
+      LOGS_COUNT_WARMUP_WINDOWS: '100',
+      LOGS_SUPPRESS_LINES: '10',
     });
     await until(async () => (await fetch(`${vigilUrl}/health/ready`).catch(() => undefined))?.ok === true, 90_000, `readiness of vigil start\n${vigil.output}`);
     bus = kafkaBus();
@@ -300,6 +324,8 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
     // Counters must be seen before they move: Prometheus cannot tell what a series' first sample counted.
     await until(async () => (await prom!.targets()).some((t) => t.health === 'up'), 30_000, 'the first scrape of Vigil');
     for (let from = 0; from < BACKFILL; from += 50) await bus.send(demo(from, Math.min(BACKFILL, from + 50)));
+    const logs = Array.from({ length: LOG_REQUESTS }, (_, i) => syntheticRequest(`${run}-web`, i, logT0 + i * 1000)).flat();
+    await bus.send(logs.map((v) => ({ topic: 'telemetry.logs', key: v.entity, value: JSON.stringify(v), headers: {} })));
     step = BACKFILL;
     loading = true;
     load = (async () => {
@@ -318,7 +344,7 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
     await prom?.stop();
     const code = await vigil?.stop();
     await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
-    if (rulesDir) await rm(rulesDir, { recursive: true, force: true });
+    for (const dir of [rulesDir, templateDir]) if (dir) await rm(dir, { recursive: true, force: true });
     expect(code).toBe(0);
   }, 60_000);
 
