@@ -53,9 +53,15 @@ export class PrometheusServer {
   url = '';
   output = '';
 
+  /** Started and ready; on failure nothing is left running or on disk. */
   static async start(options: PrometheusOptions): Promise<PrometheusServer> {
     const server = new PrometheusServer();
-    await server.launch(options);
+    try {
+      await server.launch(options);
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
     return server;
   }
 
