@@ -1,4 +1,6 @@
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TYPES, decodeProto } from '../src/ingest/proto-root.js';
 import type { LogEntry, MetricSample } from '../src/ingest/types.js';
 import type { BusRecord } from '../src/platform/bus/types.js';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
@@ -125,12 +127,14 @@ describe('ingest gateway (vigil start ingest) on a real broker', () => {
     expect(shape(`${run}-proto`)).toEqual(shape(`${run}-json`));
   });
 
-  it('takes OTLP/HTTP logs as JSON and protobuf: level, message, attributes, entity and trace ids kept', async () => {
+  it('takes OTLP/HTTP logs as JSON, protobuf and gzipped protobuf: level, message, attributes, entity and trace ids kept', async () => {
     const json = await post('/v1/logs', otlpLogsJson(await sdkLogs(`${run}-logs-json`)), { 'content-type': 'application/json' });
     const proto = await post('/v1/logs', otlpLogsProto(await sdkLogs(`${run}-logs-proto`)), { 'content-type': 'application/x-protobuf' });
-    expect([json.status, proto.status], json.text + proto.text).toEqual([200, 200]);
-    const got = await records<LogEntry>('telemetry.logs', 4, (v) => v.entity?.startsWith(`${run}-logs-`));
-    for (const entity of [`${run}-logs-json`, `${run}-logs-proto`]) {
+    // gzip is the otlphttp exporter's default compression.
+    const gzipped = await post('/v1/logs', gzipSync(otlpLogsProto(await sdkLogs(`${run}-logs-gzip`))), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
+    expect([json.status, proto.status, gzipped.status], json.text + proto.text + gzipped.text).toEqual([200, 200, 200]);
+    const got = await records<LogEntry>('telemetry.logs', 6, (v) => v.entity?.startsWith(`${run}-logs-`));
+    for (const entity of [`${run}-logs-json`, `${run}-logs-proto`, `${run}-logs-gzip`]) {
       const mine = got.filter((g) => g.value.entity === entity).map(({ value: { id: _id, ...rest } }) => rest).sort((a, b) => a.timestamp - b.timestamp);
       expect(mine).toEqual([
         { tenant: 'team-a', entity, timestamp: 1_700_000_000_123, level: 'ERROR', message: 'payment failed', attributes: { 'service.name': entity, 'order.id': 'o-1', attempt: 2 }, trace_id: TRACE_ID, span_id: SPAN_ID },
@@ -175,7 +179,12 @@ describe('ingest gateway (vigil start ingest) on a real broker', () => {
     expect(JSON.parse(noEntity.text).error).toBe('body.entity: required (or one of the labels instance, service.name, host.name in labels)');
     const otlp = await post('/v1/metrics', JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'x', gauge: { dataPoints: [{ asDouble: 1 }] } }] }] }] }), json);
     expect(otlp.status).toBe(400);
-    expect(JSON.parse(otlp.text).error).toBe('resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints[0].timeUnixNano: required');
+    // OTLP routes answer with a google.rpc.Status (code 3: INVALID_ARGUMENT), in the request's encoding.
+    expect(JSON.parse(otlp.text)).toEqual({ code: 3, message: 'resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints[0].timeUnixNano: required' });
+    const otlpProto = await fetch(`${base}/v1/logs`, { method: 'POST', body: Buffer.from([0xff, 0xff]), headers: { authorization: 'Bearer secret-a', 'content-type': 'application/x-protobuf' } });
+    expect(otlpProto.status).toBe(400);
+    expect(otlpProto.headers.get('content-type')).toBe('application/x-protobuf');
+    expect(decodeProto(TYPES.status, Buffer.from(await otlpProto.arrayBuffer()))).toMatchObject({ code: 3, message: expect.stringMatching(/^body: not a ExportLogsServiceRequest/) });
 
     const sample = JSON.stringify({ entity: 'e', metric: 'm', value: 1 });
     const none = await fetch(`${base}/ingest/v1/metrics`, { method: 'POST', body: sample, headers: json });
@@ -233,7 +242,7 @@ describe('ingest gateway (vigil start ingest) on a real broker', () => {
   it('counts accepted and rejected samples by reason, request durations and bytes in', async () => {
     const text = await (await fetch(`${base}/metrics`)).text();
     expect(metric(text, 'vigil_ingest_samples_accepted_total{source="remote_write",signal="metrics"}')).toBeGreaterThanOrEqual(3);
-    expect(metric(text, 'vigil_ingest_samples_accepted_total{source="otlp",signal="logs"}')).toBeGreaterThanOrEqual(4);
+    expect(metric(text, 'vigil_ingest_samples_accepted_total{source="otlp",signal="logs"}')).toBeGreaterThanOrEqual(6);
     expect(metric(text, 'vigil_ingest_samples_accepted_total{source="kafka",signal="metrics"}')).toBeGreaterThanOrEqual(7);
     expect(metric(text, 'vigil_ingest_samples_rejected_total{source="remote_write",signal="metrics",reason="non_finite"}')).toBe(1);
     expect(metric(text, 'vigil_ingest_samples_rejected_total{source="remote_write",signal="metrics",reason="rate_limited"}')).toBe(10_000);

@@ -71,7 +71,7 @@ export class IngestGateway {
       const e = err instanceof IngestError ? err : new IngestError(500, 'internal', `internal error: ${(err as Error).message}`);
       const samples = e.samples > 0 ? e.samples : e.status === 400 ? estimateSamples(endpoint, req) : 0;
       if (samples > 0) m.rejected.labels(source, signal, e.reason).inc(samples);
-      reply = { status: e.status, headers: e.headers, body: { error: e.message, reason: e.reason } };
+      reply = failure(endpoint, req, e);
     }
     const code = String(reply.status);
     m.requests.labels(source, code).inc();
@@ -110,6 +110,22 @@ export class IngestGateway {
     const type = endpoint === 'otlp_metrics' ? TYPES.metricsResponse : TYPES.logsResponse;
     return { status: 200, headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.from(encodeProto(type, partial)) };
   }
+}
+
+/** gRPC codes for the OTLP error body (google.rpc.Status), by HTTP status. */
+const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 403: 7, 413: 3, 415: 3, 429: 8, 500: 13, 503: 14 };
+
+/**
+ * The error answer: `{error, reason}` as JSON, except on the OTLP routes, which answer with a
+ * google.rpc.Status in the request's encoding, as OTLP/HTTP clients expect.
+ */
+function failure(endpoint: Endpoint, req: IngestRequest, e: IngestError): IngestReply {
+  if (endpoint !== 'otlp_metrics' && endpoint !== 'otlp_logs') return { status: e.status, headers: e.headers, body: { error: e.message, reason: e.reason } };
+  const status = { code: GRPC_CODE[e.status] ?? 2, message: e.message };
+  if (req.contentType.includes('protobuf')) {
+    return { status: e.status, headers: { ...e.headers, 'content-type': 'application/x-protobuf' }, body: Buffer.from(encodeProto(TYPES.status, status)) };
+  }
+  return { status: e.status, headers: { ...e.headers, 'content-type': 'application/json' }, body: status };
 }
 
 function otlpBody(req: IngestRequest, protobuf: boolean, type: string): Record<string, unknown> {

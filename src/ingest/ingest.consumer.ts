@@ -44,11 +44,9 @@ export class IngestConsumer implements OnApplicationBootstrap, BeforeApplication
     const names = [inputs.metrics, inputs.logs];
     const missing: string[] = [];
     for (const name of names) {
-      try {
-        await this.bus.endOffsets(name);
-      } catch {
-        missing.push(name);
-      }
+      // Kafka's admin throws for a topic it does not have; the in-process bus answers with none.
+      const exists = await this.bus.endOffsets(name).then((o) => o.length > 0, () => false);
+      if (!exists) missing.push(name);
     }
     const changes = await this.bus.applyTopics(inputTopicSpecs(catalogue, missing, names, this.config.replicationFactor));
     if (changes.length > 0) this.logger.log(`input topics: ${changes.join('; ')}`);

@@ -13,6 +13,7 @@ const FILES = [
   'prometheus/remote.proto',
   'opentelemetry/proto/collector/metrics/v1/metrics_service.proto',
   'opentelemetry/proto/collector/logs/v1/logs_service.proto',
+  'google/rpc/status.proto',
 ];
 
 let root: protobuf.Root | undefined;
@@ -42,6 +43,7 @@ export const TYPES = {
   metricsResponse: 'opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse',
   logsRequest: 'opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest',
   logsResponse: 'opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse',
+  status: 'google.rpc.Status',
 } as const;
 
 /**
