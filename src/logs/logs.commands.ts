@@ -36,6 +36,8 @@ export function registerLogsCommands(program: Command): void {
     .option('--history <n>', 'h: keys of history the LSTM sees', Number)
     .option('--seed <n>', 'seed for the LSTM initialisation and shuffles', Number)
     .option('--members <n>', 'LSTMs (different seeds) whose predictions are averaged', Number)
+    .option('--layers <n>', 'stacked LSTM layers (DeepLog: 2)', Number)
+    .option('--units <n>', 'units per LSTM layer (DeepLog: 64)', Number)
     .option('--ngram-contexts <list>', 'comma-separated context lengths (n-1) of the n-gram baselines (default 1,2,3)')
     .option('--json', 'print the report as one JSON object on the last line')
     .action(async (opts: SessionsOpts) => {
@@ -47,7 +49,7 @@ export function registerLogsCommands(program: Command): void {
           testNormal: readSessions(opts.testNormal),
           testAbnormal: readSessions(opts.testAbnormal),
           ...(opts.normalScale ? { normalScale: opts.normalScale } : {}),
-          deeplog: defined({ epochs: opts.epochs, topG: opts.topG, minProbability: opts.minProbability, history: opts.history, seed: opts.seed, members: opts.members }),
+          deeplog: defined({ epochs: opts.epochs, topG: opts.topG, minProbability: opts.minProbability, history: opts.history, seed: opts.seed, members: opts.members, layers: opts.layers, units: opts.units }),
           ngram: defined({ topG: opts.topG }),
           ...(opts.ngramContexts ? { ngramContexts: opts.ngramContexts.split(',').map(Number) } : {}),
         },
@@ -69,6 +71,8 @@ interface SessionsOpts {
   history?: number;
   seed?: number;
   members?: number;
+  layers?: number;
+  units?: number;
   ngramContexts?: string;
   json?: boolean;
 }

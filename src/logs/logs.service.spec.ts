@@ -139,4 +139,17 @@ describe('LogsService', () => {
     expect(await b.loadTemplates(new TemplateStore(dir))).toBe(version);
     expect(b.miner.miner.list()).toEqual(a.miner.miner.list());
   });
+  it('takes odd but valid records in its stride: empty and huge messages, epoch 0 and far-future times, any unicode', async () => {
+    const s = service({ LOGS_COUNTS: 'on', LOGS_LSTM_COLD_START_LINES: '5' });
+    const odd: LogRecordValue[] = [
+      { entity: 'odd', timestamp: 0, message: '' },
+      { entity: 'odd', timestamp: 8_640_000_000_000_000, message: ' \t ' },
+      { entity: 'odd', timestamp: 1, message: 'x'.repeat(65_536) },
+      { entity: 'odd', timestamp: 2, message: '💥 ошибка 错误 \u0000 <*> $1 $& (?:' },
+      { entity: 'odd', timestamp: 3, message: 'a b c', attributes: { request_id: null }, session: 's' },
+    ];
+    for (let round = 0; round < 3; round++) await expect(s.handle(odd.map(record))).resolves.toBeInstanceOf(Array);
+    await s.sequences.whenTrained();
+    await expect(s.handle(odd.map(record))).resolves.toBeInstanceOf(Array);
+  });
 });

@@ -21,9 +21,10 @@ export interface MaskPattern {
 export const DEFAULT_MASK_PATTERNS: readonly MaskPattern[] = [
   // Credentials named as such: "password=...", "api_key: ...", "secret=...", also inside longer
   // key names ("aws_secret_access_key=", "DB_PASSWORD:"); the key name is kept, the value goes.
+  // The prefix is bounded so a long run of dots and words cannot cost quadratic time.
   {
     name: 'secret-kv',
-    regex: String.raw`\b((?:[\w.-]*[_.-])?(?:pass(?:word|wd)?|pwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|secret[_-]?key|client[_-]?secret|credentials?|(?:access|refresh|auth|session|id)?[_-]?token)["']?\s*[=:]\s*)["']?[^\s"',;&]+["']?`,
+    regex: String.raw`\b((?:[\w.-]{0,48}[_.-])?(?:pass(?:word|wd)?|pwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|secret[_-]?key|client[_-]?secret|credentials?|(?:access|refresh|auth|session|id)?[_-]?token)["']?\s*[=:]\s*)["']?[^\s"',;&]+["']?`,
     flags: 'i',
     replacement: '$1<SECRET>',
   },
@@ -37,7 +38,9 @@ export const DEFAULT_MASK_PATTERNS: readonly MaskPattern[] = [
   { name: 'jwt', regex: String.raw`\beyJ[\w-]+\.[\w-]+\.[\w-]+`, replacement: '<TOKEN>' },
   // Cloud access key ids (AWS style): a well-known prefix and 16 upper-case alphanumerics.
   { name: 'cloud-key', regex: String.raw`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`, replacement: '<TOKEN>' },
-  { name: 'email', regex: String.raw`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b`, replacement: '<EMAIL>' },
+  // Starts only where a local-part run starts: trying every position of a long run without an
+  // "@" would cost quadratic time on a 64 KiB line.
+  { name: 'email', regex: String.raw`(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b`, replacement: '<EMAIL>' },
   {
     name: 'uuid',
     regex: String.raw`\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`,
