@@ -1,0 +1,134 @@
+import { hashString } from '../../platform/random.js';
+import { DEFAULT_FORECASTER, type ForecasterOptions } from './options.js';
+import { canForecast, forecastSeries, trainingDue, trainSeriesModels, type Forecast, type SeriesModel } from './series-model.js';
+
+/** One forecast from one step of one series. */
+export interface SeriesForecast {
+  readonly series: string;
+  /** Time of the step forecast from (the origin); step h is at time + h·stepMs. */
+  readonly time: number;
+  readonly stepMs: number;
+  readonly forecast: Forecast;
+  readonly modelVersion: number;
+}
+
+class SeriesState {
+  values: number[] = [];
+  times: number[] = [];
+  /** Rows dropped off the front: absolute row = dropped + index. */
+  dropped = 0;
+  model: SeriesModel | undefined;
+  /** Absolute rows when the model was trained. */
+  trainedAt: number | undefined;
+  /** Absolute row of the first step not yet forecast from. */
+  pending = 0;
+  lastTime = -Infinity;
+
+  constructor(readonly stepMs: number) {}
+
+  get rows(): number {
+    return this.dropped + this.values.length;
+  }
+}
+
+/**
+ * The forecaster as the service runs it: per series (entity + metric) a history of its steps,
+ * a cold start on its own first rows, periodic retrains, and forecasts from every new step.
+ * `update()` trains every due series in one stacked call, then forecasts every new step of
+ * every series in another: one model call per batch, however many series.
+ */
+export class OnlineForecaster {
+  readonly options: ForecasterOptions;
+  private readonly series = new Map<string, SeriesState>();
+  trainingSeconds = 0;
+  trainings = 0;
+
+  constructor(options: Partial<ForecasterOptions> = {}) {
+    const o = { ...DEFAULT_FORECASTER, ...options };
+    // The seasonal channel reads the last H steps of the window, and the one before.
+    this.options = { ...o, window: Math.max(o.window, o.horizon + 1) };
+  }
+
+  /** Append one step; a missing value (NaN) repeats the last one, and a series never starts on one. */
+  observe(series: string, time: number, value: number, stepMs: number): void {
+    let s = this.series.get(series);
+    if (!s) {
+      if (!Number.isFinite(value)) return;
+      this.series.set(series, (s = new SeriesState(stepMs)));
+    }
+    if (time <= s.lastTime) return;
+    s.lastTime = time;
+    s.values.push(Number.isFinite(value) ? value : s.values.at(-1)!);
+    s.times.push(time);
+    const cap = this.capacity(s.stepMs);
+    // Trimmed in chunks, so the copy is rare.
+    if (s.values.length > cap * 1.25) {
+      const cut = s.values.length - cap;
+      s.values = s.values.slice(cut);
+      s.times = s.times.slice(cut);
+      s.dropped += cut;
+    }
+  }
+
+  /** Train what is due, then forecast from every step not yet forecast from (of series with a model). */
+  async update(): Promise<SeriesForecast[]> {
+    const o = this.options;
+    const due = [...this.series.entries()].filter(([, s]) => trainingDue(s.rows, s.trainedAt, o));
+    if (due.length > 0) {
+      const started = performance.now();
+      const models = await trainSeriesModels(
+        due.map(([name, s]) => ({ values: s.values, end: s.values.length, stepMs: s.stepMs, version: (s.model?.version ?? 0) + 1, seed: o.seed + (hashString(name) % 10_000) })),
+        o,
+      );
+      due.forEach(([, s], i) => {
+        s.model = models[i];
+        s.trainedAt = s.rows;
+      });
+      this.trainingSeconds += (performance.now() - started) / 1000;
+      this.trainings += due.length;
+    }
+    const requests: Array<{ name: string; s: SeriesState; model: SeriesModel; origins: number[] }> = [];
+    for (const [name, s] of this.series) {
+      const model = s.model;
+      const origins: number[] = [];
+      for (let row = Math.max(s.pending, s.dropped); row < s.rows; row++) if (model && canForecast(model, row - s.dropped)) origins.push(row - s.dropped);
+      s.pending = s.rows;
+      if (model && origins.length > 0) requests.push({ name, s, model, origins });
+    }
+    const forecasts = forecastSeries(
+      requests.map((r) => ({ model: r.model, values: r.s.values, origins: r.origins })),
+      o,
+    );
+    return requests.flatMap((r, i) =>
+      r.origins.map((t, j) => ({ series: r.name, time: r.s.times[t]!, stepMs: r.s.stepMs, forecast: forecasts[i]![j]!, modelVersion: r.model.version })),
+    );
+  }
+
+  modelVersion(series: string): number | undefined {
+    return this.series.get(series)?.model?.version;
+  }
+
+  get seriesCount(): number {
+    return this.series.size;
+  }
+
+  get modelCount(): number {
+    let n = 0;
+    for (const s of this.series.values()) if (s.model) n++;
+    return n;
+  }
+
+  /** Forget series with no step in the last idleMs before `now` (event time); returns their names. */
+  dropIdle(now: number, idleMs: number): string[] {
+    const idle = [...this.series.entries()].filter(([, s]) => s.lastTime < now - idleMs).map(([name]) => name);
+    idle.forEach((name) => this.series.delete(name));
+    return idle;
+  }
+
+  /** Rows kept: what a training draws from, plus room to detect a daily season (three days). */
+  private capacity(stepMs: number): number {
+    const o = this.options;
+    const day = stepMs > 0 ? Math.min(1440, Math.round(86_400_000 / stepMs)) : 0;
+    return Math.max(o.trainRows, 3 * day) + day + o.window + o.horizon;
+  }
+}

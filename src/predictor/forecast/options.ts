@@ -1,0 +1,45 @@
+/** The forecaster's settings: one configuration for every series (never tuned per file). */
+export interface ForecasterOptions {
+  /** Steps of history the LSTM reads. */
+  readonly window: number;
+  /** Steps ahead forecast (H). */
+  readonly horizon: number;
+  readonly units: number;
+  /** Rows a series needs before its first model is trained (cold start on its own rows). */
+  readonly coldStartRows: number;
+  /** Rows after which a series' model is trained again, from scratch, on its recent rows. */
+  readonly retrainEveryRows: number;
+  /** Rows (ending at the latest) a training draws its windows from. */
+  readonly trainRows: number;
+  /** Windows per training at most (evenly strided over trainRows). */
+  readonly maxSamples: number;
+  readonly epochs: number;
+  readonly batchRows: number;
+  readonly learningRate: number;
+  /** Quantiles of the band's edges. */
+  readonly lowQuantile: number;
+  readonly highQuantile: number;
+  /** Autocorrelation at one day's lag above which a series is seasonal. */
+  readonly seasonCorrelation: number;
+  /** A forecast median change smaller than this (in units of the series' mean step change) is no change. */
+  readonly noChangeBand: number;
+  readonly seed: number;
+}
+
+export const DEFAULT_FORECASTER: ForecasterOptions = {
+  window: 24,
+  horizon: 12,
+  units: 16,
+  coldStartRows: 400,
+  retrainEveryRows: 2000,
+  trainRows: 2000,
+  maxSamples: 768,
+  epochs: 20,
+  batchRows: 64,
+  learningRate: 0.01,
+  lowQuantile: 0.1,
+  highQuantile: 0.9,
+  seasonCorrelation: 0.3,
+  noChangeBand: 0.05,
+  seed: 42,
+};

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import type { Crossing } from './breach.js';
+
+export interface TrackerOptions {
+  /** Consecutive forecasts without a crossing before a prediction is withdrawn (hysteresis). */
+  readonly clearSteps: number;
+  /** Crossings less likely than this do not issue (or keep) a prediction. */
+  readonly minProbability: number;
+  /** An open prediction is re-sent as `updated` when its probability moved this much ... */
+  readonly probabilityChange: number;
+  /** ... or its expected breach time moved by this many steps. */
+  readonly breachShiftSteps: number;
+}
+
+export const DEFAULT_TRACKER: TrackerOptions = { clearSteps: 3, minProbability: 0, probabilityChange: 0.1, breachShiftSteps: 3 };
+
+export interface Transition {
+  readonly status: 'issued' | 'updated' | 'withdrawn';
+  /** Stable for the prediction's whole life: issued, every update and the withdrawal share it. */
+  readonly id: string;
+  readonly expectedBreachAt: number;
+  readonly probability: number;
+}
+
+interface Open {
+  readonly id: string;
+  /** What was last sent. */
+  breachAt: number;
+  probability: number;
+  quiet: number;
+}
+
+/**
+ * The life of predictions, one per (entity, metric, limit): issued when the forecast band first
+ * crosses the limit, updated only when the expected breach time or the probability moves
+ * materially (not repeated on every step), withdrawn once `clearSteps` forecasts in a row no
+ * longer cross. No I/O: the service turns transitions into aiops.predictions records.
+ */
+export class PredictionTracker {
+  readonly options: TrackerOptions;
+  private readonly open = new Map<string, Open>();
+
+  constructor(options: Partial<TrackerOptions> = {}) {
+    this.options = { ...DEFAULT_TRACKER, ...options };
+  }
+
+  /** One forecast of one series against one limit, made at `time` (steps of `stepMs`). */
+  observe(key: string, time: number, stepMs: number, c: Crossing | undefined): Transition | undefined {
+    const state = this.open.get(key);
+    const o = this.options;
+    if (c && c.probability >= o.minProbability) {
+      const breachAt = time + c.stepsAhead * stepMs;
+      if (!state) {
+        const id = createHash('sha256').update(`${key}\u0000${time}`).digest('hex').slice(0, 32);
+        this.open.set(key, { id, breachAt, probability: c.probability, quiet: 0 });
+        return { status: 'issued', id, expectedBreachAt: breachAt, probability: c.probability };
+      }
+      state.quiet = 0;
+      if (Math.abs(breachAt - state.breachAt) >= o.breachShiftSteps * stepMs || Math.abs(c.probability - state.probability) >= o.probabilityChange) {
+        state.breachAt = breachAt;
+        state.probability = c.probability;
+        return { status: 'updated', id: state.id, expectedBreachAt: breachAt, probability: c.probability };
+      }
+      return undefined;
+    }
+    if (!state) return undefined;
+    state.quiet++;
+    if (state.quiet < o.clearSteps) return undefined;
+    this.open.delete(key);
+    return { status: 'withdrawn', id: state.id, expectedBreachAt: state.breachAt, probability: 0 };
+  }
+
+  isOpen(key: string): boolean {
+    return this.open.has(key);
+  }
+
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  /** Forget an entity's predictions (it went idle); returns the keys dropped. */
+  forget(prefix: string): string[] {
+    const keys = [...this.open.keys()].filter((k) => k.startsWith(prefix));
+    keys.forEach((k) => this.open.delete(k));
+    return keys;
+  }
+}
+
+/** The tracker key of one series and limit. */
+export function predictionKey(entity: string, metric: string, limit: string): string {
+  return `${entity}\u0000${metric}\u0000${limit}`;
+}

@@ -1,0 +1,50 @@
+import { DEFAULT_ALIGNER, type AlignerOptions } from '../detector/step-aligner.js';
+import { DEFAULT_FORECASTER, type ForecasterOptions } from './forecast/options.js';
+import { DEFAULT_TRACKER, type TrackerOptions } from './limits/prediction-tracker.js';
+
+/** The predictor service's settings, from the environment (defaults in the README table). */
+export interface PredictorServiceOptions {
+  readonly topics: { readonly metrics: string; readonly predictions: string };
+  readonly rulesDir: string;
+  readonly aligner: AlignerOptions;
+  readonly forecaster: ForecasterOptions;
+  readonly tracker: TrackerOptions;
+  /** Series with no step for this long (event time) are forgotten; 0: never. */
+  readonly idleMs: number;
+}
+
+export function loadPredictorOptions(env: NodeJS.ProcessEnv = process.env): PredictorServiceOptions {
+  const num = (name: string, fallback: number, min = 0, integer = false): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${raw}`);
+    return n;
+  };
+  const f = DEFAULT_FORECASTER;
+  return {
+    topics: { metrics: 'telemetry.metrics', predictions: 'aiops.predictions' },
+    rulesDir: env.PREDICTOR_RULES_DIR || 'rules/predictor',
+    idleMs: num('PREDICTOR_IDLE_MS', 7 * 86_400_000),
+    aligner: {
+      ...DEFAULT_ALIGNER,
+      stepMs: num('PREDICTOR_STEP_MS', DEFAULT_ALIGNER.stepMs),
+      latenessMs: num('PREDICTOR_LATENESS_MS', DEFAULT_ALIGNER.latenessMs),
+    },
+    forecaster: {
+      ...f,
+      horizon: num('PREDICTOR_HORIZON', f.horizon, 1, true),
+      window: num('PREDICTOR_WINDOW', f.window, 2, true),
+      units: num('PREDICTOR_UNITS', f.units, 1, true),
+      coldStartRows: num('PREDICTOR_COLD_START_ROWS', f.coldStartRows, 1, true),
+      retrainEveryRows: num('PREDICTOR_RETRAIN_EVERY_ROWS', f.retrainEveryRows, 1, true),
+      trainRows: num('PREDICTOR_TRAIN_ROWS', f.trainRows, 1, true),
+      epochs: num('PREDICTOR_EPOCHS', f.epochs, 1, true),
+    },
+    tracker: {
+      ...DEFAULT_TRACKER,
+      clearSteps: num('PREDICTOR_CLEAR_STEPS', DEFAULT_TRACKER.clearSteps, 1, true),
+      minProbability: num('PREDICTOR_MIN_PROBABILITY', DEFAULT_TRACKER.minProbability),
+    },
+  };
+}

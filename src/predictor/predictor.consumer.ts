@@ -1,0 +1,54 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { detectorMetrics } from '../detector/detector.metrics.js';
+import { StagesService } from '../platform/app/stages.service.js';
+import { initBackend } from '../platform/ml/backend.js';
+import { loadLimitRules } from './limits/limit-rules.js';
+import { loadPredictorOptions } from './options.js';
+import { PredictorService } from './predictor.service.js';
+import type { PredictionEvent } from './types.js';
+
+/**
+ * Kafka in: consumes telemetry.metrics as the group `<prefix>-predictor` and appends
+ * predictions to aiops.predictions before committing. Series state and models are in memory
+ * for the partitions this process is given; a partition that moves here starts cold.
+ */
+@Injectable()
+export class PredictorConsumer implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Predictor');
+  service: PredictorService | undefined;
+
+  constructor(@Inject(StagesService) private readonly stages: StagesService) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const options = loadPredictorOptions();
+    const rules = await loadLimitRules(options.rulesDir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      this.logger.warn(`no limit rules at ${options.rulesDir}: nothing to predict until PREDICTOR_RULES_DIR names a directory of limits`);
+      return [];
+    });
+    const backend = await initBackend((msg) => this.logger.log(msg));
+    // The backend gauge is shared with the detector (one process, one backend).
+    detectorMetrics.backend.labels(backend).set(1);
+    const service = (this.service = new PredictorService(options, rules));
+    const f = service.forecaster.options;
+    this.logger.log(
+      `${rules.length} limit(s) from ${options.rulesDir} (${[...new Set(rules.map((r) => r.metric))].join(', ')}); ` +
+        `LSTM ${f.units} units, window ${f.window}, horizon ${f.horizon} steps, cold start ${f.coldStartRows} rows, retrain every ${f.retrainEveryRows}`,
+    );
+    await this.stages.start({
+      service: 'predictor',
+      topics: [options.topics.metrics],
+      handle: async (records) => {
+        const emits = await service.handle(records);
+        for (const e of emits) this.logger.log(describePrediction(e.value as PredictionEvent));
+        return emits;
+      },
+    });
+  }
+}
+
+/** `prediction issued: disk_used_ratio on host-1 > 0.95 (disk-full) at 2026-…Z, p=0.62 (lstm-v1)` */
+export function describePrediction(p: PredictionEvent): string {
+  const when = p.status === 'withdrawn' ? '' : ` at ${new Date(p.expected_breach_at).toISOString()}, p=${p.probability.toFixed(2)}`;
+  return `prediction ${p.status}: ${p.metric} on ${p.entity} ${p.limit.op} ${p.limit.value} (${p.limit.name})${when} (${p.model_version})`;
+}

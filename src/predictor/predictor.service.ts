@@ -1,0 +1,175 @@
+import { CounterRates } from '../detector/counter-rates.js';
+import { StepAligner } from '../detector/step-aligner.js';
+import type { MetricSampleValue } from '../detector/types.js';
+import { derivedId } from '../platform/bus/message-id.js';
+import type { Emit, InRecord } from '../platform/stage/types.js';
+import { OnlineForecaster, type SeriesForecast } from './forecast/online-forecaster.js';
+import { crossing } from './limits/breach.js';
+import { limitsFor, type LimitRule } from './limits/limit-rules.js';
+import { PredictionTracker, predictionKey, type Transition } from './limits/prediction-tracker.js';
+import type { PredictorServiceOptions } from './options.js';
+import { predictorMetrics as m } from './predictor.metrics.js';
+import type { PredictionEvent } from './types.js';
+
+const SEP = '\u0000';
+
+interface SeriesInfo {
+  readonly entity: string;
+  readonly metric: string;
+  labels: Record<string, string>;
+  /** The latest input of the series, parent of the predictions it leads to. */
+  ref: InRecord<unknown> | undefined;
+}
+
+/**
+ * The predictor's logic, no I/O: telemetry.metrics samples of watched metrics (those with a
+ * limit in the rules) → StepAligner → one value per series per step → OnlineForecaster (train
+ * what is due, forecast every new step: one model call each per batch) → each limit's crossing
+ * → PredictionTracker → aiops.predictions records (issued / updated / withdrawn).
+ */
+export class PredictorService {
+  readonly forecaster: OnlineForecaster;
+  readonly tracker: PredictionTracker;
+  readonly aligner: StepAligner<InRecord<unknown>>;
+  private readonly counters = new CounterRates();
+  private readonly info = new Map<string, SeriesInfo>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private lastDropped = { late: 0, new_metric: 0, invalid: 0 };
+  private trainingSeconds = 0;
+  private trainings = 0;
+  private eventTime = -Infinity;
+  private lastSweep = -Infinity;
+
+  constructor(
+    readonly options: PredictorServiceOptions,
+    readonly rules: readonly LimitRule[],
+  ) {
+    this.forecaster = new OnlineForecaster(options.forecaster);
+    this.tracker = new PredictionTracker(options.tracker);
+    this.aligner = new StepAligner(options.aligner);
+  }
+
+  /** The StageHandler: prediction records to append before the batch is committed. */
+  readonly handle = async (records: InRecord<unknown>[]): Promise<Emit[]> => {
+    const events = await this.process(records);
+    return events.map(({ event, source }) => ({ topic: this.options.topics.predictions, key: event.entity, value: event, id: source ? derivedId(source, `prediction:${event.limit.name}:${event.status}`) : `${event.id}:${event.status}:${event.timestamp}`, source }));
+  };
+
+  /** Batches one at a time: the forecaster's state and training are shared. */
+  process(records: InRecord<unknown>[]): Promise<Array<{ event: PredictionEvent; source: InRecord<unknown> | undefined }>> {
+    const run = this.queue.then(() => this.processNow(records));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async processNow(records: InRecord<unknown>[]): Promise<Array<{ event: PredictionEvent; source: InRecord<unknown> | undefined }>> {
+    for (const record of records) {
+      const v = record.value as MetricSampleValue;
+      const labels = v.labels ?? {};
+      if (limitsFor(this.rules, v.metric, labels).length === 0) continue;
+      let value = v.value;
+      if (v.kind === 'counter') {
+        const r = this.counters.rate(v.entity, v.metric, v.timestamp, v.value);
+        if (!r.ok) {
+          m.samplesDropped.labels(r.reason).inc();
+          continue;
+        }
+        value = r.rate;
+      }
+      const key = v.entity + SEP + v.metric;
+      const info = this.info.get(key);
+      if (info) info.labels = labels;
+      else this.info.set(key, { entity: v.entity, metric: v.metric, labels, ref: undefined });
+      this.aligner.add({ entity: v.entity, metric: v.metric, timestamp: v.timestamp, value }, record);
+    }
+    this.countDrops();
+    for (const step of this.aligner.drain()) {
+      step.metrics.forEach((metric, i) => {
+        const key = step.entity + SEP + metric;
+        this.forecaster.observe(key, step.time, step.values[i]!, step.stepMs);
+        const info = this.info.get(key);
+        if (info && step.ref) info.ref = step.ref;
+      });
+      this.eventTime = Math.max(this.eventTime, step.time);
+    }
+    const forecasts = await this.forecaster.update();
+    m.forecasts.inc(forecasts.length);
+    const out: Array<{ event: PredictionEvent; source: InRecord<unknown> | undefined }> = [];
+    for (const f of forecasts) {
+      const info = this.info.get(f.series);
+      if (!info) continue;
+      for (const rule of limitsFor(this.rules, info.metric, info.labels)) {
+        const c = crossing(f.forecast, rule, { low: this.forecaster.options.lowQuantile, high: this.forecaster.options.highQuantile });
+        const t = this.tracker.observe(predictionKey(info.entity, info.metric, rule.name), f.time, f.stepMs, c);
+        if (!t) continue;
+        m.predictions.labels(t.status).inc();
+        out.push({ event: this.event(info, rule, f, t), source: info.ref });
+      }
+    }
+    this.sweepIdle();
+    this.recordStats();
+    return out;
+  }
+
+  private event(info: SeriesInfo, rule: LimitRule, f: SeriesForecast, t: Transition): PredictionEvent {
+    const forecast = f.forecast.median.map((mean, h) => ({
+      timestamp: f.time + (h + 1) * f.stepMs,
+      mean: finite(mean),
+      lower: finite(f.forecast.low[h]!),
+      upper: finite(f.forecast.high[h]!),
+    }));
+    return {
+      id: t.id,
+      entity: info.entity,
+      metric: info.metric,
+      timestamp: f.time,
+      status: t.status,
+      limit: { name: rule.name, op: rule.op, value: rule.value },
+      expected_breach_at: t.expectedBreachAt,
+      probability: t.probability,
+      model_version: `lstm-v${f.modelVersion}`,
+      forecast,
+      labels: { ...info.labels, step_ms: String(f.stepMs), horizon_steps: String(f.forecast.median.length) },
+    };
+  }
+
+  /** Memory bound: series with no step for idleMs of event time are forgotten, with their open predictions. */
+  private sweepIdle(): void {
+    const idleMs = this.options.idleMs;
+    if (!(idleMs > 0) || this.eventTime - this.lastSweep < idleMs / 7) return;
+    if (this.lastSweep === -Infinity) {
+      this.lastSweep = this.eventTime;
+      return;
+    }
+    this.lastSweep = this.eventTime;
+    for (const key of this.forecaster.dropIdle(this.eventTime, idleMs)) {
+      const info = this.info.get(key);
+      this.info.delete(key);
+      if (info) this.tracker.forget(info.entity + SEP + info.metric + SEP);
+    }
+  }
+
+  private recordStats(): void {
+    const f = this.forecaster;
+    if (f.trainingSeconds > this.trainingSeconds) m.trainingSeconds.inc(f.trainingSeconds - this.trainingSeconds);
+    if (f.trainings > this.trainings) m.trainings.inc(f.trainings - this.trainings);
+    this.trainingSeconds = f.trainingSeconds;
+    this.trainings = f.trainings;
+    m.models.set(f.modelCount);
+    m.series.set(f.seriesCount);
+    m.open.set(this.tracker.openCount);
+  }
+
+  private countDrops(): void {
+    for (const reason of ['late', 'new_metric', 'invalid'] as const) {
+      const delta = this.aligner.dropped[reason] - this.lastDropped[reason];
+      if (delta > 0) m.samplesDropped.labels(reason).inc(delta);
+    }
+    this.lastDropped = { ...this.aligner.dropped };
+  }
+}
+
+/** JSON has no Infinity or NaN: a diverged forecast is written as 0 rather than failing the schema. */
+function finite(x: number): number {
+  return Number.isFinite(x) ? x : 0;
+}
