@@ -12,6 +12,7 @@ export const SERVICES: Record<string, () => Promise<Type>> = {
   incidents: async () => (await import('../../incidents/incidents.module.js')).IncidentsModule,
   ingest: async () => (await import('../../ingest/ingest.module.js')).IngestModule,
   logs: async () => (await import('../../logs/logs.module.js')).LogsModule,
+  predictor: async () => (await import('../../predictor/predictor.module.js')).PredictorModule,
 };
 
 /** Services `vigil start` runs when none are named (the demo only when the config asks for it). */

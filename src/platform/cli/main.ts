@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerDetectorCommands } from '../../detector/detector.commands.js';
 import { registerLogsCommands } from '../../logs/logs.commands.js';
+import { registerPredictorCommands } from '../../predictor/predictor.commands.js';
 import { registerRecoCommands } from '../../reco/reco.commands.js';
 import { registerRiskCommands } from '../../risk/risk.commands.js';
 import { registerPlatformCommands } from './platform.commands.js';
@@ -15,6 +16,7 @@ const program = new Command('vigil')
 registerPlatformCommands(program);
 registerDetectorCommands(program);
 registerLogsCommands(program);
+registerPredictorCommands(program);
 registerRiskCommands(program);
 registerRecoCommands(program);
 
