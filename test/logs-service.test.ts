@@ -32,12 +32,13 @@ describe('logs service on Kafka', () => {
   it('`vigil start logs`: learns normal requests, flags an unknown failure line and a burst by template, and nothing it publishes or stores holds an address or e-mail', async () => {
     const entity = `web-${Date.now().toString(36)}`;
     const templateDir = mkdtempSync(join(tmpdir(), 'vigil-log-templates-'));
+    const group = `logs-${Date.now()}`;
     dirs.push(templateDir);
     const [port] = await freePorts(1);
     vigil = new VigilProcess(['start', 'logs', '--port', String(port)], {
       KAFKA_BROKERS: brokers(),
       VIGIL_DEMO: 'false',
-      VIGIL_GROUP_PREFIX: `logs-${Date.now()}`,
+      VIGIL_GROUP_PREFIX: group,
       LOGS_TEMPLATE_DIR: templateDir,
       LOGS_TEMPLATE_SAVE_MS: '0',
       LOGS_LSTM_COLD_START_LINES: '600',
@@ -117,5 +118,12 @@ describe('logs service on Kafka', () => {
     expect(code === 0 || v.child.signalCode === 'SIGTERM', `exit ${code} ${v.child.signalCode}`).toBe(true);
     const version = Number(/"version":(\d+)/.exec(readFileSync(join(templateDir, 'templates.json'), 'utf8'))?.[1]);
     expect(version).toBeGreaterThan(0);
+
+    // A new process of the same group (nothing left to read) takes the stored templates over.
+    const [port2] = await freePorts(1);
+    vigil = new VigilProcess(['start', 'logs', '--port', String(port2)], { KAFKA_BROKERS: brokers(), VIGIL_DEMO: 'false', VIGIL_GROUP_PREFIX: group, LOGS_TEMPLATE_DIR: templateDir });
+    await until(() => vigil!.output.includes('logs consuming telemetry.logs'), 45_000, 'the restarted logs consumer');
+    expect(vigil.output).toMatch(new RegExp(`template store ${templateDir}: version ${version}, [1-9]\\d* template\\(s\\) loaded`));
+    expect(await (await fetch(`http://127.0.0.1:${port2}/metrics`)).text()).toMatch(new RegExp(`^vigil_logs_template_version ${version}$`, 'm'));
   }, 120_000);
 });
