@@ -126,7 +126,7 @@ describe('Prometheus rules', () => {
     expect(tests).not.toMatch(/FAILED/);
     // Every alert links to its runbook section, and every section it links to exists.
     const alerts = (parse(readFileSync(join(RULE_DIR, 'alerts.yaml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; annotations: { runbook_url?: string } }> }> }).groups.flatMap((g) => g.rules);
-    const runbooks = readFileSync(join(RULE_DIR, 'RUNBOOKS.md'), 'utf8');
+    const runbooks = readFileSync('README.md', 'utf8');
     for (const a of alerts) {
       const anchor = /^README\.md#(runbook-[a-z-]+)$/.exec(a.annotations.runbook_url ?? '')?.[1];
       expect(anchor, `${a.alert} runbook_url`).toBeDefined();
