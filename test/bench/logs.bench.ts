@@ -20,7 +20,7 @@ export interface LogsBenchOptions {
 }
 
 export function logsBenchOptions(env: NodeJS.ProcessEnv = process.env): LogsBenchOptions {
-  return { lines: Number(env.BENCH_LOGS_LINES ?? 200_000), entities: Number(env.BENCH_LOGS_ENTITIES ?? 50) };
+  return { lines: Number(env.BENCH_LOGS_LINES ?? 40_000), entities: Number(env.BENCH_LOGS_ENTITIES ?? 50) };
 }
 
 export interface LogsBenchResult {
