@@ -80,6 +80,8 @@ describe('incidents end to end: detector → incident → rule → signed webhoo
       INCIDENTS_RULES_DIR: dir.dir,
       E2E_SECRET: SECRET,
       VIGIL_RECO_URL: 'http://127.0.0.1:{port}',
+      // The synthetic entity's samples are back-dated by up to 11 hours.
+      REMEDIATION_MAX_FINDING_AGE_MS: String(24 * 3_600_000),
     }));
     cleanup.push(async () => {
       await vigil.stop();

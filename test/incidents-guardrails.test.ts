@@ -49,6 +49,8 @@ function rules(url: string): string {
   - name: cooldown
     match: { entity: "cool-${run}-*" }
     guardrails: { cooldown: 1h }${action('cool')}
+  - name: stale
+    match: { entity: "stale-${run}-*" }${action('stale')}
   - name: verify
     match: { entity: "ver-${run}-*" }
     guardrails:
@@ -70,7 +72,7 @@ describe('incidents: grouping, silences, inhibition and guardrails through the A
 
   /** `count` findings for an entity, a second apart in event time. */
   async function findings(entity: string, count: number, o: Parameters<typeof anomaly>[2] = {}): Promise<void> {
-    const base = Date.now();
+    const base = o.timestamp ?? Date.now();
     await bus.send(Array.from({ length: count }, (_, i) => anomaly(entity, n++, { ...o, timestamp: base + i * 1000 })));
   }
 
@@ -231,6 +233,14 @@ describe('incidents: grouping, silences, inhibition and guardrails through the A
     const skipped = await actionIn(second!.id, ['skipped']);
     expect(skipped.reason).toMatch(/^cooldown: /);
     expect(hits('cool')).toHaveLength(1);
+  });
+
+  it('findings from two hours ago (a replay) open an incident but trigger no action', async () => {
+    const entity = `stale-${run}-a`;
+    await findings(entity, 2, { timestamp: Date.now() - 2 * 3_600_000 });
+    const skipped = await actionIn((await oneIncident(entity)).id, ['skipped']);
+    expect(skipped.reason).toMatch(/^stale: the incident's last finding is \d+ s old \(limit 3600 s\)$/);
+    expect(hits('stale')).toHaveLength(0);
   });
 
   it('verification: an entity that stays quiet after the action is verified; one that goes on is not', async () => {

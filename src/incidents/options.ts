@@ -40,6 +40,8 @@ export interface RemediationOptions {
   approvalTtlMs: number;
   /** Default verification window when a rule asks for verification without one. */
   verifyWithinMs: number;
+  /** Actions of incidents whose last finding (event time) is older than this are skipped; 0: no limit. */
+  maxFindingAgeMs: number;
 }
 
 export interface DeliveryOptions {
@@ -83,6 +85,7 @@ export function loadIncidentsOptions(env: NodeJS.ProcessEnv = process.env): Inci
       blastWindowMs: num(env, 'REMEDIATION_BLAST_WINDOW_MS', 60 * 60_000),
       approvalTtlMs: num(env, 'REMEDIATION_APPROVAL_TTL_MS', 15 * 60_000),
       verifyWithinMs: num(env, 'REMEDIATION_VERIFY_WITHIN_MS', 10 * 60_000),
+      maxFindingAgeMs: num(env, 'REMEDIATION_MAX_FINDING_AGE_MS', 60 * 60_000),
     },
     delivery: {
       timeoutMs: Math.max(1, num(env, 'WEBHOOK_TIMEOUT_MS', 5000)),

@@ -113,7 +113,14 @@ export class RemediationService {
 
   private async decide(row: ActionRow, inc: Incident, rule: RemediationRule, action: WebhookAction, trace?: Context): Promise<void> {
     const now = this.now();
-    const attrs = { ...inc.labels, entity: inc.entity, environment: inc.environment, severity: inc.severity, kind: inc.kinds.join(','), rule: rule.name, action: action.name };
+    const current = (await this.store.getIncident(inc.id)) ?? inc;
+    if (current.status === 'resolved') return this.finish(row, 'skipped', `incident already resolved (${current.resolution ?? 'no reason'})`, trace);
+    // Replaying old findings (a new consumer group, a restored topic) must not act on the past.
+    const maxAge = this.options.remediation.maxFindingAgeMs;
+    if (maxAge > 0 && now - inc.last_seen > maxAge) {
+      return this.finish(row, 'skipped', `stale: the incident's last finding is ${Math.round((now - inc.last_seen) / 1000)} s old (limit ${maxAge / 1000} s)`, trace);
+    }
+    const attrs = { ...inc.labels, entity: inc.entity, environment: inc.environment, severity: inc.severity, kind: inc.kinds[0] ?? '', rule: rule.name, action: action.name };
     const silence = (await this.store.listSilences(now)).find((s) => s.starts_at <= now && now < s.ends_at && matchesAll(s.matchers, attrs));
     if (silence) return this.finish(row, 'skipped', `silenced by ${silence.id} until ${new Date(silence.ends_at).toISOString()}`, trace);
     const g = action.guardrails;
@@ -173,7 +180,7 @@ export class RemediationService {
         const now = this.now();
         row.status = 'delivered';
         row.delivered_at = now;
-        if (g.verify) row.verify_by = now + g.verify.within_ms;
+        if (g.verify) row.verify_by = now + (g.verify.within_ms ?? this.options.remediation.verifyWithinMs);
         await this.record(row, 'delivered', { reason: `HTTP ${result.statusCode} after ${result.attempts} attempt(s)`, attempt: result.attempts, status_code: result.statusCode }, trace);
       } else {
         row.status = 'dead_lettered';
@@ -278,7 +285,7 @@ export class RemediationService {
         if (row.status === 'awaiting_approval' && row.expires_at !== null && row.expires_at <= now) {
           await this.finish(row, 'expired', `no decision by ${new Date(row.expires_at).toISOString()}`);
         } else if (row.status === 'delivered' && row.verify_by !== null && row.verify_by <= now) {
-          const after = await this.store.countFindingsSince(row.entity, row.delivered_at!);
+          const after = await this.store.countFindingsBetween(row.entity, row.delivered_at!, row.verify_by);
           const within = (row.verify_by - row.delivered_at!) / 1000;
           if (after === 0) await this.finish(row, 'verified', `no finding on ${row.entity} within ${within} s of delivery`);
           else await this.finish(row, 'not_verified', `${after} finding(s) on ${row.entity} within ${within} s of delivery`);

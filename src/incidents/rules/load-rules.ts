@@ -118,7 +118,7 @@ interface RawGuardrails {
   cooldown?: string | number;
   max_concurrent?: number;
   blast_radius?: { max_entities: number; window?: string | number };
-  verify?: { within: string | number };
+  verify?: { within?: string | number };
 }
 
 interface RawRule {
@@ -142,7 +142,7 @@ function guardrails(g: RawGuardrails | undefined): Guardrails {
   if (g.cooldown !== undefined) out.cooldown_ms = parseDuration(g.cooldown)!;
   if (g.max_concurrent !== undefined) out.max_concurrent = g.max_concurrent;
   if (g.blast_radius) out.blast_radius = { max_entities: g.blast_radius.max_entities, window_ms: parseDuration(g.blast_radius.window ?? '1h')! };
-  if (g.verify) out.verify = { within_ms: parseDuration(g.verify.within)! };
+  if (g.verify) out.verify = g.verify.within === undefined ? {} : { within_ms: parseDuration(g.verify.within)! };
   return out;
 }
 

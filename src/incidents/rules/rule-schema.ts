@@ -27,7 +27,7 @@ const guardrails = {
       required: ['max_entities'],
       properties: { max_entities: { type: 'integer', minimum: 1 }, window: duration },
     },
-    verify: { type: 'object', additionalProperties: false, required: ['within'], properties: { within: duration } },
+    verify: { type: 'object', additionalProperties: false, properties: { within: duration } },
   },
 };
 

@@ -11,7 +11,7 @@ export interface Guardrails {
   /** Distinct entities acted on per environment within `window_ms` (the global limit applies too). */
   blast_radius?: { max_entities: number; window_ms: number };
   /** After delivery: the entity must produce no finding within this for the action to count as verified. */
-  verify?: { within_ms: number };
+  verify?: { within_ms?: number };
 }
 
 export type MatchValue = string | string[];

@@ -25,8 +25,8 @@ export class MemoryIncidentStore implements IncidentStore {
   async findingsOf(incidentId: string): Promise<Array<Finding & { received_at: number }>> {
     return [...this.findings.values()].filter((x) => x.incidentId === incidentId).map((x) => ({ ...clone(x.f), received_at: x.receivedAt }));
   }
-  async countFindingsSince(entity: string, since: number): Promise<number> {
-    return [...this.findings.values()].filter((x) => x.f.entity === entity && x.receivedAt > since && !x.suppressedBy).length;
+  async countFindingsBetween(entity: string, since: number, until: number): Promise<number> {
+    return [...this.findings.values()].filter((x) => x.f.entity === entity && x.receivedAt > since && x.receivedAt <= until && !x.suppressedBy).length;
   }
 
   async saveIncident(i: Incident): Promise<void> {

@@ -82,8 +82,11 @@ export class PgIncidentStore implements IncidentStore {
     const r = await this.pool.query(`SELECT doc, received_at FROM ${this.t('findings')} WHERE incident_id = $1 ORDER BY received_at, id`, [incidentId]);
     return r.rows.map((row: { doc: Finding; received_at: string }) => ({ ...row.doc, received_at: Number(row.received_at) }));
   }
-  async countFindingsSince(entity: string, since: number): Promise<number> {
-    const r = await this.pool.query(`SELECT count(*) AS n FROM ${this.t('findings')} WHERE entity = $1 AND received_at > $2 AND suppressed_by IS NULL`, [entity, since]);
+  async countFindingsBetween(entity: string, since: number, until: number): Promise<number> {
+    const r = await this.pool.query(
+      `SELECT count(*) AS n FROM ${this.t('findings')} WHERE entity = $1 AND received_at > $2 AND received_at <= $3 AND suppressed_by IS NULL`,
+      [entity, since, until],
+    );
     return Number((r.rows[0] as { n: string }).n);
   }
 

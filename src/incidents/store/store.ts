@@ -33,8 +33,8 @@ export interface IncidentStore {
   /** Stores a finding, the incidents it changed and the events it caused, all or nothing. */
   recordFinding(r: FindingRecord): Promise<void>;
   findingsOf(incidentId: string): Promise<Array<Finding & { received_at: number }>>;
-  /** Findings for an entity received after `since` (wall time), suppressed ones excluded. */
-  countFindingsSince(entity: string, since: number): Promise<number>;
+  /** Findings for an entity received in (since, until] (wall time), suppressed ones excluded. */
+  countFindingsBetween(entity: string, since: number, until: number): Promise<number>;
 
   saveIncident(i: Incident): Promise<void>;
   getIncident(id: string): Promise<Incident | undefined>;
