@@ -87,5 +87,11 @@ describe('ingest gateway while Kafka is down', () => {
     // Nothing else: a repeat (a send abandoned at the timeout that landed later) carries an id already there.
     expect(ids.every((id) => expected.has(id))).toBe(true);
     expect(new Set(ids).size).toBe(REQUESTS * SAMPLES);
+
+    // The refusals were counted: at least the three requests of the outage, 100 samples each.
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const unavailable = Number(/^vigil_ingest_samples_rejected_total\{source="remote_write",signal="metrics",reason="unavailable"\} (\S+)$/m.exec(text)?.[1]);
+    expect(unavailable).toBeGreaterThanOrEqual((REQUESTS - 1) * SAMPLES);
+    expect(/^vigil_ingest_requests_total\{source="remote_write",code="503"\} (\S+)$/m.exec(text)?.[1]).toBeDefined();
   });
 });

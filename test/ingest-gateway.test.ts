@@ -91,6 +91,8 @@ describe('ingest gateway (vigil start ingest) on a real broker', () => {
     const bad = await post('/api/v1/write', remoteWriteBody([{ labels: { instance: 'x:1' }, samples: [[t0, 1]] }]), REMOTE_WRITE_HEADERS);
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.text)).toEqual({ error: 'timeseries[0].labels: no __name__ label', reason: 'invalid' });
+    const v2 = await post('/api/v1/write', body, { ...REMOTE_WRITE_HEADERS, 'content-type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request' });
+    expect(v2.status).toBe(415);
     const notSnappy = await post('/api/v1/write', Buffer.from('plain bytes'), REMOTE_WRITE_HEADERS);
     expect(notSnappy.status).toBe(400);
     expect(JSON.parse(notSnappy.text).error).toMatch(/^body: not snappy/);

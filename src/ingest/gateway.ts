@@ -84,6 +84,10 @@ export class IngestGateway {
     switch (endpoint) {
       case 'remote_write':
         if (!Buffer.isBuffer(req.body)) throw new IngestError(415, 'unsupported_media_type', 'content-type: remote_write sends application/x-protobuf (snappy-compressed)');
+        // Remote-Write 2.0 senders learn from a 415 that only 1.0 is spoken here.
+        if (/proto=io\.prometheus\.write\.v2/.test(req.contentType)) {
+          throw new IngestError(415, 'unsupported_media_type', 'content-type: Remote-Write 2.0 is not supported; send prometheus.WriteRequest (remote-write 1.0)');
+        }
         return this.service.remoteWrite(decodeRemoteWrite(req.body, this.service.options.maxDecodedBytes), tenant);
       case 'otlp_metrics':
         return this.service.otlpMetrics(otlpBody(req, protobuf, TYPES.metricsRequest), tenant);
