@@ -1,4 +1,6 @@
 # One image for every Vigil service: `vigil start <service>` picks what a container runs.
+# Targets: the default (last) stage runs on CPU (WASM backend); `gpu` adds @tensorflow/tfjs-node-gpu
+# on NVIDIA's CUDA 11.8 / cuDNN 8 runtime (docker-compose's gpu profile builds it).
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -6,6 +8,24 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
+
+# tfjs-node-gpu's install script fetches libtensorflow with GPU support: a network at build time.
+FROM build AS build-gpu
+RUN npm install --no-save --omit=dev --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0
+
+FROM nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04 AS gpu
+COPY --from=build /usr/local/bin/node /usr/local/bin/node
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build-gpu /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+COPY streams ./streams
+COPY rules ./rules
+EXPOSE 8080
+ENTRYPOINT ["node", "bin/vigil.js"]
+CMD ["start"]
 
 FROM node:24-bookworm-slim
 WORKDIR /app

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 
 interface Service {
   image?: string;
-  build?: string | { context: string; dockerfile?: string; dockerfile_inline?: string };
+  build?: string | { context: string; dockerfile?: string; dockerfile_inline?: string; target?: string };
   command?: string[];
   profiles?: string[];
   ports?: string[];
@@ -33,15 +33,28 @@ function bindSource(volume: string): string | undefined {
 
 describe('docker-compose.yml (docker is not usable here: checked as a file)', () => {
   it('has the broker, Vigil, Prometheus, Grafana, an OpenTelemetry Collector, Jaeger and a gpu profile', () => {
-    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['kafka', 'topics', 'vigil', 'vigil-gpu', 'prometheus', 'grafana', 'otel-collector', 'jaeger']));
+    const vigilServices = ['demo', 'ingest', 'detector', 'predictor', 'logs', 'risk', 'incidents', 'reco'];
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['kafka', 'topics', 'postgres', ...vigilServices, 'prometheus', 'grafana', 'otel-collector', 'jaeger']));
     for (const [name, s] of services) expect(s.image, `${name} names its image`).toMatch(/^[\w./-]+:[\w.-]+$/);
-    const gpu = compose.services['vigil-gpu']!;
-    expect(gpu.profiles).toEqual(['gpu']);
-    expect(gpu.deploy?.resources?.reservations?.devices).toContainEqual(expect.objectContaining({ driver: 'nvidia', capabilities: ['gpu'] }));
-    expect(gpu.environment?.VIGIL_TF_BACKEND).toBe('tensorflow-gpu');
-    expect(typeof gpu.build === 'object' && gpu.build.dockerfile_inline).toMatch(/@tensorflow\/tfjs-node-gpu/);
-    // Only the gpu service is in a profile: `docker compose up` runs everything else.
-    expect(services.filter(([, s]) => s.profiles).map(([n]) => n)).toEqual(['vigil-gpu']);
+    // Every service of the codebase runs in a container of its own, from the one image.
+    const registry = readFileSync('src/platform/app/services.ts', 'utf8');
+    const known = [...registry.matchAll(/^  (\w+): async \(\) =>/gm)].map((m) => m[1]!);
+    expect(known.sort()).toEqual([...vigilServices].sort());
+    for (const name of vigilServices) {
+      expect(compose.services[name]!.command).toEqual(['start', name]);
+      expect(compose.services[name]!.image).toBe('vigil:local');
+    }
+    // The gpu profile: the model services from the Dockerfile's gpu stage, the NVIDIA device reserved.
+    const gpuServices = services.filter(([, s]) => s.profiles);
+    expect(gpuServices.map(([n]) => n).sort()).toEqual(['detector-gpu', 'logs-gpu', 'predictor-gpu', 'risk-gpu']);
+    for (const [name, gpu] of gpuServices) {
+      expect(gpu.profiles).toEqual(['gpu']);
+      expect(gpu.deploy?.resources?.reservations?.devices, name).toContainEqual(expect.objectContaining({ driver: 'nvidia', capabilities: ['gpu'] }));
+      expect(gpu.environment?.VIGIL_TF_BACKEND).toBe('tensorflow-gpu');
+      expect(typeof gpu.build === 'object' && gpu.build.target).toBe('gpu');
+      expect(compose.services[name.replace(/-gpu$/, '')]!.deploy?.replicas).toBe('${VIGIL_CPU_REPLICAS:-1}');
+    }
+    expect(readFileSync('Dockerfile', 'utf8')).toMatch(/FROM \S+ AS gpu[\s\S]*@tensorflow\/tfjs-node-gpu|@tensorflow\/tfjs-node-gpu[\s\S]*AS gpu/);
   });
 
   it('mounts, builds and configures only paths that exist in the repo', () => {
@@ -112,7 +125,7 @@ describe('docker-compose.yml (docker is not usable here: checked as a file)', ()
     expect(datasources).toContain('url: http://prometheus:9090');
 
     // Vigil → collector (OTLP/HTTP) → Jaeger (OTLP/gRPC).
-    const endpoint = new URL(compose.services.vigil!.environment!.OTEL_EXPORTER_OTLP_ENDPOINT!);
+    const endpoint = new URL(compose.services.ingest!.environment!.OTEL_EXPORTER_OTLP_ENDPOINT!);
     expect(compose.services[endpoint.hostname]).toBeDefined();
     const collector = parse(compose.configs!['otel-collector-config']!.content!) as {
       receivers: { otlp: { protocols: { http: { endpoint: string } } } };
