@@ -26,7 +26,7 @@ describe('incidents on the embedded default (no broker, no database)', () => {
     expect(dry).toMatch(/webhook-timestamp: \d{10}/);
     expect(dry).toMatch(/webhook-signature: v1,[A-Za-z0-9+/]{43}=/);
     expect(dry).toContain(`"host":"${opened![2]}"`);
-    expect(dry).toContain('signed with a throwaway secret');
+    expect(dry).toContain('signed with a throwaway secret: no secret configured in VIGIL_RUNBOOK_SECRET');
     const incidents = (await (await fetch(`http://127.0.0.1:${port}/incidents`)).json()) as { incidents: Array<{ id: string }> };
     expect(incidents.incidents.map((i) => i.id)).toContain(opened![1]);
   }, 150_000);

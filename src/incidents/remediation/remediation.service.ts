@@ -144,7 +144,7 @@ export class RemediationService {
       .join('\n    ');
     const why = this.options.remediation.dryRun ? 'REMEDIATION_DRY_RUN' : `rule ${rule.name} dry_run`;
     this.logger.log(
-      `DRY RUN (${why}) ${rule.name}/${action.name} for incident ${inc.id} on ${inc.entity}: would send\n  POST ${req.url}\n    ${headers}\n\n    ${req.body}${action.ephemeralSecret ? '\n  (signed with a throwaway secret: the action has no secret_env set)' : ''}`,
+      `DRY RUN (${why}) ${rule.name}/${action.name} for incident ${inc.id} on ${inc.entity}: would send\n  POST ${req.url}\n    ${headers}\n\n    ${req.body}${action.ephemeralSecret ? `\n  (signed with a throwaway secret: no secret configured${action.secretEnv ? ` in ${action.secretEnv}` : ''})` : ''}`,
     );
     await this.finish(row, 'dry_run', `dry-run (${why}): would POST ${action.url} as ${action.format}, webhook-id ${row.id}`, trace);
   }

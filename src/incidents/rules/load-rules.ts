@@ -102,6 +102,7 @@ export function loadFile(file: string, text: string, options: LoadRulesOptions, 
         headers: a.webhook.headers ?? {},
         secrets,
         ephemeralSecret: secrets.length === 0,
+        ...(envName ? { secretEnv: envName } : {}),
         ...(a.webhook.timeout !== undefined ? { timeout_ms: parseDuration(a.webhook.timeout)! } : {}),
         guardrails: guards,
       };

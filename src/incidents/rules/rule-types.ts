@@ -36,6 +36,8 @@ export interface WebhookAction {
   headers: Record<string, string>;
   /** Signing secrets (whsec_…), first signs, all are sent (rotation); from the env var `secret_env`. */
   secrets: string[];
+  /** The environment variable the secrets come from, if any. */
+  secretEnv?: string;
   /** True when no secret was configured and a throwaway one signs dry-run previews. */
   ephemeralSecret: boolean;
   timeout_ms?: number;
