@@ -64,6 +64,8 @@ export class LogsService {
       autoencoder: { coldStartRows: options.counts.coldStartWindows },
     });
     for (const kind of ['log_sequence', 'log_counts']) m.anomalies.labels(kind).inc(0);
+    // Every pattern's series exists from the first scrape, so a rate over it is 0, not absent.
+    for (const p of [...options.maskPatterns, ...this.miner.miner.options.valuePatterns]) m.masked.labels(p.name).inc(0);
   }
 
   private minerOptions() {
