@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { Context } from '@opentelemetry/api';
+import { context, type Context } from '@opentelemetry/api';
 import type { Bus, OutRecord } from '../platform/bus/types.js';
 import { injectContext } from '../platform/tracing/propagator.js';
-import { context } from '@opentelemetry/api';
 import type { SchemaRegistry } from '../platform/streams/validator.js';
 import { IncidentsService } from './incidents.service.js';
 import { loadIncidentsOptions, type IncidentsOptions } from './options.js';
