@@ -21,11 +21,14 @@ export function derivedLimits(values: ArrayLike<number>, rows: number, metric: s
   ];
 }
 
+/** How long before a window's start a prediction still counts as a warning of it. */
+export const LOOK_BACK_MS = 86_400_000;
+
 export interface WindowLead {
   readonly window: readonly [number, number];
   /** Labelled anomaly points inside the window. */
   readonly labels: readonly number[];
-  /** Time of the first prediction issued within look-back of the window's start or inside it; undefined: none. */
+  /** Time of the first prediction issued inside the window or at most LOOK_BACK_MS before it; undefined: none. */
   readonly firstPredictionAt?: number;
   readonly limit?: string;
   /** Window start − first prediction, in hours (negative: issued after the window opened). */
@@ -50,7 +53,7 @@ export interface FileLead {
  * Replays one file's rolling forecasts (every origin, in order) through the same crossing test
  * and prediction tracker the service uses, and measures how early the first prediction came
  * before each labelled window. A prediction belongs to a window when it is issued inside it or
- * within one window width before its start.
+ * at most LOOK_BACK_MS (a day) before its start; any other issued prediction is a false alarm.
  */
 export function leadTimes(
   file: string,
@@ -74,7 +77,7 @@ export function leadTimes(
       if (tr?.status === 'issued') issued.push({ at: times[t]!, limit: rule.name });
     }
   });
-  const owner = (at: number) => windows.findIndex(([s, e]) => at >= s - (e - s) && at <= e);
+  const owner = (at: number) => windows.findIndex(([s, e]) => at >= s - LOOK_BACK_MS && at <= e);
   const byWindow = windows.map(([s, e], w): WindowLead => {
     const inside = labels.filter((l) => l >= s && l <= e);
     const first = issued.find((p) => owner(p.at) === w);

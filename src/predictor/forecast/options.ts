@@ -40,6 +40,6 @@ export const DEFAULT_FORECASTER: ForecasterOptions = {
   lowQuantile: 0.1,
   highQuantile: 0.9,
   seasonCorrelation: 0.3,
-  noChangeBand: 0.05,
+  noChangeBand: 0.25,
   seed: 42,
 };

@@ -87,11 +87,10 @@ export function forecastSeries(requests: readonly ForecastRequest[], o: Pick<For
     const s = r.model.spec.scale;
     return r.origins.map((t, j) => {
       const last = r.values[t]!;
-      // A series held flat over the whole window (a gauge stuck at 0), or a median change far
-      // below the series' typical step, is forecast as no change: exactly, not a hair off.
-      const band = isFlat(r.values, t, o.window) ? Infinity : o.noChangeBand;
+      // A median change well below the series' typical step is forecast as no change: exactly,
+      // not a hair off (a gauge resting at 0 stays at 0, which sMAPE rewards and MASE barely sees).
       const pick = (a: Float32Array, deadband: number) => Array.from(a.subarray(j * h, (j + 1) * h), (z) => (Math.abs(z) < deadband ? last : last + s * z));
-      return { median: pick(q[i]!.median, band), low: pick(q[i]!.low, 0), high: pick(q[i]!.high, 0) };
+      return { median: pick(q[i]!.median, o.noChangeBand), low: pick(q[i]!.low, 0), high: pick(q[i]!.high, 0) };
     });
   });
 }
@@ -106,7 +105,3 @@ export function canForecast(model: SeriesModel, origin: number): boolean {
   return origin >= firstOrigin(model.spec);
 }
 
-function isFlat(values: ArrayLike<number>, t: number, window: number): boolean {
-  for (let k = t - window + 1; k < t; k++) if (values[k] !== values[t]) return false;
-  return true;
-}

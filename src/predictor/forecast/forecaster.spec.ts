@@ -1,0 +1,76 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../platform/ml/backend.js';
+import { seededRandom } from '../../platform/random.js';
+import { Accuracy, maseScale } from '../eval/metrics.js';
+import { rollingForecasts } from '../eval/rolling.js';
+import { OnlineForecaster } from './online-forecaster.js';
+import type { ForecasterOptions } from './options.js';
+
+// Small and quick, but the real training path.
+const FAST: Partial<ForecasterOptions> = { window: 16, horizon: 6, units: 12, coldStartRows: 300, retrainEveryRows: 10_000, trainRows: 300, maxSamples: 256, epochs: 25 };
+
+/** A sine of period 40 steps with noise: predictable ahead, but the last value is not the best guess. */
+function noisySine(n: number, seed = 3): Float64Array {
+  const random = seededRandom(seed);
+  return Float64Array.from({ length: n }, (_, i) => 10 + 3 * Math.sin((2 * Math.PI * i) / 40) + 0.3 * (random() - 0.5));
+}
+
+describe('LSTM forecaster', () => {
+  beforeAll(async () => {
+    await initBackend(() => {});
+  });
+
+  it('learns a noisy sine from its own first rows and forecasts it better than the naive last value', async () => {
+    const values = noisySine(600);
+    const h = FAST.horizon!;
+    const origins = Array.from({ length: 250 }, (_, i) => 320 + i);
+    const [forecasts] = await rollingForecasts([{ values, stepMs: 60_000, origins, seed: 1 }], { ...(await import('./options.js')).DEFAULT_FORECASTER, ...FAST });
+    const scale = maseScale(values, 0, 300);
+    const lstm = new Accuracy(scale);
+    const naive = new Accuracy(scale);
+    origins.forEach((t, n) => {
+      const f = forecasts![n]!;
+      expect(f).toBeDefined();
+      for (let k = 1; k <= h; k++) {
+        lstm.add(values[t + k]!, f.median[k - 1]!);
+        naive.add(values[t + k]!, values[t]!);
+        // The band holds the median.
+        expect(f.low[k - 1]!).toBeLessThanOrEqual(f.median[k - 1]! + 1e-9);
+        expect(f.high[k - 1]!).toBeGreaterThanOrEqual(f.median[k - 1]! - 1e-9);
+      }
+    });
+    expect(lstm.count).toBe(250 * h);
+    expect(lstm.mase).toBeLessThan(0.6 * naive.mase);
+  }, 60_000);
+
+  it('online: no forecast before the cold start, then one per new step, batched over series', async () => {
+    const f = new OnlineForecaster({ ...FAST, coldStartRows: 60, trainRows: 60, epochs: 3 });
+    const a = noisySine(80, 1);
+    const b = noisySine(80, 2);
+    for (let i = 0; i < 59; i++) {
+      f.observe('a', i * 1000, a[i]!, 1000);
+      f.observe('b', i * 1000, b[i]!, 1000);
+    }
+    expect(await f.update()).toEqual([]);
+    expect(f.modelCount).toBe(0);
+    f.observe('a', 59_000, a[59]!, 1000);
+    f.observe('b', 59_000, b[59]!, 1000);
+    const first = await f.update();
+    expect(f.trainings).toBe(2);
+    expect(f.modelVersion('a')).toBe(1);
+    // Steps seen before the model existed are past: only the newest is forecast, for both series.
+    expect(first.map((x) => [x.series, x.time])).toEqual([
+      ['a', 59_000],
+      ['b', 59_000],
+    ]);
+    for (let i = 60; i < 63; i++) f.observe('a', i * 1000, a[i]!, 1000);
+    const next = await f.update();
+    expect(next.map((x) => [x.series, x.time])).toEqual([
+      ['a', 60_000],
+      ['a', 61_000],
+      ['a', 62_000],
+    ]);
+    expect(next[0]!.forecast.median).toHaveLength(6);
+    expect(next[0]!.modelVersion).toBe(1);
+  }, 60_000);
+});

@@ -1,0 +1,68 @@
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../platform/ml/backend.js';
+import { seededRandom } from '../platform/random.js';
+import type { InRecord } from '../platform/stage/types.js';
+import { parseLimitRules } from './limits/limit-rules.js';
+import { loadPredictorOptions } from './options.js';
+import { PredictorService } from './predictor.service.js';
+import type { PredictionEvent } from './types.js';
+
+const STEP = 60_000;
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const RULES = parseLimitRules([{ file: 'test.yaml', text: 'limits:\n  - { name: disk-full, metric: disk_used_ratio, op: ">", value: 0.95 }\n' }]);
+/** Short cold start, as the integration test runs it. */
+const ENV = { PREDICTOR_COLD_START_ROWS: '40', PREDICTOR_RETRAIN_EVERY_ROWS: '40', PREDICTOR_TRAIN_ROWS: '120', PREDICTOR_WINDOW: '8', PREDICTOR_HORIZON: '6', PREDICTOR_EPOCHS: '30' };
+
+/** Disk climbs 0.3% a step from 60% with noise, then (from step `peak`) drops back to 40% and stays. */
+export function diskSeries(peak: number, steps: number, seed = 5): number[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: steps }, (_, i) => (i < peak ? 0.6 + 0.003 * i : 0.4) + 0.002 * (random() - 0.5));
+}
+
+function records(entity: string, values: readonly number[], from: number, to: number): InRecord<unknown>[] {
+  const out: InRecord<unknown>[] = [];
+  for (let i = from; i < to; i++) {
+    for (const [metric, value] of [
+      ['disk_used_ratio', values[i]!],
+      ['cpu_utilization', 30 + (i % 7)],
+    ] as const) {
+      const v = { entity, metric, timestamp: T0 + i * STEP, value };
+      out.push({ topic: 'telemetry.metrics', partition: 0, offset: String(i * 2 + out.length), key: entity, value: v, headers: {}, timestamp: v.timestamp, trace: ROOT_CONTEXT });
+    }
+  }
+  return out;
+}
+
+describe('PredictorService', () => {
+  beforeAll(async () => {
+    await initBackend(() => {});
+  });
+
+  it('a climbing disk gets a prediction before it breaches, updates rather than repeats, and is withdrawn after it recovers', async () => {
+    const service = new PredictorService(loadPredictorOptions(ENV), RULES);
+    const values = diskSeries(125, 200);
+    const breachStep = values.findIndex((v) => v > 0.95);
+    const events: PredictionEvent[] = [];
+    // Micro-batches of 10 steps, as a consumer hands them over.
+    for (let from = 0; from < values.length; from += 10) events.push(...(await service.process(records('host-1', values, from, from + 10))).map((e) => e.event));
+    const issued = events.filter((e) => e.status === 'issued');
+    expect(issued).toHaveLength(1);
+    const first = issued[0]!;
+    // Warned ahead: at least three steps before the first sample above the limit.
+    expect(first.timestamp).toBeLessThanOrEqual(T0 + (breachStep - 3) * STEP);
+    expect(first.expected_breach_at).toBeGreaterThan(first.timestamp);
+    expect(first).toMatchObject({ entity: 'host-1', metric: 'disk_used_ratio', limit: { name: 'disk-full', op: '>', value: 0.95 }, model_version: expect.stringMatching(/^lstm-v\d+$/) });
+    expect(first.forecast).toHaveLength(6);
+    expect(first.forecast[0]!.timestamp).toBe(first.timestamp + STEP);
+    // Every later record of this prediction carries its id; the last one withdraws it, after the drop.
+    expect(events.every((e) => e.id === first.id)).toBe(true);
+    const last = events.at(-1)!;
+    expect(last.status).toBe('withdrawn');
+    expect(last.timestamp).toBeGreaterThanOrEqual(T0 + 125 * STEP);
+    // Updated, not repeated: far fewer records than forecasts.
+    expect(events.length).toBeLessThan(20);
+    // Only the watched metric (the one with a limit) is forecast.
+    expect(service.forecaster.seriesCount).toBe(1);
+  }, 60_000);
+});
