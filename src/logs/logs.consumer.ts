@@ -3,6 +3,7 @@ import { StagesService } from '../platform/app/stages.service.js';
 import { initBackend } from '../platform/ml/backend.js';
 import { LogsService } from './logs.service.js';
 import { loadLogsOptions } from './options.js';
+import { LstmStore } from './store/lstm-store.js';
 import { TemplateStore } from './store/template-store.js';
 import type { LogAnomalyEvent } from './types.js';
 
@@ -29,6 +30,12 @@ export class LogsConsumer implements OnApplicationBootstrap, OnApplicationShutdo
           ? `template store ${options.templateDir}: empty, mining from scratch`
           : `template store ${options.templateDir}: version ${version}, ${service.miner.size} template(s) loaded`,
       );
+      const lstm = await service.loadModel(new LstmStore(options.templateDir)).catch((err: Error) => {
+        // A model that cannot be read is relearned; the templates it predicted are still here.
+        this.logger.warn(`model store ${options.templateDir}: LSTM not loaded (${err.message}); starting cold`);
+        return undefined;
+      });
+      if (lstm !== undefined) this.logger.log(`model store ${options.templateDir}: LSTM v${lstm} loaded, scoring from the first line`);
     }
     const s = options.sequence;
     this.logger.log(

@@ -40,6 +40,12 @@ export const logsMetrics = {
     help: 'Next-template LSTMs trained: the first after cold start, then each retrain.',
     registers: [registry],
   }),
+  modelSaves: new Counter({
+    name: 'vigil_logs_lstm_saves_total',
+    help: 'Next-template LSTMs written to LOGS_TEMPLATE_DIR after a training, by outcome (ok, error).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  }),
   templateSaves: new Counter({
     name: 'vigil_logs_template_saves_total',
     help: 'Template sets written to LOGS_TEMPLATE_DIR, by outcome (ok, error).',

@@ -7,6 +7,7 @@ import { initBackend } from '../platform/ml/backend.js';
 import type { Emit, InRecord } from '../platform/stage/types.js';
 import { LogsService } from './logs.service.js';
 import { loadLogsOptions } from './options.js';
+import { LstmStore } from './store/lstm-store.js';
 import { TemplateStore } from './store/template-store.js';
 import type { LogAnomalyEvent, LogRecordValue } from './types.js';
 
@@ -151,5 +152,31 @@ describe('LogsService', () => {
     for (let round = 0; round < 3; round++) await expect(s.handle(odd.map(record))).resolves.toBeInstanceOf(Array);
     await s.sequences.whenTrained();
     await expect(s.handle(odd.map(record))).resolves.toBeInstanceOf(Array);
+  });
+  it('stores the LSTM after its training; a new service scores from its first line with the same verdicts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-logs-'));
+    dirs.push(dir);
+    const env = { LOGS_TEMPLATE_DIR: dir, LOGS_LSTM_COLD_START_LINES: '400', LOGS_LSTM_CHUNK_LINES: '40', LOGS_TEMPLATE_SAVE_MS: '0' };
+    const a = service(env);
+    await a.loadTemplates(new TemplateStore(dir));
+    expect(await a.loadModel(new LstmStore(dir))).toBeUndefined();
+    let t = 1_700_000_000_000;
+    for (let i = 0; i < 120; i++, t += 1000) await a.handle(request(i, t).map(record));
+    await a.sequences.whenTrained();
+    const steps = [{ history: ['1', '2', '3'], next: '4' }, { history: [], next: '1' }];
+    const before = (await a.sequences.current!.scoreSteps(steps)).map((x) => x.probability);
+    await a.close();
+    expect(a.sequences.version).toBe(1);
+
+    const b = service(env);
+    await b.loadTemplates(new TemplateStore(dir));
+    expect(await b.loadModel(new LstmStore(dir))).toBe(1);
+    expect(b.sequences.ready).toBe(true);
+    const odd = { entity: 'web-1', timestamp: t, message: 'kernel panic: not syncing on 10.9.9.9' };
+    const found = emitted(await b.handle([...request(200, t), odd].map(record)));
+    expect(found.map((f) => [f.model_version, f.labels.reason, f.templates[0]!.template])).toEqual([['deeplog-v1', 'unknown_template', 'kernel panic: not syncing on <*>']]);
+    // Same weights: the restored model gives the stored one's probabilities.
+    const after = (await b.sequences.current!.scoreSteps(steps)).map((x) => x.probability);
+    after.forEach((p, i) => expect(p).toBeCloseTo(before[i]!, 6));
   });
 });

@@ -10,6 +10,7 @@ import type { StepScore } from './sessions/deeplog-detector.js';
 import { CountWindows, type CountWindow } from './service/count-windows.js';
 import { SequenceScorer, type PendingStep } from './service/sequence-scorer.js';
 import { sequenceOf } from './service/session-id.js';
+import type { LstmStore } from './store/lstm-store.js';
 import type { TemplateStore } from './store/template-store.js';
 import { VersionedMiner } from './store/versioned-miner.js';
 import type { FindingTemplate, LogAnomalyEvent, LogRecordValue } from './types.js';
@@ -45,6 +46,8 @@ export class LogsService {
   private store: TemplateStore | undefined;
   private saving: Promise<void> = Promise.resolve();
   private lastSave = 0;
+  private lstmStore: LstmStore | undefined;
+  private savedModelVersion = 0;
   private eventTime = -Infinity;
   private log: (line: string) => void;
   /** Running totals for tools and benches (the metrics carry the same). */
@@ -81,6 +84,36 @@ export class LogsService {
     m.templates.set(this.miner.size);
     m.templateVersion.set(this.miner.version);
     return stored.version;
+  }
+
+  /** Take over the stored LSTM (if any, and if it fits); later models are saved there after each training. */
+  async loadModel(store: LstmStore): Promise<number | undefined> {
+    this.lstmStore = store;
+    const stored = await store.load(this.options.sequence.topG);
+    if (!stored || !this.sequences.adopt(stored.detector, stored.version)) return undefined;
+    this.savedModelVersion = stored.version;
+    return stored.version;
+  }
+
+  /** Store the model a training just produced (in the background, after the template saves before it). */
+  private saveModel(): void {
+    const store = this.lstmStore;
+    const model = this.sequences.current;
+    const version = this.sequences.version;
+    if (!store || !model || version === this.savedModelVersion) return;
+    this.savedModelVersion = version;
+    // Read the weights now: a later training disposes this model when it replaces it.
+    const exported = model.export();
+    exported.catch(() => undefined);
+    this.saving = this.saving.then(() =>
+      store.save(version, exported).then(
+        () => void m.modelSaves.labels('ok').inc(),
+        (err: Error) => {
+          m.modelSaves.labels('error').inc();
+          this.log(`model store: saving LSTM v${version} failed: ${err.message}`);
+        },
+      ),
+    );
   }
 
   /** Saves run in the background, one at a time; this resolves when the last one landed. */
@@ -141,6 +174,7 @@ export class LogsService {
       steps.forEach((s, i) => this.sequenceFinding(s, scores[i]!, out));
     }
     if (this.options.counts.enabled) await this.scoreCounts(out);
+    this.saveModel();
     if (this.sequences.maybeTrain()) m.trainings.inc();
     this.recordGauges();
     if (Date.now() - this.lastSave >= this.options.saveEveryMs) void this.saveTemplates();
@@ -270,6 +304,7 @@ export class LogsService {
   async close(): Promise<void> {
     await this.queue;
     await this.sequences.whenTrained();
+    this.saveModel();
     await this.saveTemplates(true);
     this.sequences.dispose();
   }

@@ -55,6 +55,27 @@ export class SequenceScorer {
     return this.sequences.size;
   }
 
+  /** The current model, to store after a training. */
+  get current(): DeepLogDetector | undefined {
+    return this.model;
+  }
+
+  /**
+   * Take over a stored model (at start): scoring begins at once, and the next training comes
+   * after `retrainEveryLines` instead of the cold start. A model with another history length
+   * is refused.
+   */
+  adopt(model: DeepLogDetector, version: number): boolean {
+    if (model.options.history !== this.options.history) {
+      model.dispose();
+      return false;
+    }
+    this.model?.dispose();
+    this.model = model;
+    this.version = version;
+    return true;
+  }
+
   /** Resolves when the training in flight (if any) is done. */
   whenTrained(): Promise<void> {
     return this.training ?? Promise.resolve();

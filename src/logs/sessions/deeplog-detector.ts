@@ -62,6 +62,14 @@ export interface SessionScore {
   minProb: number;
 }
 
+/** A trained detector as data (see `DeepLogDetector.export`). */
+export interface DeepLogExport {
+  keys: string[];
+  options: DeepLogOptions;
+  specs: tf.io.WeightsManifestEntry[];
+  weights: Uint8Array;
+}
+
 /** One streamed step: its rank among the predictions (0 = most likely) and probabilities. */
 export interface StepScore {
   rank: number;
@@ -229,6 +237,42 @@ export class DeepLogDetector {
       }
       return { worstRank, minProb };
     });
+  }
+
+  /** The trained model as plain data: its keys, options and weights (tf.io encoding), to store and restore. */
+  async export(): Promise<DeepLogExport> {
+    const { vocab, models } = this.ready();
+    const named = models.flatMap((m, i) => m.getWeights().map((t, j) => ({ name: `m${i}/w${j}`, tensor: t })));
+    const { data, specs } = await tf.io.encodeWeights(named);
+    return { keys: vocab.keys(), options: this.options, specs, weights: new Uint8Array(data) };
+  }
+
+  /** A detector ready to score, rebuilt from `export()` (the scoring rule may differ); refuses weights that do not fit its shape. */
+  static restore(stored: DeepLogExport, rule: Partial<Pick<DeepLogOptions, 'topG' | 'minProbability' | 'rule'>> = {}): DeepLogDetector {
+    const d = new DeepLogDetector({ ...stored.options, ...rule });
+    const vocab = new KeyVocabulary([stored.keys]);
+    const bytes = stored.weights;
+    const tensors = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, stored.specs);
+    try {
+      for (let m = 0; m < d.options.members; m++) {
+        const model = buildModel(vocab.size, d.options.seed + 1000 * m, d.options);
+        const expected = model.getWeights();
+        const weights = expected.map((w, j) => {
+          const t = tensors[`m${m}/w${j}`];
+          if (!t || t.shape.join() !== w.shape.join()) throw new Error(`stored LSTM weights do not fit: m${m}/w${j}`);
+          return t;
+        });
+        model.setWeights(weights);
+        d.models.push(model);
+      }
+    } catch (err) {
+      d.dispose();
+      throw err;
+    } finally {
+      for (const t of Object.values(tensors)) t.dispose();
+    }
+    d.vocab = vocab;
+    return d;
   }
 
   /** Codes the model predicts over: the known keys plus start, end and unknown markers. */

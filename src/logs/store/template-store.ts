@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MinerSnapshot } from '../mining/types.js';
+import { writeAtomically } from './atomic-write.js';
 
 /** What is on disk: the miner's state and the version it had when written. */
 export interface StoredTemplates {
@@ -27,22 +27,8 @@ export class TemplateStore {
   }
 
   async save(version: number, miner: MinerSnapshot): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
     const body: StoredTemplates = { format: 'vigil.log-template-store', version, savedAt: new Date().toISOString(), miner };
-    const tmp = join(this.dir, `.${FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    try {
-      const handle = await open(tmp, 'w');
-      try {
-        await handle.writeFile(JSON.stringify(body));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, this.file);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    await writeAtomically(this.dir, FILE, JSON.stringify(body));
   }
 
   /** The stored state, or undefined when there is none yet. A damaged file is an error, not a fresh start. */

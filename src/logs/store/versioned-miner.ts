@@ -13,6 +13,8 @@ export class VersionedMiner {
   miner: TemplateMiner;
   version = 0;
   dirty = false;
+  /** Lines absorbed since the last save (counts and recency move even when the version does not). */
+  unsaved = 0;
   private evictions = 0;
 
   constructor(private readonly options: Partial<MinerOptions> = {}) {
@@ -30,6 +32,7 @@ export class VersionedMiner {
     const mined = this.miner.add(line);
     const evicted = this.miner.evictions !== this.evictions;
     this.evictions = this.miner.evictions;
+    this.unsaved++;
     if (mined.change !== 'matched' || evicted) {
       this.version++;
       this.dirty = true;

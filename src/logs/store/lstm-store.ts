@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DeepLogDetector, type DeepLogExport } from '../sessions/deeplog-detector.js';
+import { writeAtomically } from './atomic-write.js';
+
+const FILE = 'lstm.json';
+
+interface StoredLstm {
+  format: 'vigil.log-lstm';
+  version: number;
+  savedAt: string;
+  keys: string[];
+  options: DeepLogDetector['options'];
+  specs: Awaited<ReturnType<DeepLogDetector['export']>>['specs'];
+  /** The weights, base64: the model is small (tens of keys, one layer of 64). */
+  weights: string;
+}
+
+/**
+ * The next-template LSTM beside the templates whose event keys it predicts (same directory,
+ * `lstm.json`, written atomically), so a restarted service scores at once instead of starting
+ * cold. Written after each training.
+ */
+export class LstmStore {
+  readonly file: string;
+
+  constructor(readonly dir: string) {
+    this.file = join(dir, FILE);
+  }
+
+  async save(version: number, exported: DeepLogExport | Promise<DeepLogExport>): Promise<void> {
+    const e = await exported;
+    const body: StoredLstm = { format: 'vigil.log-lstm', version, savedAt: new Date().toISOString(), keys: e.keys, options: e.options, specs: e.specs, weights: Buffer.from(e.weights).toString('base64') };
+    await writeAtomically(this.dir, FILE, JSON.stringify(body));
+  }
+
+  /** The stored model and its version, or undefined when there is none. */
+  async load(topG: number): Promise<{ version: number; detector: DeepLogDetector } | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    const body = JSON.parse(text) as StoredLstm;
+    if (body?.format !== 'vigil.log-lstm') throw new Error(`${this.file}: not a vigil log LSTM`);
+    const weights = new Uint8Array(Buffer.from(body.weights, 'base64'));
+    return { version: body.version, detector: DeepLogDetector.restore({ keys: body.keys, options: body.options, specs: body.specs, weights }, { topG }) };
+  }
+}
