@@ -2,7 +2,10 @@ import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadLoghub } from './eval/loghub-dataset.js';
+import { contentOf } from './eval/loghub-formats.js';
 import { initBackend } from '../platform/ml/backend.js';
 import type { Emit, InRecord } from '../platform/stage/types.js';
 import { LogsService } from './logs.service.js';
@@ -11,6 +14,7 @@ import { LstmStore } from './store/lstm-store.js';
 import { TemplateStore } from './store/template-store.js';
 import type { LogAnomalyEvent, LogRecordValue } from './types.js';
 
+const LOGHUB = '/work/shared/data/logs/loghub-2k';
 let offset = 0;
 function record(value: LogRecordValue): InRecord<unknown> {
   return { topic: 'telemetry.logs', partition: 0, offset: String(offset++), key: value.entity, value, headers: {}, timestamp: value.timestamp, trace: ROOT_CONTEXT };
@@ -178,5 +182,21 @@ describe('LogsService', () => {
     // Same weights: the restored model gives the stored one's probabilities.
     const after = (await b.sequences.current!.scoreSteps(steps)).map((x) => x.probability);
     after.forEach((p, i) => expect(p).toBeCloseTo(before[i]!, 6));
+  });
+  it.skipIf(!existsSync(LOGHUB))('real HDFS lines, sessions by a block-id regex: block ids and addresses never leave, session labels are hashed', async () => {
+    const [hdfs] = loadLoghub(LOGHUB, ['HDFS']);
+    const s = service({ LOGS_SESSION_REGEX: '(blk_-?\\d+)', LOGS_SESSION_IDLE_MS: '600000', LOGS_LSTM_COLD_START_LINES: '300', LOGS_LSTM_TOP_G: '3' });
+    const lines = hdfs!.lines.map((l, i) => ({ entity: 'hdfs-datanode', timestamp: 1_700_000_000_000 + i * 1000, message: contentOf('HDFS', l) }));
+    const found: LogAnomalyEvent[] = [];
+    for (let i = 0; i < lines.length; i += 100) {
+      found.push(...emitted(await s.handle(lines.slice(i, i + 100).map(record))));
+      if (i === 1000) await s.sequences.whenTrained();
+    }
+    expect(s.sequences.ready).toBe(true);
+    expect(s.sequences.openSequences).toBeGreaterThan(100);
+    expect(found.length).toBeGreaterThan(0);
+    const text = JSON.stringify(found);
+    for (const m of lines.flatMap((l) => [...l.message.matchAll(/blk_-?\d+|\d+\.\d+\.\d+\.\d+/g)].map((x) => x[0]))) expect(text).not.toContain(m);
+    for (const f of found) expect(f.labels.session).toMatch(/^sha256:[0-9a-f]{16}$/);
   });
 });
