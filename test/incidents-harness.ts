@@ -219,3 +219,49 @@ export async function incidentsOf(api: Api, entity: string): Promise<IncidentJso
 export async function actionsOf(api: Api, incidentId: string): Promise<ActionJson[]> {
   return (await api.get<{ actions: ActionJson[] }>(`/actions?incident_id=${incidentId}`)).actions;
 }
+
+/** A TCP proxy in front of PostgreSQL that the test can cut and restore: a database outage, for real. */
+export class PgProxy {
+  private server: import('node:net').Server | undefined;
+  private readonly sockets = new Set<import('node:net').Socket>();
+  port = 0;
+
+  constructor(
+    private readonly host = 'localhost',
+    private readonly targetPort = 5432,
+  ) {}
+
+  get url(): string {
+    const u = new URL(DATABASE_URL);
+    u.host = `127.0.0.1:${this.port}`;
+    return u.toString();
+  }
+
+  async start(): Promise<void> {
+    const net = await import('node:net');
+    this.server = net.createServer((client) => {
+      const upstream = net.connect(this.targetPort, this.host);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  /** Drops every connection and refuses new ones. */
+  async cut(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    this.server = undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.cut();
+  }
+}

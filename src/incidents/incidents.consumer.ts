@@ -3,6 +3,7 @@ import { StagesService } from '../platform/app/stages.service.js';
 import type { Emit } from '../platform/stage/types.js';
 import { toFinding } from './findings.js';
 import { INCIDENTS_RUNTIME, type IncidentsRuntime } from './incidents.runtime.js';
+import { whileUnavailable } from './store/unavailable.js';
 import type { Finding, IncidentEvent } from './types.js';
 
 /**
@@ -16,6 +17,8 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
   private readonly logger = new Logger('Incidents');
   private timer: NodeJS.Timeout | undefined;
   private sweeping = false;
+  private lastSweepError: string | undefined;
+  private readonly warn = (message: string) => this.logger.warn(message);
 
   constructor(
     @Inject(StagesService) private readonly stages: StagesService,
@@ -32,12 +35,12 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
     await this.stages.start<unknown>({
       service: 'incidents',
       topics: [options.topics.anomalies, options.topics.predictions],
-      handle: async (records) => {
+      handle: async (records, ctx) => {
         const emits: Emit[] = [];
         for (const r of records) {
           const f = toFinding(r.topic, r.value);
           if (!f) continue;
-          for (const ev of await incidents.onFindings([f])) {
+          for (const ev of await whileUnavailable(() => incidents.onFindings([f]), ctx, this.warn)) {
             this.describe(ev, f);
             emits.push({ topic: options.topics.incidents, key: ev.incident_id, value: ev, id: ev.id, source: r });
           }
@@ -50,7 +53,7 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
       topics: [options.topics.incidents],
       handle: async (records, ctx) => {
         for (const r of records) {
-          if (!(await remediation.onIncidentEvent(r.value, r.trace))) ctx.reject(r, `incident ${r.value.incident_id} is not in this service's store`);
+          if (!(await whileUnavailable(() => remediation.onIncidentEvent(r.value, r.trace), ctx, this.warn))) ctx.reject(r, `incident ${r.value.incident_id} is not in this service's store`);
         }
         return [];
       },
@@ -66,8 +69,13 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
       for (const ev of events) this.describe(ev);
       await this.rt.send(this.rt.options.topics.incidents, events.map((e) => ({ key: e.incident_id, id: e.id, value: e })));
       await this.rt.remediation.sweep();
+      this.lastSweepError = undefined;
     } catch (e) {
-      this.logger.warn(`sweep failed (retried next tick): ${(e as Error).message}`);
+      // Once per distinct problem, not every tick of an outage.
+      const msg = (e as Error).message;
+      if (msg !== this.lastSweepError) this.logger.warn(`sweep failed (retried every tick): ${msg}`);
+      this.lastSweepError = msg;
+      return;
     } finally {
       this.sweeping = false;
     }

@@ -15,7 +15,8 @@ export class PgIncidentStore implements IncidentStore {
     connectionString: string,
     private readonly schema: string,
   ) {
-    this.pool = new pg.Pool({ connectionString, max: 8 });
+    // Connects fail fast when the server is away (the consumer then holds its batch and retries).
+    this.pool = new pg.Pool({ connectionString, max: 8, connectionTimeoutMillis: 5000 });
     // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
   }

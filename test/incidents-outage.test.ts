@@ -1,0 +1,47 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import { anomaly, freshSchema, incidentsOf, PgProxy, rulesDir, startIncidents } from './incidents-harness.js';
+import { kafkaBus } from './support/kafka.js';
+import { readAll } from './support/read-all.js';
+import { until } from './support/until.js';
+import type { VigilProcess } from './support/vigil-process.js';
+
+describe('incidents: PostgreSQL goes away and comes back', () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => undefined);
+  });
+
+  it('findings that arrive during the outage are held, not dead-lettered, and open their incident once it is back', async () => {
+    const proxy = new PgProxy();
+    await proxy.start();
+    cleanup.push(() => proxy.stop());
+    const { schema, drop } = await freshSchema();
+    cleanup.push(drop);
+    const dir = await rulesDir({ 'none.yaml': 'rules: []\n' });
+    cleanup.push(dir.remove);
+    const { vigil, api } = await startIncidents(['incidents'], { VIGIL_DATABASE_URL: proxy.url, VIGIL_DATABASE_SCHEMA: schema, INCIDENTS_RULES_DIR: dir.dir, INCIDENTS_MIN_OCCURRENCES: '3' });
+    let running: VigilProcess | undefined = vigil;
+    cleanup.push(async () => void (await running?.stop()));
+    const bus: KafkaBus = kafkaBus();
+    await bus.connect();
+    cleanup.push(() => bus.disconnect());
+
+    const entity = `outage-${Date.now().toString(36)}`;
+    await proxy.cut();
+    const now = Date.now();
+    await bus.send([0, 1, 2, 3].map((i) => anomaly(entity, i, { timestamp: now + i * 1000 })));
+    await until(() => vigil.output.includes('PostgreSQL unavailable'), 20_000, 'the consumer noticing the outage');
+    await new Promise((r) => setTimeout(r, 2000));
+    await proxy.start(); // same port: the database is back
+
+    await until(async () => (await incidentsOf(api, entity).catch(() => [])).length === 1, 30_000, 'the incident after the outage');
+    const [inc] = await incidentsOf(api, entity);
+    expect(inc!.occurrences).toBe(4);
+    expect(vigil.output).toContain('PostgreSQL is back');
+    const dlq = await readAll(bus, 'aiops.anomalies.dlq', 0, 3000);
+    expect(dlq.filter((r) => r.value?.toString('utf8').includes(entity))).toHaveLength(0);
+    expect(await vigil.stop()).toBe(0);
+    running = undefined;
+  }, 120_000);
+});
