@@ -7,12 +7,19 @@ import { join } from 'node:path';
 export class VigilProcess {
   readonly child: ChildProcess;
   output = '';
-  /** Each process gets its own, empty detector model store unless the test names one. */
-  readonly modelDir = mkdtempSync(join(tmpdir(), 'vigil-test-models-'));
+  /** Each process gets its own, empty state (models, log templates) unless the test names one. */
+  readonly stateDir = mkdtempSync(join(tmpdir(), 'vigil-test-state-'));
 
   constructor(args: string[], env: Record<string, string>) {
     this.child = spawn(process.execPath, ['dist/platform/cli/main.js', ...args], {
-      env: { ...process.env, NO_COLOR: '1', DETECTOR_MODEL_DIR: this.modelDir, ...env },
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        DETECTOR_MODEL_DIR: join(this.stateDir, 'detector-models'),
+        LOGS_TEMPLATE_DIR: join(this.stateDir, 'log-templates'),
+        PREDICTOR_MODEL_DIR: join(this.stateDir, 'predictor-models'),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // Colour codes stripped, should a logger add them anyway.
@@ -24,7 +31,7 @@ export class VigilProcess {
   /** SIGTERM, then the exit code (null if it had to be killed after `ms`). */
   async stop(ms = 30_000): Promise<number | null> {
     if (this.child.exitCode !== null) {
-      rmSync(this.modelDir, { recursive: true, force: true });
+      rmSync(this.stateDir, { recursive: true, force: true });
       return this.child.exitCode;
     }
     const exited = new Promise<number | null>((r) => this.child.once('exit', (code) => r(code)));
@@ -32,7 +39,7 @@ export class VigilProcess {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), ms);
     const code = await exited;
     clearTimeout(timer);
-    rmSync(this.modelDir, { recursive: true, force: true });
+    rmSync(this.stateDir, { recursive: true, force: true });
     return code;
   }
 }
