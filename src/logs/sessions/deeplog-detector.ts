@@ -1,6 +1,7 @@
 import { tf } from '../../platform/ml/backend.js';
 import { KeyVocabulary, windowsOf, type Window } from './key-vocabulary.js';
 import type { Session } from './session-file.js';
+import { permutation, seededRandom } from '../../platform/random.js';
 
 export interface DeepLogOptions {
   /** h: keys of history the LSTM sees. */
@@ -147,13 +148,13 @@ export class DeepLogDetector {
   private async fit(model: tf.LayersModel, seed: number, epochs: number, xs: tf.Tensor2D, ys: tf.Tensor1D, ws: tf.Tensor1D, vocabSize: number, log: (msg: string) => void): Promise<number> {
     const o = this.options;
     const optimizer = new DecayingAdam(o.learningRate);
-    const random = mulberry32(seed);
+    const random = seededRandom(seed);
     const n = xs.shape[0];
     let finalLoss = Number.NaN;
     try {
       for (let epoch = 1; epoch <= epochs; epoch++) {
         optimizer.setRate(o.learningRate * 0.1 ** ((epoch - 1) / Math.max(1, epochs - 1)));
-        const order = shuffled(n, random);
+        const order = Array.from(permutation(n, random));
         let lossSum = 0;
         let weightSum = 0;
         for (let at = 0; at < n; at += o.batchSize) {
@@ -378,25 +379,4 @@ class DecayingAdam extends tf.AdamOptimizer {
  */
 function oneHotHistory(codes: tf.Tensor2D, vocabSize: number): tf.Tensor3D {
   return tf.cast(tf.oneHot(codes, vocabSize), 'float32') as tf.Tensor3D;
-}
-
-/** Small seeded PRNG so shuffles (and so training) repeat exactly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffled(n: number, random: () => number): number[] {
-  const a = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
 }
