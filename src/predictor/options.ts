@@ -11,6 +11,8 @@ export interface PredictorServiceOptions {
   readonly tracker: TrackerOptions;
   /** Series with no step for this long (event time) are forgotten; 0: never. */
   readonly idleMs: number;
+  /** Where trained models are saved and reloaded from at start; '' keeps them in memory only. */
+  readonly modelDir: string;
 }
 
 export function loadPredictorOptions(env: NodeJS.ProcessEnv = process.env): PredictorServiceOptions {
@@ -26,6 +28,7 @@ export function loadPredictorOptions(env: NodeJS.ProcessEnv = process.env): Pred
     topics: { metrics: 'telemetry.metrics', predictions: 'aiops.predictions' },
     rulesDir: env.PREDICTOR_RULES_DIR || 'rules/predictor',
     idleMs: num('PREDICTOR_IDLE_MS', 7 * 86_400_000),
+    modelDir: env.PREDICTOR_MODEL_DIR ?? '.vigil/predictor-models',
     aligner: {
       ...DEFAULT_ALIGNER,
       stepMs: num('PREDICTOR_STEP_MS', DEFAULT_ALIGNER.stepMs),

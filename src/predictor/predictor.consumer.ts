@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { detectorMetrics } from '../detector/detector.metrics.js';
 import { StagesService } from '../platform/app/stages.service.js';
 import { initBackend } from '../platform/ml/backend.js';
 import { loadLimitRules } from './limits/limit-rules.js';
+import { PredictorModelStore } from './model-store/predictor-model-store.js';
 import { loadPredictorOptions } from './options.js';
 import { PredictorService } from './predictor.service.js';
 import type { PredictionEvent } from './types.js';
@@ -13,7 +14,7 @@ import type { PredictionEvent } from './types.js';
  * for the partitions this process is given; a partition that moves here starts cold.
  */
 @Injectable()
-export class PredictorConsumer implements OnApplicationBootstrap {
+export class PredictorConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Predictor');
   service: PredictorService | undefined;
 
@@ -30,6 +31,10 @@ export class PredictorConsumer implements OnApplicationBootstrap {
     // The backend gauge is shared with the detector (one process, one backend).
     detectorMetrics.backend.labels(backend).set(1);
     const service = (this.service = new PredictorService(options, rules));
+    if (options.modelDir) {
+      const loaded = await service.loadModels(new PredictorModelStore(options.modelDir), (line) => this.logger.warn(line));
+      this.logger.log(`model store ${options.modelDir}: ${loaded} series model(s) loaded; new versions saved after each training`);
+    }
     const f = service.forecaster.options;
     this.logger.log(
       `${rules.length} limit(s) from ${options.rulesDir} (${[...new Set(rules.map((r) => r.metric))].join(', ')}); ` +
@@ -44,6 +49,11 @@ export class PredictorConsumer implements OnApplicationBootstrap {
         return emits;
       },
     });
+  }
+
+  /** Models trained in the last batches are still being written: let them land. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.service?.whenSaved();
   }
 }
 

@@ -39,6 +39,21 @@ export const predictorMetrics = {
     help: 'Predictions issued and not yet withdrawn.',
     registers: [registry],
   }),
+  modelsSaved: new Counter({
+    name: 'vigil_predictor_models_saved_total',
+    help: 'Series models written to the model store (PREDICTOR_MODEL_DIR) after a training.',
+    registers: [registry],
+  }),
+  modelSaveErrors: new Counter({
+    name: 'vigil_predictor_model_save_errors_total',
+    help: 'Series models that could not be written to the model store.',
+    registers: [registry],
+  }),
+  modelsRestored: new Counter({
+    name: 'vigil_predictor_models_restored_total',
+    help: 'Series that took over a stored model instead of waiting out the cold start.',
+    registers: [registry],
+  }),
   samplesDropped: new Counter({
     name: 'vigil_predictor_samples_dropped_total',
     help: 'Watched samples not forecast: late (step already closed), new_metric, invalid, counter_start, counter_out_of_order.',

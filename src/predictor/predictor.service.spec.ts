@@ -1,38 +1,14 @@
-import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../platform/ml/backend.js';
-import { seededRandom } from '../platform/random.js';
-import type { InRecord } from '../platform/stage/types.js';
 import { parseLimitRules } from './limits/limit-rules.js';
+import { diskSeries, records, STEP, T0 } from './testing/disk-fixture.js';
 import { loadPredictorOptions } from './options.js';
 import { PredictorService } from './predictor.service.js';
 import type { PredictionEvent } from './types.js';
 
-const STEP = 60_000;
-const T0 = Date.parse('2026-01-01T00:00:00Z');
 const RULES = parseLimitRules([{ file: 'test.yaml', text: 'limits:\n  - { name: disk-full, metric: disk_used_ratio, op: ">", value: 0.95 }\n' }]);
 /** Short cold start, as the integration test runs it. */
 const ENV = { PREDICTOR_COLD_START_ROWS: '40', PREDICTOR_RETRAIN_EVERY_ROWS: '40', PREDICTOR_TRAIN_ROWS: '120', PREDICTOR_WINDOW: '8', PREDICTOR_HORIZON: '6', PREDICTOR_EPOCHS: '30' };
-
-/** Disk climbs 0.3% a step from 60% with noise, then (from step `peak`) drops back to 40% and stays. */
-export function diskSeries(peak: number, steps: number, seed = 5): number[] {
-  const random = seededRandom(seed);
-  return Array.from({ length: steps }, (_, i) => (i < peak ? 0.6 + 0.003 * i : 0.4) + 0.002 * (random() - 0.5));
-}
-
-function records(entity: string, values: readonly number[], from: number, to: number): InRecord<unknown>[] {
-  const out: InRecord<unknown>[] = [];
-  for (let i = from; i < to; i++) {
-    for (const [metric, value] of [
-      ['disk_used_ratio', values[i]!],
-      ['cpu_utilization', 30 + (i % 7)],
-    ] as const) {
-      const v = { entity, metric, timestamp: T0 + i * STEP, value };
-      out.push({ topic: 'telemetry.metrics', partition: 0, offset: String(i * 2 + out.length), key: entity, value: v, headers: {}, timestamp: v.timestamp, trace: ROOT_CONTEXT });
-    }
-  }
-  return out;
-}
 
 describe('PredictorService', () => {
   beforeAll(async () => {

@@ -7,6 +7,7 @@ import { OnlineForecaster, type SeriesForecast } from './forecast/online-forecas
 import { crossing } from './limits/breach.js';
 import { limitsFor, type LimitRule } from './limits/limit-rules.js';
 import { PredictionTracker, predictionKey, type Transition } from './limits/prediction-tracker.js';
+import type { PredictorModelStore } from './model-store/predictor-model-store.js';
 import type { PredictorServiceOptions } from './options.js';
 import { predictorMetrics as m } from './predictor.metrics.js';
 import type { PredictionEvent } from './types.js';
@@ -37,8 +38,12 @@ export class PredictorService {
   private lastDropped = { late: 0, new_metric: 0, invalid: 0 };
   private trainingSeconds = 0;
   private trainings = 0;
+  private restored = 0;
   private eventTime = -Infinity;
   private lastSweep = -Infinity;
+  private store: PredictorModelStore | undefined;
+  private saving: Promise<void> = Promise.resolve();
+  private log: (line: string) => void = () => {};
 
   constructor(
     readonly options: PredictorServiceOptions,
@@ -47,6 +52,37 @@ export class PredictorService {
     this.forecaster = new OnlineForecaster(options.forecaster);
     this.tracker = new PredictionTracker(options.tracker);
     this.aligner = new StepAligner(options.aligner);
+  }
+
+  /** Load the store's models (each taken over by its series' first step); returns how many. */
+  async loadModels(store: PredictorModelStore, log: (line: string) => void): Promise<number> {
+    this.store = store;
+    this.log = log;
+    const models = await store.loadAll((dir, err) => log(`model store: skipping ${dir}: ${err.message}`));
+    for (const [series, model] of models) this.forecaster.restore(series, model);
+    return models.size;
+  }
+
+  /** Saves run in the background, one at a time: forecasting never waits for the disk. */
+  whenSaved(): Promise<void> {
+    return this.saving;
+  }
+
+  private saveTrained(): void {
+    const trained = this.forecaster.takeTrained();
+    const store = this.store;
+    if (!store || trained.length === 0) return;
+    this.saving = this.saving.then(async () => {
+      for (const [series, model] of trained) {
+        await store.save(series, model).then(
+          () => m.modelsSaved.inc(),
+          (err: Error) => {
+            m.modelSaveErrors.inc();
+            this.log(`model store: saving ${series.replace(SEP, '/')} v${model.version} failed: ${err.message}`);
+          },
+        );
+      }
+    });
   }
 
   /** The StageHandler: prediction records to append before the batch is committed. */
@@ -93,6 +129,7 @@ export class PredictorService {
       this.eventTime = Math.max(this.eventTime, step.time);
     }
     const forecasts = await this.forecaster.update();
+    this.saveTrained();
     m.forecasts.inc(forecasts.length);
     const out: Array<{ event: PredictionEvent; source: InRecord<unknown> | undefined }> = [];
     for (const f of forecasts) {
@@ -156,6 +193,8 @@ export class PredictorService {
     this.trainingSeconds = f.trainingSeconds;
     this.trainings = f.trainings;
     m.models.set(f.modelCount);
+    if (f.restoredCount > this.restored) m.modelsRestored.inc(f.restoredCount - this.restored);
+    this.restored = f.restoredCount;
     m.series.set(f.seriesCount);
     m.open.set(this.tracker.openCount);
   }

@@ -40,6 +40,11 @@ class SeriesState {
 export class OnlineForecaster {
   readonly options: ForecasterOptions;
   private readonly series = new Map<string, SeriesState>();
+  /** Stored models waiting for their series' first step. */
+  private readonly restored = new Map<string, SeriesModel>();
+  /** Trained since the last takeTrained(), for the model store. */
+  private trained: string[] = [];
+  restoredCount = 0;
   trainingSeconds = 0;
   trainings = 0;
 
@@ -55,6 +60,7 @@ export class OnlineForecaster {
     if (!s) {
       if (!Number.isFinite(value)) return;
       this.series.set(series, (s = new SeriesState(stepMs)));
+      this.takeRestored(series, s);
     }
     if (time <= s.lastTime) return;
     s.lastTime = time;
@@ -80,9 +86,10 @@ export class OnlineForecaster {
         due.map(([name, s]) => ({ values: s.values, end: s.values.length, stepMs: s.stepMs, version: (s.model?.version ?? 0) + 1, seed: o.seed + (hashString(name) % 10_000) })),
         o,
       );
-      due.forEach(([, s], i) => {
+      due.forEach(([name, s], i) => {
         s.model = models[i];
         s.trainedAt = s.rows;
+        this.trained.push(name);
       });
       this.trainingSeconds += (performance.now() - started) / 1000;
       this.trainings += due.length;
@@ -102,6 +109,41 @@ export class OnlineForecaster {
     return requests.flatMap((r, i) =>
       r.origins.map((t, j) => ({ series: r.name, time: r.s.times[t]!, stepMs: r.s.stepMs, forecast: forecasts[i]![j]!, modelVersion: r.model.version })),
     );
+  }
+
+  /**
+   * A model from the store, taken over when the series' first step arrives (if it has the
+   * configured shape): the series forecasts once it has a window of history, and retrains after
+   * retrainEveryRows like any other.
+   */
+  restore(series: string, model: SeriesModel): void {
+    this.restored.set(series, model);
+  }
+
+  /** Series trained since the last call, with their new models. */
+  takeTrained(): Array<[string, SeriesModel]> {
+    const out = this.trained.flatMap((name): Array<[string, SeriesModel]> => {
+      const model = this.series.get(name)?.model;
+      return model ? [[name, model]] : [];
+    });
+    this.trained = [];
+    return out;
+  }
+
+  private takeRestored(name: string, s: SeriesState): void {
+    const model = this.restored.get(name);
+    if (!model) return;
+    this.restored.delete(name);
+    const o = this.options;
+    const w = model.weights;
+    if (w.units !== o.units || w.horizon !== o.horizon || model.spec.window !== o.window) return;
+    s.model = model;
+    s.trainedAt = 0;
+    this.restoredCount++;
+  }
+
+  modelOf(series: string): SeriesModel | undefined {
+    return this.series.get(series)?.model;
   }
 
   modelVersion(series: string): number | undefined {
