@@ -43,6 +43,7 @@ export function loadPredictorOptions(env: NodeJS.ProcessEnv = process.env): Pred
       retrainEveryRows: num('PREDICTOR_RETRAIN_EVERY_ROWS', f.retrainEveryRows, 1, true),
       trainRows: num('PREDICTOR_TRAIN_ROWS', f.trainRows, 1, true),
       epochs: num('PREDICTOR_EPOCHS', f.epochs, 1, true),
+      maxTrainPerUpdate: num('PREDICTOR_MAX_TRAIN_PER_BATCH', f.maxTrainPerUpdate, 1, true),
     },
     tracker: {
       ...DEFAULT_TRACKER,

@@ -73,4 +73,14 @@ describe('LSTM forecaster', () => {
     expect(next[0]!.forecast.median).toHaveLength(6);
     expect(next[0]!.modelVersion).toBe(1);
   }, 60_000);
+
+  it('spreads a cold start of many series over several updates (maxTrainPerUpdate)', async () => {
+    const f = new OnlineForecaster({ ...FAST, coldStartRows: 30, trainRows: 30, epochs: 1, maxTrainPerUpdate: 2 });
+    for (let i = 0; i < 30; i++) for (const name of ['a', 'b', 'c']) f.observe(name, i * 1000, Math.sin(i / 3), 1000);
+    await f.update();
+    expect(f.modelCount).toBe(2);
+    await f.update();
+    expect(f.modelCount).toBe(3);
+    expect(f.trainings).toBe(3);
+  }, 60_000);
 });

@@ -79,7 +79,10 @@ export class OnlineForecaster {
   /** Train what is due, then forecast from every step not yet forecast from (of series with a model). */
   async update(): Promise<SeriesForecast[]> {
     const o = this.options;
-    const due = [...this.series.entries()].filter(([, s]) => trainingDue(s.rows, s.trainedAt, o));
+    const due = [...this.series.entries()]
+      .filter(([, s]) => trainingDue(s.rows, s.trainedAt, o))
+      .sort(([, a], [, b]) => b.rows - (b.trainedAt ?? 0) - (a.rows - (a.trainedAt ?? 0)))
+      .slice(0, o.maxTrainPerUpdate);
     if (due.length > 0) {
       const started = performance.now();
       const models = await trainSeriesModels(

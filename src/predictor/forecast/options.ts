@@ -24,6 +24,11 @@ export interface ForecasterOptions {
   /** A forecast median change smaller than this (in units of the series' mean step change) is no change. */
   readonly noChangeBand: number;
   readonly seed: number;
+  /**
+   * Series trained per update() at most (the longest-waiting first): training blocks the
+   * process's one thread, so a cold start of many series is spread over several batches.
+   */
+  readonly maxTrainPerUpdate: number;
 }
 
 export const DEFAULT_FORECASTER: ForecasterOptions = {
@@ -42,4 +47,5 @@ export const DEFAULT_FORECASTER: ForecasterOptions = {
   seasonCorrelation: 0.3,
   noChangeBand: 0.25,
   seed: 42,
+  maxTrainPerUpdate: 4,
 };

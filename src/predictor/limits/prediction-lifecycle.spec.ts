@@ -62,11 +62,14 @@ describe('prediction lifecycle', () => {
     expect(updated).toMatchObject({ status: 'updated', id: issued.id, expectedBreachAt: at(5), probability: 0.8 });
     // Breach now expected much later: an update.
     expect(tracker.observe(key, at(3), step, { stepsAhead: 6, probability: 0.8 })?.status).toBe('updated');
+    // Expected at step 9; at step 9 and after, the breach is under way: its time rolling forward is not news.
+    expect(tracker.observe(key, at(9), step, { stepsAhead: 1, probability: 0.8 })).toBeUndefined();
+    expect(tracker.observe(key, at(12), step, { stepsAhead: 1, probability: 0.8 })).toBeUndefined();
     // Gone for one step: still open (hysteresis); it comes back: the quiet count restarts.
-    expect(tracker.observe(key, at(4), step, undefined)).toBeUndefined();
-    expect(tracker.observe(key, at(5), step, { stepsAhead: 4, probability: 0.8 })).toBeUndefined();
-    expect(tracker.observe(key, at(6), step, undefined)).toBeUndefined();
-    const withdrawn = tracker.observe(key, at(7), step, undefined)!;
+    expect(tracker.observe(key, at(13), step, undefined)).toBeUndefined();
+    expect(tracker.observe(key, at(14), step, { stepsAhead: 1, probability: 0.8 })).toBeUndefined();
+    expect(tracker.observe(key, at(15), step, undefined)).toBeUndefined();
+    const withdrawn = tracker.observe(key, at(16), step, undefined)!;
     expect(withdrawn).toMatchObject({ status: 'withdrawn', id: issued.id });
     expect(tracker.isOpen(key)).toBe(false);
     // A new crossing later is a new prediction with a new id.

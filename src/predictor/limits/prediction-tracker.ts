@@ -56,7 +56,10 @@ export class PredictionTracker {
         return { status: 'issued', id, expectedBreachAt: breachAt, probability: c.probability };
       }
       state.quiet = 0;
-      if (Math.abs(breachAt - state.breachAt) >= o.breachShiftSteps * stepMs || Math.abs(c.probability - state.probability) >= o.probabilityChange) {
+      // Once the expected breach time has come, the limit is being breached: the breach time
+      // rolling forward with every step is not news.
+      const moved = state.breachAt > time && Math.abs(breachAt - state.breachAt) >= o.breachShiftSteps * stepMs;
+      if (moved || Math.abs(c.probability - state.probability) >= o.probabilityChange) {
         state.breachAt = breachAt;
         state.probability = c.probability;
         return { status: 'updated', id: state.id, expectedBreachAt: breachAt, probability: c.probability };
