@@ -31,7 +31,9 @@ describe('incidents: PostgreSQL goes away and comes back', () => {
     await proxy.cut();
     const now = Date.now();
     await bus.send([0, 1, 2, 3].map((i) => anomaly(entity, i, { timestamp: now + i * 1000 })));
-    await until(() => vigil.output.includes('PostgreSQL unavailable'), 20_000, 'the consumer noticing the outage');
+    await until(() => vigil.output.includes('PostgreSQL unavailable'), 20_000, 'the consumer noticing the outage').catch((e: Error) => {
+      throw new Error(`${e.message}; vigil said:\n${vigil.output.slice(-3000)}`);
+    });
     await new Promise((r) => setTimeout(r, 2000));
     await proxy.start(); // same port: the database is back
 

@@ -19,6 +19,7 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
   private sweeping = false;
   private lastSweepError: string | undefined;
   private readonly warn = (message: string) => this.logger.warn(message);
+  private readonly ping = () => this.rt.store.ping();
 
   constructor(
     @Inject(StagesService) private readonly stages: StagesService,
@@ -40,7 +41,7 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
         for (const r of records) {
           const f = toFinding(r.topic, r.value);
           if (!f) continue;
-          for (const ev of await whileUnavailable(() => incidents.onFindings([f]), ctx, this.warn)) {
+          for (const ev of await whileUnavailable(() => incidents.onFindings([f]), ctx, this.warn, this.ping)) {
             this.describe(ev, f);
             emits.push({ topic: options.topics.incidents, key: ev.incident_id, value: ev, id: ev.id, source: r });
           }
@@ -53,7 +54,7 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
       topics: [options.topics.incidents],
       handle: async (records, ctx) => {
         for (const r of records) {
-          if (!(await whileUnavailable(() => remediation.onIncidentEvent(r.value, r.trace), ctx, this.warn))) ctx.reject(r, `incident ${r.value.incident_id} is not in this service's store`);
+          if (!(await whileUnavailable(() => remediation.onIncidentEvent(r.value, r.trace), ctx, this.warn, this.ping))) ctx.reject(r, `incident ${r.value.incident_id} is not in this service's store`);
         }
         return [];
       },
@@ -67,8 +68,9 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
     try {
       const events = await this.rt.incidents.sweep();
       for (const ev of events) this.describe(ev);
-      await this.rt.send(this.rt.options.topics.incidents, events.map((e) => ({ key: e.incident_id, id: e.id, value: e })));
       await this.rt.remediation.sweep();
+      // Appends what these wrote, and whatever an earlier append failed to deliver.
+      await this.rt.outbox.flush();
       this.lastSweepError = undefined;
     } catch (e) {
       // Once per distinct problem, not every tick of an outage.

@@ -1,10 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { context, type Context } from '@opentelemetry/api';
-import type { Bus, OutRecord } from '../platform/bus/types.js';
-import { injectContext } from '../platform/tracing/propagator.js';
+import type { Bus } from '../platform/bus/types.js';
 import type { SchemaRegistry } from '../platform/streams/validator.js';
 import { IncidentsService } from './incidents.service.js';
 import { loadIncidentsOptions, type IncidentsOptions } from './options.js';
+import { Outbox } from './outbox.js';
 import { RemediationService } from './remediation/remediation.service.js';
 import { loadRemediationRules } from './rules/load-rules.js';
 import { MemoryIncidentStore } from './store/memory-store.js';
@@ -19,8 +18,8 @@ export interface IncidentsRuntime {
   store: IncidentStore;
   incidents: IncidentsService;
   remediation: RemediationService;
-  /** Appends records after checking them against their topic's schema (what the API and timers write). */
-  send(topic: string, records: Array<{ key: string; id: string; value: object }>, trace?: Context): Promise<void>;
+  /** What the API, the timers and the remediation write to Kafka, via their transactions. */
+  outbox: Outbox;
 }
 
 /**
@@ -43,24 +42,16 @@ export async function createIncidentsRuntime(bus: Bus, schemas: SchemaRegistry, 
   );
   if (options.apiTokens.length === 0) logger.warn('VIGIL_API_TOKENS is empty: every mutating incidents API call will be refused (401)');
 
-  const send: IncidentsRuntime['send'] = async (topic, records, trace) => {
-    const out: OutRecord[] = records.map((r) => {
-      const v = schemas.validate(topic, r.value);
-      if (!v.ok) throw new Error(`refusing to write an invalid ${topic} record: ${v.error}`);
-      const headers = injectContext(trace ?? context.active(), { 'vigil-id': r.id, 'content-type': 'application/json' });
-      return { topic, key: r.key, value: JSON.stringify(r.value), headers };
-    });
-    if (out.length > 0) await bus.send(out);
-  };
-  const incidents = new IncidentsService(store, options);
+  const outbox = new Outbox(store, bus, schemas, (msg) => logger.warn(msg));
+  const incidents = new IncidentsService(store, options, Date.now, (topic, key, id, value) => outbox.record(topic, key, id, value));
   const externalUrl = env.VIGIL_EXTERNAL_URL?.trim().replace(/\/$/, '') || `http://localhost:${httpPort}`;
   const remediation = new RemediationService(
     store,
     rules,
     options,
-    (events, trace) => send(options.topics.remediations, events.map((e) => ({ key: e.incident_id, id: e.id, value: e })), trace),
+    outbox,
     new Logger('Remediation'),
     externalUrl,
   );
-  return { options, store, incidents, remediation, send };
+  return { options, store, incidents, remediation, outbox };
 }

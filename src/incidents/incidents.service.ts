@@ -5,7 +5,7 @@ import { incidentMetrics as m } from './incidents.metrics.js';
 import { matchesAll } from './matchers.js';
 import type { IncidentsOptions } from './options.js';
 import { Serial } from './serial.js';
-import type { IncidentStore } from './store/store.js';
+import type { IncidentStore, OutboxRecord } from './store/store.js';
 import type { Finding, Incident, IncidentEvent, Severity, Silence } from './types.js';
 
 /** An HTTP-facing failure: the controller maps it to a status code. */
@@ -31,7 +31,13 @@ export class IncidentsService {
     readonly store: IncidentStore,
     readonly options: IncidentsOptions,
     private readonly now: () => number = Date.now,
+    /** Builds (and checks) outbox records; the runtime passes Outbox.record. */
+    private readonly records: (topic: string, key: string, id: string, value: object) => OutboxRecord = (topic, key, id, value) => ({ id, topic, key, value, headers: { 'vigil-id': id } }),
   ) {}
+
+  private outboxOf(e: IncidentEvent): OutboxRecord {
+    return this.records(this.options.topics.incidents, e.incident_id, e.id, e);
+  }
 
   onFindings(findings: readonly Finding[]): Promise<IncidentEvent[]> {
     return this.serial.run(async () => {
@@ -154,8 +160,9 @@ export class IncidentsService {
       const now = this.now();
       const out: IncidentEvent[] = [];
       for (const inc of await this.store.quietIncidents(now - this.options.quietMs)) {
-        out.push(...this.close(inc, now, 'system', `auto-resolved: no finding for ${this.options.quietMs} ms`));
-        await this.store.saveIncident(inc);
+        const events = this.close(inc, now, 'system', `auto-resolved: no finding for ${this.options.quietMs} ms`);
+        await this.store.commit({ incidents: [inc], outbox: events.map((e) => this.outboxOf(e)) });
+        out.push(...events);
       }
       await this.refreshGauge();
       return out;
@@ -171,7 +178,7 @@ export class IncidentsService {
       inc.acknowledged_at = now;
       inc.acknowledged_by = by;
       const ev = this.event(inc, 'acknowledged', now);
-      await this.store.saveIncident(inc);
+      await this.store.commit({ incidents: [inc], outbox: [this.outboxOf(ev)] });
       return { incident: inc, events: [ev] };
     });
   }
@@ -181,23 +188,33 @@ export class IncidentsService {
       const inc = await this.live(id);
       const events = this.close(inc, this.now(), by, reason);
       if (falsePositive) inc.false_positive = true;
-      await this.store.saveIncident(inc);
+      await this.store.commit({ incidents: [inc], outbox: events.map((e) => this.outboxOf(e)) });
       await this.refreshGauge();
       return { incident: inc, events };
     });
   }
 
-  /** Resolves a live incident as a false positive, or marks a resolved one; the caller sends the feedback. */
-  markFalsePositive(id: string, by: string, comment: string | undefined): Promise<{ incident: Incident; events: IncidentEvent[] }> {
+  /** Resolves a live incident as a false positive (or marks a resolved one) and tells the detector on aiops.feedback. */
+  markFalsePositive(id: string, by: string, comment: string | undefined): Promise<{ incident: Incident; events: IncidentEvent[]; feedback: object }> {
     return this.serial.run(async () => {
       const inc = await this.store.getIncident(id);
       if (!inc || inc.status === 'pending') throw new IncidentError(404, `no incident ${id}`);
       if (inc.false_positive) throw new IncidentError(409, `incident ${id} is already marked a false positive`);
       const events = inc.status === 'resolved' ? [] : this.close(inc, this.now(), by, `false positive${comment ? `: ${comment}` : ''}`);
       inc.false_positive = true;
-      await this.store.saveIncident(inc);
+      const feedback = {
+        id: messageId(id, 'feedback', 'false_positive'),
+        entity: inc.entity,
+        incident_id: id,
+        timestamp: this.now(),
+        kind: 'false_positive',
+        by: by.slice(0, 256),
+        ...(comment ? { comment: comment.slice(0, 4096) } : {}),
+      };
+      const outbox = [...events.map((e) => this.outboxOf(e)), this.records(this.options.topics.feedback, inc.entity, feedback.id, feedback)];
+      await this.store.commit({ incidents: [inc], outbox });
       await this.refreshGauge();
-      return { incident: inc, events };
+      return { incident: inc, events, feedback };
     });
   }
 

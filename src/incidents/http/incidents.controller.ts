@@ -15,12 +15,11 @@ import {
   Req,
   UseGuards,
 } from '@nestjs/common';
-import { messageId } from '../../platform/bus/message-id.js';
 import { IncidentError } from '../incidents.service.js';
 import { INCIDENTS_RUNTIME, type IncidentsRuntime } from '../incidents.runtime.js';
 import { checkMatcher } from '../matchers.js';
 import { parseDuration } from '../rules/duration.js';
-import type { ActionRow, ActionStatus, Incident, IncidentEvent, IncidentStatus, Silence } from '../types.js';
+import type { ActionRow, ActionStatus, Incident, IncidentStatus, Silence } from '../types.js';
 import { ACTOR, BearerGuard } from './bearer.guard.js';
 import { rankingFor } from './reco-ranking.js';
 
@@ -61,8 +60,8 @@ export class IncidentsController {
   @HttpCode(200)
   @UseGuards(BearerGuard)
   async ack(@Param('id') id: string, @Req() req: AuthedRequest, @Body() body: Json): Promise<{ incident: Incident }> {
-    const { incident, events } = await this.call(() => this.rt.incidents.acknowledge(id, actor(req, body)));
-    await this.publish(events);
+    const { incident } = await this.call(() => this.rt.incidents.acknowledge(id, actor(req, body)));
+    await this.rt.outbox.flush();
     return { incident };
   }
 
@@ -72,8 +71,8 @@ export class IncidentsController {
   async resolve(@Param('id') id: string, @Req() req: AuthedRequest, @Body() body: Json): Promise<{ incident: Incident }> {
     const by = actor(req, body);
     const reason = str(body, 'reason') ?? `resolved by ${by}`;
-    const { incident, events } = await this.call(() => this.rt.incidents.resolve(id, by, reason));
-    await this.publish(events);
+    const { incident } = await this.call(() => this.rt.incidents.resolve(id, by, reason));
+    await this.rt.outbox.flush();
     return { incident };
   }
 
@@ -84,18 +83,8 @@ export class IncidentsController {
   async falsePositive(@Param('id') id: string, @Req() req: AuthedRequest, @Body() body: Json): Promise<{ incident: Incident; feedback: object }> {
     const by = actor(req, body);
     const comment = str(body, 'comment');
-    const { incident, events } = await this.call(() => this.rt.incidents.markFalsePositive(id, by, comment));
-    await this.publish(events);
-    const feedback = {
-      id: messageId(id, 'feedback', 'false_positive'),
-      entity: incident.entity,
-      incident_id: id,
-      timestamp: Date.now(),
-      kind: 'false_positive',
-      by: by.slice(0, 256),
-      ...(comment ? { comment: comment.slice(0, 4096) } : {}),
-    };
-    await this.rt.send(this.rt.options.topics.feedback, [{ key: incident.entity, id: feedback.id, value: feedback }]);
+    const { incident, feedback } = await this.call(() => this.rt.incidents.markFalsePositive(id, by, comment));
+    await this.rt.outbox.flush();
     return { incident, feedback };
   }
 
@@ -170,10 +159,6 @@ export class IncidentsController {
   @UseGuards(BearerGuard)
   async reject(@Param('id') id: string, @Req() req: AuthedRequest, @Body() body: Json): Promise<{ action: ActionRow }> {
     return { action: await this.call(() => this.rt.remediation.reject(id, actor(req, body), str(body, 'reason') ?? '')) };
-  }
-
-  private async publish(events: IncidentEvent[]): Promise<void> {
-    await this.rt.send(this.rt.options.topics.incidents, events.map((e) => ({ key: e.incident_id, id: e.id, value: e })));
   }
 
   private async call<T>(f: () => Promise<T>): Promise<T> {

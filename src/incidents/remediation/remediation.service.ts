@@ -11,11 +11,15 @@ import type { IncidentsOptions } from '../options.js';
 import { ruleMatches } from '../rules/match-rule.js';
 import type { RemediationRule, WebhookAction } from '../rules/rule-types.js';
 import { Serial } from '../serial.js';
-import type { IncidentStore } from '../store/store.js';
+import type { IncidentStore, OutboxRecord } from '../store/store.js';
 import type { ActionEvent, ActionRow, Incident, IncidentEvent } from '../types.js';
 import { Slots } from './slots.js';
 
-export type PublishActions = (events: ActionEvent[], trace?: Context) => Promise<void>;
+/** Where decision events go: into the decision's transaction, then appended (see Outbox). */
+export interface ActionOutbox {
+  record(topic: string, key: string, id: string, value: object, trace?: Context): OutboxRecord;
+  flush(): Promise<void>;
+}
 export interface RemediationLog {
   log(message: string): void;
   warn(message: string): void;
@@ -42,7 +46,7 @@ export class RemediationService {
     private readonly store: IncidentStore,
     readonly rules: RemediationRule[],
     private readonly options: IncidentsOptions,
-    private readonly publish: PublishActions,
+    private readonly outbox: ActionOutbox,
     private readonly logger: RemediationLog,
     private readonly externalUrl: string,
     private readonly now: () => number = Date.now,
@@ -336,10 +340,10 @@ export class RemediationService {
     await this.store.saveAction(row);
   }
 
-  /** The row as it is now, plus its event (row, then topic: a crash between them replays as a repeat the consumer drops by id). */
+  /** The row as it is now, its decision row and its aiops.remediations record, in one transaction; then appended. */
   private async record(row: ActionRow, decision: Decision, extra: { reason?: string; attempt?: number; status_code?: number }, trace?: Context): Promise<void> {
     if (extra.reason) row.reason = extra.reason.slice(0, 2048);
-    await this.save(row);
+    row.updated_at = this.now();
     const ev: ActionEvent = {
       id: messageId(row.id, decision, extra.attempt ?? 0),
       incident_id: row.incident_id,
@@ -355,9 +359,10 @@ export class RemediationService {
       ...(extra.attempt !== undefined ? { attempt: extra.attempt } : {}),
       ...(extra.status_code !== undefined ? { status_code: extra.status_code } : {}),
     };
-    await this.store.insertActionEvent(ev);
+    const out = this.outbox.record(this.options.topics.remediations, row.incident_id, ev.id, ev, trace);
+    await this.store.commit({ actions: [row], actionEvents: [ev], outbox: [out] });
     m.actions.labels(decision).inc();
-    await this.publish([ev], trace);
+    await this.outbox.flush();
   }
 
   private async refreshPending(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { ActionEvent, ActionRow, ActionStatus, Finding, Incident, IncidentEvent, Silence } from '../types.js';
-import { LIVE, type FindingRecord, type IncidentQuery, type IncidentStore } from './store.js';
+import { LIVE, type Commit, type FindingRecord, type IncidentQuery, type IncidentStore, type OutboxRecord } from './store.js';
 
 /** The store when no database is configured: the embedded default on a fresh machine. Lost on exit. */
 export class MemoryIncidentStore implements IncidentStore {
@@ -11,6 +11,9 @@ export class MemoryIncidentStore implements IncidentStore {
   private readonly events = new Map<string, ActionEvent>();
 
   async init(): Promise<void> {}
+  async ping(): Promise<boolean> {
+    return true;
+  }
   async close(): Promise<void> {}
 
   async findingEvents(id: string): Promise<IncidentEvent[] | undefined> {
@@ -103,6 +106,21 @@ export class MemoryIncidentStore implements IncidentStore {
   }
   async entitiesActedOn(environment: string, since: number): Promise<string[]> {
     return [...new Set([...this.actions.values()].filter((a) => a.environment === environment && a.started_at !== null && a.started_at >= since).map((a) => a.entity))];
+  }
+
+  private outbox: OutboxRecord[] = [];
+  async commit(c: Commit): Promise<void> {
+    for (const i of c.incidents ?? []) this.incidents.set(i.id, clone(i));
+    for (const a of c.actions ?? []) this.actions.set(a.id, clone(a));
+    for (const e of c.actionEvents ?? []) if (!this.events.has(e.id)) this.events.set(e.id, clone(e));
+    for (const r of c.outbox) if (!this.outbox.some((x) => x.id === r.id)) this.outbox.push(clone(r));
+  }
+  async pendingOutbox(limit: number): Promise<OutboxRecord[]> {
+    return this.outbox.slice(0, limit).map(clone);
+  }
+  async deleteOutbox(ids: string[]): Promise<void> {
+    const gone = new Set(ids);
+    this.outbox = this.outbox.filter((r) => !gone.has(r.id));
   }
 
   async insertActionEvent(e: ActionEvent): Promise<void> {

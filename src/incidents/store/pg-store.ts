@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { ActionEvent, ActionRow, ActionStatus, Finding, Incident, IncidentEvent, Silence } from '../types.js';
-import { LIVE, type FindingRecord, type IncidentQuery, type IncidentStore } from './store.js';
+import { LIVE, type Commit, type FindingRecord, type IncidentQuery, type IncidentStore, type OutboxRecord } from './store.js';
 
 /**
  * PostgreSQL store. Each table keeps the columns queries filter on plus the whole record as
@@ -51,7 +51,18 @@ export class PgIncidentStore implements IncidentStore {
       CREATE TABLE IF NOT EXISTS ${s}.action_events (
         id text PRIMARY KEY, action_id text NOT NULL, incident_id text NOT NULL, ts bigint NOT NULL, doc jsonb NOT NULL);
       CREATE INDEX IF NOT EXISTS action_events_action ON ${s}.action_events (action_id);
+      CREATE TABLE IF NOT EXISTS ${s}.outbox (
+        seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE, topic text NOT NULL, key text NOT NULL, value jsonb NOT NULL, headers jsonb NOT NULL);
     `);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.pool.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async close(): Promise<void> {
@@ -179,6 +190,36 @@ export class PgIncidentStore implements IncidentStore {
   async entitiesActedOn(environment: string, since: number): Promise<string[]> {
     const r = await this.pool.query(`SELECT DISTINCT entity FROM ${this.t('actions')} WHERE environment = $1 AND started_at >= $2`, [environment, since]);
     return r.rows.map((row: { entity: string }) => row.entity);
+  }
+
+  async commit(c: Commit): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      for (const i of c.incidents ?? []) await this.upsertIncident(client, i);
+      for (const a of c.actions ?? []) {
+        await client.query(`UPDATE ${this.t('actions')} SET status = $2, started_at = $3, doc = $4 WHERE id = $1`, [a.id, a.status, a.started_at, a]);
+      }
+      for (const e of c.actionEvents ?? []) {
+        await client.query(`INSERT INTO ${this.t('action_events')} (id, action_id, incident_id, ts, doc) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (id) DO NOTHING`, [e.id, e.action_id, e.incident_id, e.timestamp, e]);
+      }
+      for (const r of c.outbox) {
+        await client.query(`INSERT INTO ${this.t('outbox')} (id, topic, key, value, headers) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (id) DO NOTHING`, [r.id, r.topic, r.key, r.value, r.headers]);
+      }
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+  async pendingOutbox(limit: number): Promise<OutboxRecord[]> {
+    const r = await this.pool.query(`SELECT id, topic, key, value, headers FROM ${this.t('outbox')} ORDER BY seq LIMIT $1`, [limit]);
+    return r.rows as OutboxRecord[];
+  }
+  async deleteOutbox(ids: string[]): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.t('outbox')} WHERE id = ANY($1)`, [ids]);
   }
 
   async insertActionEvent(e: ActionEvent): Promise<void> {

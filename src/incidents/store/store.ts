@@ -12,6 +12,23 @@ export interface FindingRecord {
   incidents: Incident[];
 }
 
+/** A record to append after the transaction that wrote it commits (see Outbox). */
+export interface OutboxRecord {
+  id: string;
+  topic: string;
+  key: string;
+  value: object;
+  headers: Record<string, string>;
+}
+
+/** Rows changed together with the records that announce the change: all or nothing. */
+export interface Commit {
+  incidents?: Incident[];
+  actions?: ActionRow[];
+  actionEvents?: ActionEvent[];
+  outbox: OutboxRecord[];
+}
+
 export interface IncidentQuery {
   status?: IncidentStatus;
   entity?: string;
@@ -26,6 +43,8 @@ export interface IncidentQuery {
 export interface IncidentStore {
   readonly kind: 'postgres' | 'memory';
   init(): Promise<void>;
+  /** True when the store answers now. */
+  ping(): Promise<boolean>;
   close(): Promise<void>;
 
   /** The events a stored finding caused; undefined when the finding was never stored. */
@@ -66,5 +85,10 @@ export interface IncidentStore {
   entitiesActedOn(environment: string, since: number): Promise<string[]>;
 
   insertActionEvent(e: ActionEvent): Promise<void>;
+  /** Saves incidents and actions, inserts action events (once per id) and outbox records, in one transaction. */
+  commit(c: Commit): Promise<void>;
+  /** Outbox records not yet appended, oldest first. */
+  pendingOutbox(limit: number): Promise<OutboxRecord[]>;
+  deleteOutbox(ids: string[]): Promise<void>;
   actionEvents(q: { action_id?: string; incident_id?: string }): Promise<ActionEvent[]>;
 }

@@ -9,14 +9,18 @@ export function storeUnavailable(e: unknown): boolean {
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN'].includes(code)) return true;
   if (code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
   const msg = typeof err?.message === 'string' ? err.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(msg);
+  return /Connection terminated|timeout exceeded when trying to connect|connection error|not queryable/i.test(msg);
 }
 
-/** Runs `task` until it succeeds, waiting (with backoff and heartbeats) while the store is unavailable. */
+/**
+ * Runs `task` until it succeeds, waiting (with backoff and heartbeats) while the store is
+ * unavailable — judged by the error, or, for an error it does not recognise, by `ping` failing.
+ */
 export async function whileUnavailable<T>(
   task: () => Promise<T>,
   ctx: { heartbeat(): Promise<void>; isRunning(): boolean },
   warn: (message: string) => void,
+  ping: () => Promise<boolean>,
 ): Promise<T> {
   let delay = 200;
   let warned = false;
@@ -26,7 +30,7 @@ export async function whileUnavailable<T>(
       if (warned) warn('PostgreSQL is back: going on with the batch');
       return out;
     } catch (e) {
-      if (!storeUnavailable(e) || !ctx.isRunning()) throw e;
+      if (!ctx.isRunning() || !(storeUnavailable(e) || !(await ping()))) throw e;
       if (!warned) warn(`PostgreSQL unavailable (${(e as Error).message}): holding the batch, nothing committed, until it is back`);
       warned = true;
       await new Promise((r) => setTimeout(r, delay));

@@ -1,0 +1,61 @@
+import { context, type Context } from '@opentelemetry/api';
+import type { Bus } from '../platform/bus/types.js';
+import type { SchemaRegistry } from '../platform/streams/validator.js';
+import { injectContext } from '../platform/tracing/propagator.js';
+import type { IncidentStore, OutboxRecord } from './store/store.js';
+
+/**
+ * Transactional outbox for what the API, the timers and the remediation write: the record goes
+ * into the same transaction as the state change it announces, and is appended to Kafka after
+ * (then deleted). A broker that refuses the append loses nothing: the next flush (every sweep
+ * tick) sends it. Records keep their ids, so a re-sent one is a repeat consumers drop.
+ */
+export class Outbox {
+  private flushing: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly store: IncidentStore,
+    private readonly bus: Bus,
+    private readonly schemas: SchemaRegistry | undefined,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  /** A record to commit; checked against its topic's schema now, so a bad one fails the change, not the flush. */
+  record(topic: string, key: string, id: string, value: object, trace?: Context): OutboxRecord {
+    const v = this.schemas?.validate(topic, value);
+    if (v && !v.ok) throw new Error(`refusing to write an invalid ${topic} record: ${v.error}`);
+    const headers = injectContext(trace ?? context.active(), { 'vigil-id': id, 'content-type': 'application/json' });
+    return { id, topic, key, value, headers };
+  }
+
+  /** Appends what is pending; concurrent calls share one run (and ask for another after it). */
+  flush(): Promise<void> {
+    if (this.flushing) {
+      this.again = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.flushOnce();
+        } while (this.again);
+      } catch (e) {
+        this.warn(`outbox: append failed, retried on the next tick: ${(e as Error).message}`);
+      } finally {
+        this.flushing = undefined;
+      }
+    })();
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    for (;;) {
+      const pending = await this.store.pendingOutbox(500);
+      if (pending.length === 0) return;
+      await this.bus.send(pending.map((r) => ({ topic: r.topic, key: r.key, value: JSON.stringify(r.value), headers: r.headers })));
+      await this.store.deleteOutbox(pending.map((r) => r.id));
+    }
+  }
+}
