@@ -46,6 +46,8 @@ function rules(url: string): string {
     match: { entity: "silenced-${run}-*" }${action('silenced')}
   - name: maintenance
     match: { entity: "maint-${run}-*" }${action('maint')}
+  - name: rule-silenced-${run}
+    match: { entity: "rulesil-${run}-*" }${action('rulesil')}
   - name: cooldown
     match: { entity: "cool-${run}-*" }
     guardrails: { cooldown: 1h }${action('cool')}
@@ -206,6 +208,13 @@ describe('incidents: grouping, silences, inhibition and guardrails through the A
     expect(hits('silenced')).toHaveLength(0);
     const { silences } = await api.get<{ silences: Array<{ id: string }> }>('/silences');
     expect(silences.length).toBeGreaterThanOrEqual(2);
+
+    // A silence on a rule holds back its actions only: the incident still opens.
+    expect((await api.post('/silences', { matchers: [{ name: 'rule', value: `rule-silenced-${run}` }], duration: '10m' })).status).toBe(201);
+    await findings(`rulesil-${run}-a`, 2);
+    const held = await actionIn((await oneIncident(`rulesil-${run}-a`)).id, ['skipped']);
+    expect(held.reason).toMatch(/^silenced by [0-9a-f-]{36} until /);
+    expect(hits('rulesil')).toHaveLength(0);
   });
 
   it('inhibition: while a host is down, findings of services on it open nothing', async () => {
