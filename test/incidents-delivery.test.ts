@@ -137,7 +137,14 @@ describe('incidents: delivery to a flaky receiver (retries, timeouts, idempotenc
     // The breaker opens after 4 straight failures: later attempts wait for it, so fewer than 8 reach the endpoint.
     expect(dead.requests.length).toBeGreaterThanOrEqual(4);
     expect(dead.requests.length).toBeLessThan(8);
-    expect(dead.requests.every((r) => JSON.parse(r.body).version === '4')).toBe(true);
+    // Alertmanager's webhook body, version 4, as its receivers expect it.
+    const am = JSON.parse(dead.requests[0]!.body) as Record<string, unknown> & { alerts: Array<Record<string, unknown> & { labels: Record<string, string> }> };
+    expect(am).toMatchObject({ version: '4', status: 'firing', receiver: 'dead', truncatedAlerts: 0, groupLabels: { entity } });
+    expect(am.alerts).toHaveLength(1);
+    expect(am.alerts[0]).toMatchObject({ status: 'firing', endsAt: '0001-01-01T00:00:00Z' });
+    expect(am.alerts[0]!.labels).toMatchObject({ alertname: 'metric_anomaly', entity, severity: 'warning', vigil_rule: 'dead', vigil_action: 'run' });
+    expect(typeof am.alerts[0]!.startsAt).toBe('string');
+    expect(typeof am.alerts[0]!.fingerprint).toBe('string');
     const text = await api.metrics();
     expect(text).toContain(`vigil_webhook_circuit_open{endpoint="${dead.url}"} 1`);
     expect(text).toMatch(/^vigil_remediation_actions_total\{outcome="dead_lettered"\} [1-9]/m);

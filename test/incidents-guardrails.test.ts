@@ -138,6 +138,26 @@ describe('incidents: grouping, silences, inhibition and guardrails through the A
     await until(async () => metric(await api.metrics(), 'vigil_incidents_open{severity="warning"}') >= 1, 5000, 'the open-incidents gauge');
   });
 
+  it('lifecycle through the API: open → acknowledged → resolved, each an event on aiops.incidents', async () => {
+    const entity = `life-${run}-a`;
+    await findings(entity, 2);
+    const inc = await oneIncident(entity);
+    expect((await api.post(`/incidents/${inc.id}/ack`, {}, null)).status).toBe(401);
+    const acked = await api.post(`/incidents/${inc.id}/ack`, { by: 'bob' });
+    expect(acked.status).toBe(200);
+    expect(acked.json.incident).toMatchObject({ status: 'acknowledged', acknowledged_by: 'bob (token ops)' });
+    expect((await api.post(`/incidents/${inc.id}/ack`)).status).toBe(409);
+    const resolved = await api.post(`/incidents/${inc.id}/resolve`, { reason: 'restarted by hand' });
+    expect(resolved.json.incident).toMatchObject({ status: 'resolved', resolution: 'restarted by hand' });
+    expect((await api.post(`/incidents/${inc.id}/resolve`)).status).toBe(409);
+    expect((await api.post('/incidents/no-such-id/ack')).status).toBe(404);
+    const events = (await readAll(bus, 'aiops.incidents', 1, 15_000))
+      .map((r) => JSON.parse(r.value!.toString('utf8')) as { incident_id: string; event: string; resolution?: string })
+      .filter((e) => e.incident_id === inc.id);
+    expect(events.map((e) => e.event)).toEqual(['opened', 'acknowledged', 'resolved']);
+    expect(events[2]!.resolution).toBe('restarted by hand');
+  });
+
   it('approval: the action waits, needs a token, is sent once approved; reject and expiry are recorded', async () => {
     const [a, b, c] = ['a', 'b', 'c'].map((x) => `approve-${run}-${x}`) as [string, string, string];
     for (const e of [a, b, c]) await findings(e, 2);
