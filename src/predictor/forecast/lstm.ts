@@ -126,6 +126,9 @@ export async function trainLstms(batches: readonly SeqBatch[], shape: LstmShape,
         return total as tf.Scalar;
       }, false);
       loss?.dispose();
+      // Training blocks the one thread between these points only: other services' batches
+      // (and the heartbeats) run between optimiser steps, not after the whole training.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     order.dispose();
   }
