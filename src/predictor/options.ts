@@ -31,8 +31,8 @@ export function loadPredictorOptions(env: NodeJS.ProcessEnv = process.env): Pred
     modelDir: env.PREDICTOR_MODEL_DIR ?? '.vigil/predictor-models',
     aligner: {
       ...DEFAULT_ALIGNER,
-      stepMs: num('PREDICTOR_STEP_MS', DEFAULT_ALIGNER.stepMs),
-      latenessMs: num('PREDICTOR_LATENESS_MS', DEFAULT_ALIGNER.latenessMs),
+      stepMs: num('PREDICTOR_STEP_MS', DEFAULT_ALIGNER.stepMs, 0, true),
+      latenessMs: num('PREDICTOR_LATENESS_MS', DEFAULT_ALIGNER.latenessMs, 0, true),
     },
     forecaster: {
       ...f,

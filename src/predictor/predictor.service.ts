@@ -166,7 +166,8 @@ export class PredictorService {
       probability: t.probability,
       model_version: `lstm-v${f.modelVersion}`,
       forecast,
-      labels: { ...info.labels, step_ms: String(f.stepMs), horizon_steps: String(f.forecast.median.length) },
+      // The schema allows 64 labels: ours first, then as many of the samples' as fit.
+      labels: Object.fromEntries(Object.entries({ step_ms: String(f.stepMs), horizon_steps: String(f.forecast.median.length), ...info.labels }).slice(0, 64)),
     };
   }
 
