@@ -41,4 +41,23 @@ describe('PredictorService', () => {
     // Only the watched metric (the one with a limit) is forecast.
     expect(service.forecaster.seriesCount).toBe(1);
   }, 60_000);
+
+  it('a series that goes quiet with an open prediction has it withdrawn when it is forgotten', async () => {
+    const service = new PredictorService(loadPredictorOptions({ ...ENV, PREDICTOR_IDLE_MS: String(30 * STEP) }), RULES);
+    const climbing = diskSeries(1000, 200);
+    const steady = diskSeries(0, 200, 8);
+    const events: PredictionEvent[] = [];
+    for (let from = 0; from < 200; from += 10) {
+      // host-1 stops reporting at step 115, its prediction open; host-2 goes on.
+      const batch = [...(from < 115 ? records('host-1', climbing, from, Math.min(from + 10, 115)) : []), ...records('host-2', steady, from, from + 10)];
+      events.push(...(await service.process(batch)).map((e) => e.event));
+    }
+    const mine = events.filter((e) => e.entity === 'host-1');
+    expect(mine[0]!.status).toBe('issued');
+    const last = mine.at(-1)!;
+    expect(last).toMatchObject({ status: 'withdrawn', id: mine[0]!.id, labels: { reason: 'idle' }, forecast: [] });
+    expect(last.timestamp).toBeGreaterThanOrEqual(T0 + (115 + 30) * STEP);
+    expect(service.forecaster.seriesCount).toBe(1);
+    expect(events.filter((e) => e.entity === 'host-2')).toEqual([]);
+  }, 60_000);
 });

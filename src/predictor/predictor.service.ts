@@ -143,7 +143,7 @@ export class PredictorService {
         out.push({ event: this.event(info, rule, f, t), source: info.ref });
       }
     }
-    this.sweepIdle();
+    out.push(...this.sweepIdle());
     this.recordStats();
     return out;
   }
@@ -171,20 +171,46 @@ export class PredictorService {
     };
   }
 
-  /** Memory bound: series with no step for idleMs of event time are forgotten, with their open predictions. */
-  private sweepIdle(): void {
+  /**
+   * Memory bound: series with no step for idleMs of event time are forgotten; their open
+   * predictions are withdrawn (nothing will update them any more).
+   */
+  private sweepIdle(): Array<{ event: PredictionEvent; source: InRecord<unknown> | undefined }> {
     const idleMs = this.options.idleMs;
-    if (!(idleMs > 0) || this.eventTime - this.lastSweep < idleMs / 7) return;
+    if (!(idleMs > 0) || this.eventTime - this.lastSweep < idleMs / 7) return [];
     if (this.lastSweep === -Infinity) {
       this.lastSweep = this.eventTime;
-      return;
+      return [];
     }
     this.lastSweep = this.eventTime;
+    const out: Array<{ event: PredictionEvent; source: InRecord<unknown> | undefined }> = [];
     for (const key of this.forecaster.dropIdle(this.eventTime, idleMs)) {
       const info = this.info.get(key);
       this.info.delete(key);
-      if (info) this.tracker.forget(info.entity + SEP + info.metric + SEP);
+      if (!info) continue;
+      for (const t of this.tracker.withdrawAll(info.entity + SEP + info.metric + SEP)) {
+        const rule = this.rules.find((r) => predictionKey(info.entity, info.metric, r.name) === t.key);
+        if (!rule) continue;
+        m.predictions.labels('withdrawn').inc();
+        out.push({
+          event: {
+            id: t.id,
+            entity: info.entity,
+            metric: info.metric,
+            timestamp: this.eventTime,
+            status: 'withdrawn',
+            limit: { name: rule.name, op: rule.op, value: rule.value },
+            expected_breach_at: t.expectedBreachAt,
+            probability: 0,
+            model_version: 'idle',
+            forecast: [],
+            labels: Object.fromEntries(Object.entries({ reason: 'idle', ...info.labels }).slice(0, 64)),
+          },
+          source: info.ref,
+        });
+      }
     }
+    return out;
   }
 
   private recordStats(): void {

@@ -81,11 +81,15 @@ export class PredictionTracker {
     return this.open.size;
   }
 
-  /** Forget an entity's predictions (it went idle); returns the keys dropped. */
-  forget(prefix: string): string[] {
-    const keys = [...this.open.keys()].filter((k) => k.startsWith(prefix));
-    keys.forEach((k) => this.open.delete(k));
-    return keys;
+  /** Withdraw every open prediction whose key starts with prefix (its series went idle). */
+  withdrawAll(prefix: string): Array<{ key: string } & Transition> {
+    const out: Array<{ key: string } & Transition> = [];
+    for (const [key, state] of this.open) {
+      if (!key.startsWith(prefix)) continue;
+      this.open.delete(key);
+      out.push({ key, status: 'withdrawn', id: state.id, expectedBreachAt: state.breachAt, probability: 0 });
+    }
+    return out;
   }
 }
 
