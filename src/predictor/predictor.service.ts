@@ -43,6 +43,8 @@ export class PredictorService {
   private lastSweep = -Infinity;
   private store: PredictorModelStore | undefined;
   private saving: Promise<void> = Promise.resolve();
+  /** Series already looked for in the store since they (re)appeared here. */
+  private readonly lookedUp = new Set<string>();
   private log: (line: string) => void = () => {};
 
   constructor(
@@ -85,6 +87,24 @@ export class PredictorService {
     });
   }
 
+  /**
+   * A series this process has not seen may have been trained by another one (its partition
+   * moved here after a rebalance): look for its model once, before its first step.
+   */
+  private async lookUpModels(keys: readonly string[]): Promise<void> {
+    const store = this.store;
+    if (!store) return;
+    for (const key of new Set(keys)) {
+      if (this.lookedUp.has(key) || this.forecaster.knows(key)) continue;
+      this.lookedUp.add(key);
+      const model = await store.load(key).catch((err: Error) => {
+        this.log(`model store: cannot read ${key.replace(SEP, '/')}'s model: ${err.message}`);
+        return undefined;
+      });
+      if (model) this.forecaster.restore(key, model);
+    }
+  }
+
   /** The StageHandler: prediction records to append before the batch is committed. */
   readonly handle = async (records: InRecord<unknown>[]): Promise<Emit[]> => {
     const events = await this.process(records);
@@ -119,7 +139,9 @@ export class PredictorService {
       this.aligner.add({ entity: v.entity, metric: v.metric, timestamp: v.timestamp, value }, record);
     }
     this.countDrops();
-    for (const step of this.aligner.drain()) {
+    const steps = this.aligner.drain();
+    await this.lookUpModels(steps.flatMap((step) => step.metrics.map((metric) => step.entity + SEP + metric)));
+    for (const step of steps) {
       step.metrics.forEach((metric, i) => {
         const key = step.entity + SEP + metric;
         this.forecaster.observe(key, step.time, step.values[i]!, step.stepMs);
@@ -187,6 +209,7 @@ export class PredictorService {
     for (const key of this.forecaster.dropIdle(this.eventTime, idleMs)) {
       const info = this.info.get(key);
       this.info.delete(key);
+      this.lookedUp.delete(key);
       if (!info) continue;
       for (const t of this.tracker.withdrawAll(info.entity + SEP + info.metric + SEP)) {
         const rule = this.rules.find((r) => predictionKey(info.entity, info.metric, r.name) === t.key);

@@ -123,6 +123,11 @@ export class OnlineForecaster {
     this.restored.set(series, model);
   }
 
+  /** Whether the series has state here (or a stored model waiting for it). */
+  knows(series: string): boolean {
+    return this.series.has(series) || this.restored.has(series);
+  }
+
   /** Series trained since the last call, with their new models. */
   takeTrained(): Array<[string, SeriesModel]> {
     const out = this.trained.flatMap((name): Array<[string, SeriesModel]> => {

@@ -44,4 +44,17 @@ describe('PredictorModelStore', () => {
     expect([...restored.weights.wh]).toEqual([...trained.weights.wh]);
     expect([...restored.weights.wl]).toEqual([...trained.weights.wl]);
   }, 60_000);
+
+  it('finds a model another process saved after this one started (its partition moved here)', async () => {
+    const values = diskSeries(1000, 100, 6);
+    const later = new PredictorService(loadPredictorOptions({ ...ENV, PREDICTOR_MODEL_DIR: dir }), RULES);
+    await later.loadModels(new PredictorModelStore(dir), () => {});
+    const owner = new PredictorService(loadPredictorOptions({ ...ENV, PREDICTOR_MODEL_DIR: dir }), RULES);
+    await owner.loadModels(new PredictorModelStore(dir), () => {});
+    await owner.process(records('host-c', values, 0, 50));
+    await owner.whenSaved();
+    await later.process(records('host-c', values, 50, 60));
+    expect(later.forecaster.trainings).toBe(0);
+    expect(later.forecaster.modelVersion('host-c\u0000disk_used_ratio')).toBe(1);
+  }, 60_000);
 });

@@ -62,6 +62,17 @@ export class PredictorModelStore {
     }
   }
 
+  /** One series' current model, or undefined when the store has none. */
+  async load(series: string): Promise<SeriesModel | undefined> {
+    const seriesDir = join(this.dir, folderOf(series));
+    const version = await readFile(join(seriesDir, 'current'), 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (version === undefined) return undefined;
+    return (await this.read(seriesDir, version.trim())).model;
+  }
+
   /** Every series' current model (unreadable ones are reported, not fatal). */
   async loadAll(onError: (dir: string, err: Error) => void = () => {}): Promise<Map<string, SeriesModel>> {
     const out = new Map<string, SeriesModel>();
@@ -73,15 +84,19 @@ export class PredictorModelStore {
       const seriesDir = join(this.dir, folder);
       try {
         const version = (await readFile(join(seriesDir, 'current'), 'utf8')).trim();
-        const json = JSON.parse(await readFile(join(seriesDir, version, 'model.json'), 'utf8')) as ModelJson;
-        const bytes = await readFile(join(seriesDir, version, WEIGHTS_FILE));
-        const { series, model } = decode(json, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+        const { series, model } = await this.read(seriesDir, version);
         out.set(series, model);
       } catch (err) {
         onError(seriesDir, err as Error);
       }
     }
     return out;
+  }
+
+  private async read(seriesDir: string, version: string): Promise<{ series: string; model: SeriesModel }> {
+    const json = JSON.parse(await readFile(join(seriesDir, version, 'model.json'), 'utf8')) as ModelJson;
+    const bytes = await readFile(join(seriesDir, version, WEIGHTS_FILE));
+    return decode(json, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   }
 }
 
