@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
@@ -43,26 +42,21 @@ interface Prediction {
 describe('predictor service on Kafka', () => {
   let vigil: VigilProcess | undefined;
   let bus: KafkaBus | undefined;
-  let modelDir: string | undefined;
   afterEach(async () => {
     if (vigil?.child.exitCode === null && vigil.child.signalCode === null) await vigil.stop();
     vigil = undefined;
     await bus?.disconnect();
     bus = undefined;
-    if (modelDir) rmSync(modelDir, { recursive: true, force: true });
-    modelDir = undefined;
   });
 
   it('`vigil start predictor`: a disk that climbs steadily gets a prediction before it breaches 95%, withdrawn after it recovers', async () => {
     const entity = `disk-${Date.now().toString(36)}`;
     const start = Math.floor(Date.now() / STEP_MS) * STEP_MS - (STEPS + 10) * STEP_MS;
     const [port] = await freePorts(1);
-    modelDir = mkdtempSync(join(tmpdir(), 'vigil-test-predictor-models-'));
     vigil = new VigilProcess(['start', 'predictor', '--port', String(port)], {
       KAFKA_BROKERS: brokers(),
       VIGIL_DEMO: 'false',
       VIGIL_GROUP_PREFIX: `predictor-${Date.now()}`,
-      PREDICTOR_MODEL_DIR: modelDir,
       ...FAST_ENV,
     });
     await until(() => vigil!.output.includes('predictor consuming telemetry.metrics'), 45_000, 'the predictor consumer');
@@ -109,7 +103,7 @@ describe('predictor service on Kafka', () => {
     expect(text).toMatch(/^vigil_predictor_models 1$/m);
     // Each training's model went to the store.
     expect(text).toMatch(/^vigil_predictor_models_saved_total [1-9]/m);
-    expect(readdirSync(modelDir)).toHaveLength(1);
+    expect(readdirSync(join(vigil.stateDir, 'predictor-models'))).toHaveLength(1);
     const v = vigil;
     vigil = undefined;
     const code = await v.stop();
