@@ -20,8 +20,17 @@ describe('PredictorService', () => {
     const values = diskSeries(125, 200);
     const breachStep = values.findIndex((v) => v > 0.95);
     const events: PredictionEvent[] = [];
+    const recordIds: string[] = [];
     // Micro-batches of 10 steps, as a consumer hands them over.
-    for (let from = 0; from < values.length; from += 10) events.push(...(await service.process(records('host-1', values, from, from + 10))).map((e) => e.event));
+    for (let from = 0; from < values.length; from += 10) {
+      for (const emit of await service.handle(records('host-1', values, from, from + 10))) {
+        expect(emit).toMatchObject({ topic: 'aiops.predictions', key: 'host-1' });
+        events.push(emit.value as PredictionEvent);
+        recordIds.push(emit.id);
+      }
+    }
+    // Each record has its own id (derived from its step's input), so consumers drop only true repeats.
+    expect(new Set(recordIds).size).toBe(recordIds.length);
     const issued = events.filter((e) => e.status === 'issued');
     expect(issued).toHaveLength(1);
     const first = issued[0]!;

@@ -141,12 +141,15 @@ export class PredictorService {
     this.countDrops();
     const steps = this.aligner.drain();
     await this.lookUpModels(steps.flatMap((step) => step.metrics.map((metric) => step.entity + SEP + metric)));
+    // Each forecast's parent (and the seed of its record's id) is the input of its own step.
+    const refs = new Map<string, InRecord<unknown>>();
     for (const step of steps) {
       step.metrics.forEach((metric, i) => {
         const key = step.entity + SEP + metric;
         this.forecaster.observe(key, step.time, step.values[i]!, step.stepMs);
         const info = this.info.get(key);
         if (info && step.ref) info.ref = step.ref;
+        if (step.ref) refs.set(key + SEP + step.time, step.ref);
       });
       this.eventTime = Math.max(this.eventTime, step.time);
     }
@@ -162,7 +165,7 @@ export class PredictorService {
         const t = this.tracker.observe(predictionKey(info.entity, info.metric, rule.name), f.time, f.stepMs, c);
         if (!t) continue;
         m.predictions.labels(t.status).inc();
-        out.push({ event: this.event(info, rule, f, t), source: info.ref });
+        out.push({ event: this.event(info, rule, f, t), source: refs.get(f.series + SEP + f.time) ?? info.ref });
       }
     }
     out.push(...this.sweepIdle());
