@@ -82,7 +82,7 @@ describe('detector service on Kafka', () => {
 
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(text).toMatch(/^vigil_model_backend_info\{backend="(wasm|cpu|tensorflow|tensorflow-gpu)"\} 1$/m);
-    expect(text).toMatch(/^vigil_detector_anomalies_total [1-9]/m);
+    expect(text).toMatch(/^vigil_detector_anomalies_total\{entity="[^"]+"\} [1-9]/m);
     expect(text).toMatch(/^vigil_detector_samples_scored_total [1-9]/m);
     expect(text).toMatch(/^vigil_detector_entities [1-9]/m);
     const v = vigil;
