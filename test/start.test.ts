@@ -32,7 +32,7 @@ describe('vigil start', () => {
 
   it('uses Kafka when KAFKA_BROKERS is set: applies the topics and the demo stream goes through the broker', async () => {
     const [port] = await freePorts(1);
-    vigil = new VigilProcess(['start', '--port', String(port)], { KAFKA_BROKERS: brokers(), VIGIL_DEMO: 'true', VIGIL_GROUP_PREFIX: `start-${Date.now()}` });
+    vigil = new VigilProcess(['start', 'demo', 'detector', '--port', String(port)], { KAFKA_BROKERS: brokers(), VIGIL_DEMO: 'true', VIGIL_GROUP_PREFIX: `start-${Date.now()}` });
     await until(() => vigil!.output.includes('[Flow] last 10 s: telemetry.metrics'), 60_000, 'the flow log');
     // The HTTP server listens once every service has joined its consumer group.
     await until(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok === true, 60_000, 'readiness');
