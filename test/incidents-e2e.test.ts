@@ -1,37 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
-import { actionsOf, freshSchema, incidentsOf, newSecret, Receiver, rulesDir, startIncidents, type Api, type IncidentJson } from './incidents-harness.js';
+import { actionsOf, freshSchema, incidentsOf, newSecret, Receiver, rulesDir, startIncidents, syntheticEntity, SYNTHETIC_BAD_STEPS as BAD_STEPS, SYNTHETIC_QUIET_STEPS as QUIET_STEPS, SYNTHETIC_STEP_MS as STEP_MS, type Api, type IncidentJson } from './incidents-harness.js';
 import { kafkaBus } from './support/kafka.js';
 import { until } from './support/until.js';
 import type { VigilProcess } from './support/vigil-process.js';
 
-const METRICS = ['cpu_utilization', 'memory_used_ratio', 'request_rate', 'latency_p99_seconds', 'error_ratio', 'disk_used_ratio', 'network_in_bytes', 'gc_pause_seconds'];
-const STEP_MS = 60_000;
-const QUIET_STEPS = 600;
-const BAD_STEPS = 40;
 const SECRET = newSecret();
 
-/** Eight metrics with a daily cycle and seeded noise; after a quiet start, latency climbs for 40 steps. */
-function syntheticEntity(entity: string, start: number): Array<{ entity: string; metric: string; timestamp: number; value: number }> {
-  let a = 11;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [];
-  for (let i = 0; i <= QUIET_STEPS + BAD_STEPS; i++) {
-    const day = Math.sin((2 * Math.PI * i) / 1440);
-    for (const [k, metric] of METRICS.entries()) {
-      let value = 10 * (k + 1) * (1 + 0.3 * day) + (rand() - 0.5) * (k + 1);
-      if (metric === 'latency_p99_seconds' && i >= QUIET_STEPS) value += 120 * (1 + (i - QUIET_STEPS) / 10);
-      out.push({ entity, metric, timestamp: start + i * STEP_MS, value });
-    }
-  }
-  return out;
-}
 
 /** Collects a topic's records for one entity from the start. */
 async function collect(bus: KafkaBus, topic: string, keep: (v: Record<string, unknown>) => boolean): Promise<{ got: Array<Record<string, unknown>>; stop: () => Promise<void> }> {

@@ -9,6 +9,7 @@ import { freePorts } from '../src/platform/kafka/local-broker.js';
 import { brokers } from './support/kafka.js';
 import { until } from './support/until.js';
 import { VigilProcess } from './support/vigil-process.js';
+import { seededRandom } from '../src/platform/random.js';
 
 /** Shared by the incidents tests: a real PostgreSQL schema, a real HTTP receiver, `vigil start` as a process. */
 
@@ -264,4 +265,24 @@ export class PgProxy {
   async stop(): Promise<void> {
     await this.cut();
   }
+}
+
+export const SYNTHETIC_METRICS = ['cpu_utilization', 'memory_used_ratio', 'request_rate', 'latency_p99_seconds', 'error_ratio', 'disk_used_ratio', 'network_in_bytes', 'gc_pause_seconds'];
+export const SYNTHETIC_STEP_MS = 60_000;
+export const SYNTHETIC_QUIET_STEPS = 600;
+export const SYNTHETIC_BAD_STEPS = 40;
+
+/** Eight metrics with a daily cycle and seeded noise; after a quiet start, latency climbs for 40 steps. */
+export function syntheticEntity(entity: string, start: number): Array<{ entity: string; metric: string; timestamp: number; value: number }> {
+  const rand = seededRandom(11);
+  const out = [];
+  for (let i = 0; i <= SYNTHETIC_QUIET_STEPS + SYNTHETIC_BAD_STEPS; i++) {
+    const day = Math.sin((2 * Math.PI * i) / 1440);
+    for (const [k, metric] of SYNTHETIC_METRICS.entries()) {
+      let value = 10 * (k + 1) * (1 + 0.3 * day) + (rand() - 0.5) * (k + 1);
+      if (metric === 'latency_p99_seconds' && i >= SYNTHETIC_QUIET_STEPS) value += 120 * (1 + (i - SYNTHETIC_QUIET_STEPS) / 10);
+      out.push({ entity, metric, timestamp: start + i * SYNTHETIC_STEP_MS, value });
+    }
+  }
+  return out;
 }

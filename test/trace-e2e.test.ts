@@ -2,15 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
-import { seededRandom } from '../src/platform/random.js';
-import { freshSchema, incidentsOf, newSecret, Receiver, rulesDir, startIncidents, type Api } from './incidents-harness.js';
+import { freshSchema, incidentsOf, newSecret, Receiver, rulesDir, startIncidents, syntheticEntity, SYNTHETIC_BAD_STEPS as BAD_STEPS, SYNTHETIC_QUIET_STEPS as QUIET_STEPS, SYNTHETIC_STEP_MS as STEP_MS, type Api } from './incidents-harness.js';
 import { until } from './support/until.js';
 import type { VigilProcess } from './support/vigil-process.js';
 
-const METRICS = ['cpu_utilization', 'memory_used_ratio', 'request_rate', 'latency_p99_seconds', 'error_ratio', 'disk_used_ratio', 'network_in_bytes', 'gc_pause_seconds'];
-const STEP_MS = 60_000;
-const QUIET_STEPS = 600;
-const BAD_STEPS = 40;
 const SECRET = newSecret();
 
 interface OtlpSpan {
@@ -51,20 +46,6 @@ class OtlpSink {
   }
 }
 
-/** The synthetic entity: eight metrics with a daily cycle, then latency climbs for 40 steps. */
-function samples(entity: string, start: number): Array<{ entity: string; metric: string; timestamp: number; value: number }> {
-  const rand = seededRandom(11);
-  const out = [];
-  for (let i = 0; i <= QUIET_STEPS + BAD_STEPS; i++) {
-    const day = Math.sin((2 * Math.PI * i) / 1440);
-    for (const [k, metric] of METRICS.entries()) {
-      let value = 10 * (k + 1) * (1 + 0.3 * day) + (rand() - 0.5) * (k + 1);
-      if (metric === 'latency_p99_seconds' && i >= QUIET_STEPS) value += 120 * (1 + (i - QUIET_STEPS) / 10);
-      out.push({ entity, metric, timestamp: start + i * STEP_MS, value });
-    }
-  }
-  return out;
-}
 
 /**
  * One trace from the ingest HTTP request to the remediation webhook: a client sends samples to
@@ -122,7 +103,7 @@ describe('one trace from ingest to the remediation webhook', () => {
     const clientSpan = randomBytes(8).toString('hex');
     const traceparent = `00-${traceId}-${clientSpan}-01`;
     const start = Math.floor(Date.now() / STEP_MS) * STEP_MS - (QUIET_STEPS + BAD_STEPS + 10) * STEP_MS;
-    const all = samples(entity, start);
+    const all = syntheticEntity(entity, start);
     for (let i = 0; i < all.length; i += 800) {
       const res = await fetch(`${api.base}/ingest/v1/metrics`, {
         method: 'POST',
