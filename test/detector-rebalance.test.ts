@@ -51,9 +51,11 @@ describe('detector scale-out and rebalance', () => {
     const admin = kafka.admin();
     await admin.connect();
     const group = `${prefix}-detector`;
+    // The raw admin client sees the cluster's names, which carry this file's namespace.
+    const onCluster = `${process.env.VIGIL_TOPIC_PREFIX ?? ''}${TOPIC}`;
     const watch = new Map<number, PartitionWatch>();
     const poll = async () => {
-      const [offsets, ends] = await Promise.all([admin.fetchOffsets({ groupId: group, topics: [TOPIC] }), admin.fetchTopicOffsets(TOPIC)]);
+      const [offsets, ends] = await Promise.all([admin.fetchOffsets({ groupId: group, topics: [onCluster] }), admin.fetchTopicOffsets(onCluster)]);
       const now = Date.now();
       for (const e of ends) {
         const committedRaw = offsets[0]?.partitions.find((p) => p.partition === e.partition)?.offset ?? '-1';

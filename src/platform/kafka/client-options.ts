@@ -37,3 +37,15 @@ export function kafkaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaC
   }
   return config;
 }
+
+/**
+ * VIGIL_TOPIC_PREFIX: a namespace put before every topic name on the cluster (for example
+ * `staging.`), so several environments or test runs can share one cluster without reading
+ * each other's records. The services and the catalogue keep using the plain names.
+ */
+export function topicPrefixFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const prefix = env.VIGIL_TOPIC_PREFIX ?? '';
+  // Kafka allows letters, digits, '.', '_' and '-' in topic names.
+  if (!/^[A-Za-z0-9._-]*$/.test(prefix)) throw new Error(`VIGIL_TOPIC_PREFIX may hold only letters, digits, '.', '_' and '-', not "${prefix}"`);
+  return prefix;
+}

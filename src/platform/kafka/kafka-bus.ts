@@ -9,6 +9,7 @@ import type {
   Subscription,
   TopicSpec,
 } from '../bus/types.js';
+import { topicPrefixFromEnv } from './client-options.js';
 import { misconfiguration, probeSettings } from './connect-errors.js';
 import { snappyCodec } from './snappy-codec.js';
 
@@ -25,6 +26,8 @@ export interface KafkaBusOptions {
   maxBytesPerPartition?: number;
   sessionTimeoutMs?: number;
   replicationFactor?: number;
+  /** Put before every topic name on the cluster; default VIGIL_TOPIC_PREFIX, else none. */
+  topicPrefix?: string;
 }
 
 const MAX_REQUEST_BYTES = 900 * 1024;
@@ -43,11 +46,13 @@ export class KafkaBus implements Bus {
   private admin: Admin | undefined;
   private readonly consumers = new Set<Consumer>();
   private connected = false;
+  private readonly prefix: string;
 
   constructor(
     private readonly config: KafkaConfig,
     private readonly options: KafkaBusOptions = {},
   ) {
+    this.prefix = options.topicPrefix ?? topicPrefixFromEnv();
     this.kafka = new Kafka({ logLevel: logLevel.WARN, ...config });
     // Idempotence makes the broker drop a retried batch it already has; it needs acks=all
     // and at most 5 requests in flight per connection, which keeps order per partition.
@@ -95,9 +100,10 @@ export class KafkaBus implements Bus {
   private async sendChunk(records: OutRecord[]): Promise<void> {
     const byTopic = new Map<string, OutRecord[]>();
     for (const r of records) {
-      const list = byTopic.get(r.topic);
+      const topic = this.onCluster(r.topic);
+      const list = byTopic.get(topic);
       if (list) list.push(r);
-      else byTopic.set(r.topic, [r]);
+      else byTopic.set(topic, [r]);
     }
     await this.producer.sendBatch({
       acks: -1,
@@ -123,7 +129,7 @@ export class KafkaBus implements Bus {
       const notify = options.onAssignment;
       consumer.on(consumer.events.GROUP_JOIN, (e) => {
         const assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) =>
-          (parts as number[]).map((partition) => ({ topic, partition })),
+          (parts as number[]).map((partition) => ({ topic: this.inVigil(topic), partition })),
         );
         notify(assigned);
       });
@@ -132,7 +138,8 @@ export class KafkaBus implements Bus {
       if (!e.payload.restart) options.onCrash?.(e.payload.error);
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
+    const physical = options.topics.map((t) => this.onCluster(t));
+    await consumer.subscribe({ topics: physical, fromBeginning: options.fromBeginning });
     let running = true;
     await consumer.run({
       autoCommit: false,
@@ -140,8 +147,9 @@ export class KafkaBus implements Bus {
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }) => {
         if (batch.messages.length === 0 || isStale()) return;
+        const topic = this.inVigil(batch.topic);
         const records: BusRecord[] = batch.messages.map((msg) => ({
-          topic: batch.topic,
+          topic,
           partition: batch.partition,
           offset: msg.offset,
           key: msg.key,
@@ -150,7 +158,7 @@ export class KafkaBus implements Bus {
           timestamp: Number(msg.timestamp),
         }));
         await handler(
-          { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
+          { topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
           {
             heartbeat,
             isRunning: () => running && isRunning(),
@@ -164,7 +172,7 @@ export class KafkaBus implements Bus {
         );
       },
     });
-    const topics = options.topics.map((topic) => ({ topic }));
+    const topics = physical.map((topic) => ({ topic }));
     return {
       pause: () => consumer.pause(topics),
       resume: () => consumer.resume(topics),
@@ -177,7 +185,8 @@ export class KafkaBus implements Bus {
     };
   }
 
-  async applyTopics(topics: Array<TopicSpec & { replicationFactor?: number }>): Promise<string[]> {
+  async applyTopics(specs: Array<TopicSpec & { replicationFactor?: number }>): Promise<string[]> {
+    const topics = specs.map((t) => ({ ...t, name: this.onCluster(t.name) }));
     const admin = await this.adminClient();
     const existing = new Set(await admin.listTopics());
     const changes: string[] = [];
@@ -227,8 +236,18 @@ export class KafkaBus implements Bus {
 
   async endOffsets(topic: string): Promise<Array<{ partition: number; offset: string }>> {
     const admin = await this.adminClient();
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await admin.fetchTopicOffsets(this.onCluster(topic));
     return offsets.map((o) => ({ partition: o.partition, offset: o.high }));
+  }
+
+  /** The name a topic has on the cluster. */
+  private onCluster(topic: string): string {
+    return this.prefix + topic;
+  }
+
+  /** The name the services know a cluster topic by. */
+  private inVigil(topic: string): string {
+    return topic.startsWith(this.prefix) ? topic.slice(this.prefix.length) : topic;
   }
 
   private async adminClient(): Promise<Admin> {
