@@ -345,7 +345,7 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
     const code = await vigil?.stop();
     await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
     for (const dir of [rulesDir, templateDir]) if (dir) await rm(dir, { recursive: true, force: true });
-    expect(code).toBe(0);
+    expect(code, `vigil did not stop cleanly; its last output:\n${vigil?.output.slice(-6000)}`).toBe(0);
   }, 60_000);
 
   it('every PromQL expression of every dashboard panel, annotation and recording rule parses and returns data; every rule evaluates', async () => {

@@ -43,8 +43,8 @@ export class PredictorConsumer implements OnApplicationBootstrap, OnApplicationS
     await this.stages.start({
       service: 'predictor',
       topics: [options.topics.metrics],
-      handle: async (records) => {
-        const emits = await service.handle(records);
+      handle: async (records, ctx) => {
+        const emits = await service.handle(records, ctx);
         for (const e of emits) this.logger.log(describePrediction(e.value as PredictionEvent));
         return emits;
       },

@@ -2,7 +2,7 @@ import { CounterRates } from '../detector/counter-rates.js';
 import { StepAligner } from '../detector/step-aligner.js';
 import type { MetricSampleValue } from '../detector/types.js';
 import { derivedId } from '../platform/bus/message-id.js';
-import type { Emit, InRecord } from '../platform/stage/types.js';
+import type { Emit, HandlerContext, InRecord } from '../platform/stage/types.js';
 import { OnlineForecaster, type SeriesForecast } from './forecast/online-forecaster.js';
 import { crossing } from './limits/breach.js';
 import { limitsFor, type LimitRule } from './limits/limit-rules.js';
@@ -106,19 +106,20 @@ export class PredictorService {
   }
 
   /** The StageHandler: prediction records to append before the batch is committed. */
-  readonly handle = async (records: InRecord<unknown>[]): Promise<Emit[]> => {
-    const events = await this.process(records);
+  readonly handle = async (records: InRecord<unknown>[], ctx?: Pick<HandlerContext, 'isRunning'>): Promise<Emit[]> => {
+    // A stop abandons a training in progress: the batch finishes (and commits) without it.
+    const events = await this.process(records, ctx ? () => !ctx.isRunning() : undefined);
     return events.map(({ event, source }) => ({ topic: this.options.topics.predictions, key: event.entity, value: event, id: source ? derivedId(source, `prediction:${event.limit.name}:${event.status}`) : `${event.id}:${event.status}:${event.timestamp}`, source }));
   };
 
   /** Batches one at a time: the forecaster's state and training are shared. */
-  process(records: InRecord<unknown>[]): Promise<Array<{ event: PredictionEvent; source: InRecord<unknown> | undefined }>> {
-    const run = this.queue.then(() => this.processNow(records));
+  process(records: InRecord<unknown>[], cancelled?: () => boolean): Promise<Array<{ event: PredictionEvent; source: InRecord<unknown> | undefined }>> {
+    const run = this.queue.then(() => this.processNow(records, cancelled));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async processNow(records: InRecord<unknown>[]): Promise<Array<{ event: PredictionEvent; source: InRecord<unknown> | undefined }>> {
+  private async processNow(records: InRecord<unknown>[], cancelled?: () => boolean): Promise<Array<{ event: PredictionEvent; source: InRecord<unknown> | undefined }>> {
     for (const record of records) {
       const v = record.value as MetricSampleValue;
       const labels = v.labels ?? {};
@@ -153,7 +154,7 @@ export class PredictorService {
       });
       this.eventTime = Math.max(this.eventTime, step.time);
     }
-    const forecasts = await this.forecaster.update();
+    const forecasts = await this.forecaster.update(cancelled);
     this.saveTrained();
     m.forecasts.inc(forecasts.length);
     const out: Array<{ event: PredictionEvent; source: InRecord<unknown> | undefined }> = [];

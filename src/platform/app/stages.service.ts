@@ -45,6 +45,18 @@ export class StagesService implements BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.logger.log(`stopping ${this.runners.length} consumers${signal ? ` on ${signal}` : ''}: finishing and committing batches in hand`);
-    await Promise.all(this.runners.map((r) => r.runner.stop()));
+    const pending = new Set(this.runners.map((r) => r.name));
+    // Name what a slow stop is waiting for, so an operator (or a supervisor's log) can tell.
+    const report = setInterval(() => this.logger.warn(`still stopping: ${[...pending].join(', ')}`), 5000);
+    try {
+      await Promise.all(
+        this.runners.map(async (r) => {
+          await r.runner.stop();
+          pending.delete(r.name);
+        }),
+      );
+    } finally {
+      clearInterval(report);
+    }
   }
 }

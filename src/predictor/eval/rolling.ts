@@ -30,6 +30,7 @@ export async function rollingForecasts(series: readonly RollingSeries[], o: Fore
       members.map((i) => ({ values: series[i]!.values, end: trainingEnds[i]![k]!, stepMs: series[i]!.stepMs, version: k + 1, seed: series[i]!.seed + k })),
       o,
     );
+    if (!models) throw new Error('training was cancelled');
     log(`training ${k + 1}/${phases}: ${members.length} series in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const requests: Array<{ model: SeriesModel; values: Float64Array; origins: number[]; slots: number[]; index: number }> = [];
     members.forEach((i, j) => {

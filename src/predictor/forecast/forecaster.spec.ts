@@ -74,6 +74,18 @@ describe('LSTM forecaster', () => {
     expect(next[0]!.modelVersion).toBe(1);
   }, 60_000);
 
+  it('a stop abandons a training in progress: no model, the series stays due and trains on the next update', async () => {
+    const f = new OnlineForecaster({ ...FAST, coldStartRows: 30, trainRows: 30, epochs: 50 });
+    for (let i = 0; i < 30; i++) f.observe('a', i * 1000, Math.sin(i / 3), 1000);
+    let asked = 0;
+    expect(await f.update(() => ++asked > 3)).toEqual([]);
+    expect(asked).toBe(4);
+    expect(f.modelCount).toBe(0);
+    expect(f.trainings).toBe(0);
+    await f.update();
+    expect(f.modelCount).toBe(1);
+  }, 60_000);
+
   it('spreads a cold start of many series over several updates (maxTrainPerUpdate)', async () => {
     const f = new OnlineForecaster({ ...FAST, coldStartRows: 30, trainRows: 30, epochs: 1, maxTrainPerUpdate: 2 });
     for (let i = 0; i < 30; i++) for (const name of ['a', 'b', 'c']) f.observe(name, i * 1000, Math.sin(i / 3), 1000);

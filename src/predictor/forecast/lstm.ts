@@ -79,8 +79,18 @@ export function forecastQuantiles(models: readonly LstmWeights[], batches: reado
   });
 }
 
-/** Train one fresh model per batch (pinball loss on the three quantiles), all in one loop. */
-export async function trainLstms(batches: readonly SeqBatch[], shape: LstmShape, seeds: readonly number[], settings: LstmTrainSettings): Promise<LstmWeights[]> {
+/**
+ * Train one fresh model per batch (pinball loss on the three quantiles), all in one loop.
+ * `cancelled` is asked between optimiser steps: when it says yes (the service is stopping),
+ * training is abandoned and the answer is undefined.
+ */
+export async function trainLstms(
+  batches: readonly SeqBatch[],
+  shape: LstmShape,
+  seeds: readonly number[],
+  settings: LstmTrainSettings,
+  cancelled: () => boolean = () => false,
+): Promise<LstmWeights[] | undefined> {
   const { steps, channels: c, units: u, horizon: h } = shape;
   const e = batches.length;
   const rows = Math.max(1, ...batches.map((b) => b.count));
@@ -105,6 +115,10 @@ export async function trainLstms(batches: readonly SeqBatch[], shape: LstmShape,
   ];
   const random = seededRandom(seeds[0] ?? 1);
   const size = Math.min(rows, settings.batchRows);
+  const release = () => {
+    optimiser.dispose();
+    tf.dispose([x, y, mask, ...Object.values(vars)]);
+  };
   for (let epoch = 0; epoch < settings.epochs; epoch++) {
     // Mini-batches of rows, reshuffled each epoch (the same row order for every stacked series;
     // padded rows carry a zero mask wherever they land).
@@ -129,13 +143,17 @@ export async function trainLstms(batches: readonly SeqBatch[], shape: LstmShape,
       // Training blocks the one thread between these points only: other services' batches
       // (and the heartbeats) run between optimiser steps, not after the whole training.
       await new Promise<void>((resolve) => setImmediate(resolve));
+      if (cancelled()) {
+        order.dispose();
+        release();
+        return undefined;
+      }
     }
     order.dispose();
   }
   const data = await Promise.all([vars.wx.data(), vars.wh.data(), vars.b.data(), vars.wo.data(), vars.bo.data(), vars.wl.data()]);
   const [wx, wh, b, wo, bo, wl] = data as Float32Array[];
-  optimiser.dispose();
-  tf.dispose([x, y, mask, ...Object.values(vars)]);
+  release();
   return batches.map((_, i) => ({
     channels: c,
     units: u,

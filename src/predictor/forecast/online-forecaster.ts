@@ -76,8 +76,11 @@ export class OnlineForecaster {
     }
   }
 
-  /** Train what is due, then forecast from every step not yet forecast from (of series with a model). */
-  async update(): Promise<SeriesForecast[]> {
+  /**
+   * Train what is due, then forecast from every step not yet forecast from (of series with a
+   * model). Training abandoned through `cancelled` (a stop) leaves those series due.
+   */
+  async update(cancelled?: () => boolean): Promise<SeriesForecast[]> {
     const o = this.options;
     const due = [...this.series.entries()]
       .filter(([, s]) => trainingDue(s.rows, s.trainedAt, o))
@@ -88,14 +91,16 @@ export class OnlineForecaster {
       const models = await trainSeriesModels(
         due.map(([name, s]) => ({ values: s.values, end: s.values.length, stepMs: s.stepMs, version: (s.model?.version ?? 0) + 1, seed: o.seed + (hashString(name) % 10_000) })),
         o,
+        cancelled,
       );
       due.forEach(([name, s], i) => {
+        if (!models) return;
         s.model = models[i];
         s.trainedAt = s.rows;
         this.trained.push(name);
       });
       this.trainingSeconds += (performance.now() - started) / 1000;
-      this.trainings += due.length;
+      if (models) this.trainings += due.length;
     }
     const requests: Array<{ name: string; s: SeriesState; model: SeriesModel; origins: number[] }> = [];
     for (const [name, s] of this.series) {

@@ -31,7 +31,7 @@ export interface Forecast {
  * from the rows the training may see; windows end every k-th row of the last trainRows rows so
  * that at most maxSamples are used.
  */
-export async function trainSeriesModels(requests: readonly TrainRequest[], o: ForecasterOptions): Promise<SeriesModel[]> {
+export async function trainSeriesModels(requests: readonly TrainRequest[], o: ForecasterOptions, cancelled?: () => boolean): Promise<SeriesModel[] | undefined> {
   if (requests.length === 0) return [];
   const specs: WindowSpec[] = [];
   const batches: SeqBatch[] = requests.map((r) => {
@@ -58,8 +58,9 @@ export async function trainSeriesModels(requests: readonly TrainRequest[], o: Fo
     { steps: o.window, channels: CHANNELS, units: o.units, horizon: o.horizon },
     requests.map((r) => r.seed),
     o,
+    cancelled,
   );
-  return weights.map((w, i) => ({ weights: w, spec: specs[i]!, version: requests[i]!.version }));
+  return weights?.map((w, i) => ({ weights: w, spec: specs[i]!, version: requests[i]!.version }));
 }
 
 export interface ForecastRequest {
