@@ -69,7 +69,7 @@ export function loadRiskOptions(env: NodeJS.ProcessEnv = process.env): RiskServi
     warmState: bool(env, 'RISK_WARM_STATE', true),
     dedupeCapacity: number(env, 'RISK_DEDUPE_CAPACITY', 100_000),
     topics: { ...RISK_TOPICS },
-    concurrency: Math.max(1, number(env, 'RISK_PARTITIONS_CONCURRENCY', 4)),
+    concurrency: Math.max(1, number(env, 'RISK_PARTITIONS_CONCURRENCY', 12)),
   };
 }
 

@@ -10,6 +10,7 @@ import type {
   TopicSpec,
 } from '../bus/types.js';
 import { topicPrefixFromEnv } from './client-options.js';
+import { Coalescer } from './coalescer.js';
 import { misconfiguration, probeSettings } from './connect-errors.js';
 import { snappyCodec } from './snappy-codec.js';
 
@@ -47,6 +48,8 @@ export class KafkaBus implements Bus {
   private readonly consumers = new Set<Consumer>();
   private connected = false;
   private readonly prefix: string;
+  /** Appends from batches processed side by side travel together (see Coalescer). */
+  private readonly sends = new Coalescer<OutRecord>((records) => this.sendNow(records));
 
   constructor(
     private readonly config: KafkaConfig,
@@ -79,7 +82,11 @@ export class KafkaBus implements Bus {
     this.connected = false;
   }
 
-  async send(records: OutRecord[]): Promise<void> {
+  send(records: OutRecord[]): Promise<void> {
+    return this.sends.add(records);
+  }
+
+  private async sendNow(records: OutRecord[]): Promise<void> {
     // Requests stay under the broker's default message.max.bytes (1 MiB) whatever the
     // compression achieves; chunks go one after another so order per partition holds.
     let chunk: OutRecord[] = [];
@@ -137,6 +144,19 @@ export class KafkaBus implements Bus {
     consumer.on(consumer.events.CRASH, (e) => {
       if (!e.payload.restart) options.onCrash?.(e.payload.error);
     });
+    // Offset commits of partitions processed side by side share one request, as appends do.
+    let commitWith: ((offsets: { topics: kafkajs.TopicOffsets[] }) => Promise<void>) | undefined;
+    const commits = new Coalescer<{ topic: string; partition: number; offset: string }>((list) => {
+      const byTopic = new Map<string, Map<number, string>>();
+      for (const c of list) {
+        const parts = byTopic.get(c.topic) ?? new Map<number, string>();
+        const prev = parts.get(c.partition);
+        if (prev === undefined || BigInt(c.offset) > BigInt(prev)) parts.set(c.partition, c.offset);
+        byTopic.set(c.topic, parts);
+      }
+      const topics = [...byTopic].map(([topic, parts]) => ({ topic, partitions: [...parts].map(([partition, offset]) => ({ partition, offset })) }));
+      return commitWith!({ topics });
+    });
     await consumer.connect();
     const physical = options.topics.map((t) => this.onCluster(t));
     await consumer.subscribe({ topics: physical, fromBeginning: options.fromBeginning });
@@ -164,9 +184,9 @@ export class KafkaBus implements Bus {
             isRunning: () => running && isRunning(),
             commit: async (next) => {
               resolveOffset(String(BigInt(next) - 1n));
-              await commitOffsetsIfNecessary({
-                topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
-              });
+              // Any batch's committer will do: they all reach the group's one offset manager.
+              commitWith = commitOffsetsIfNecessary;
+              await commits.add([{ topic: batch.topic, partition: batch.partition, offset: next }]);
             },
           },
         );
@@ -236,7 +256,11 @@ export class KafkaBus implements Bus {
 
   async endOffsets(topic: string): Promise<Array<{ partition: number; offset: string }>> {
     const admin = await this.adminClient();
-    const offsets = await admin.fetchTopicOffsets(this.onCluster(topic));
+    const name = this.onCluster(topic);
+    // A topic the cluster lacks has no partitions, as on the in-process bus; asking kafkajs
+    // for its offsets would retry with back-off for over a minute before saying so.
+    if (!(await admin.listTopics()).includes(name)) return [];
+    const offsets = await admin.fetchTopicOffsets(name);
     return offsets.map((o) => ({ partition: o.partition, offset: o.high }));
   }
 
