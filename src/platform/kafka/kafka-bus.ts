@@ -48,8 +48,11 @@ export class KafkaBus implements Bus {
   private readonly consumers = new Set<Consumer>();
   private connected = false;
   private readonly prefix: string;
-  /** Appends from batches processed side by side travel together (see Coalescer). */
-  private readonly sends = new Coalescer<OutRecord>((records) => this.sendNow(records));
+  /**
+   * Appends to a topic from batches processed side by side travel together (see Coalescer);
+   * one coalescer per topic, so a topic the broker is slow to take stalls only its own senders.
+   */
+  private readonly sends = new Map<string, Coalescer<OutRecord>>();
 
   constructor(
     private readonly config: KafkaConfig,
@@ -82,11 +85,24 @@ export class KafkaBus implements Bus {
     this.connected = false;
   }
 
-  send(records: OutRecord[]): Promise<void> {
-    return this.sends.add(records);
+  async send(records: OutRecord[]): Promise<void> {
+    const byTopic = new Map<string, OutRecord[]>();
+    for (const r of records) {
+      const list = byTopic.get(r.topic);
+      if (list) list.push(r);
+      else byTopic.set(r.topic, [r]);
+    }
+    await Promise.all(
+      [...byTopic].map(([topic, list]) => {
+        let coalescer = this.sends.get(topic);
+        if (!coalescer) this.sends.set(topic, (coalescer = new Coalescer((merged) => this.sendNow(topic, merged))));
+        return coalescer.add(list);
+      }),
+    );
   }
 
-  private async sendNow(records: OutRecord[]): Promise<void> {
+  /** One topic's records, in requests that stay under the broker's limit. */
+  private async sendNow(topic: string, records: OutRecord[]): Promise<void> {
     // Requests stay under the broker's default message.max.bytes (1 MiB) whatever the
     // compression achieves; chunks go one after another so order per partition holds.
     let chunk: OutRecord[] = [];
@@ -94,31 +110,21 @@ export class KafkaBus implements Bus {
     for (const r of records) {
       const size = r.value.length + (r.key?.length ?? 0) + 64;
       if (chunk.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
-        await this.sendChunk(chunk);
+        await this.sendChunk(topic, chunk);
         chunk = [];
         bytes = 0;
       }
       chunk.push(r);
       bytes += size;
     }
-    if (chunk.length > 0) await this.sendChunk(chunk);
+    if (chunk.length > 0) await this.sendChunk(topic, chunk);
   }
 
-  private async sendChunk(records: OutRecord[]): Promise<void> {
-    const byTopic = new Map<string, OutRecord[]>();
-    for (const r of records) {
-      const topic = this.onCluster(r.topic);
-      const list = byTopic.get(topic);
-      if (list) list.push(r);
-      else byTopic.set(topic, [r]);
-    }
+  private async sendChunk(topic: string, records: OutRecord[]): Promise<void> {
     await this.producer.sendBatch({
       acks: -1,
       compression: COMPRESSION[this.options.compression ?? 'snappy'],
-      topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic,
-        messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: r.partition })),
-      })),
+      topicMessages: [{ topic: this.onCluster(topic), messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: r.partition })) }],
     });
   }
 
@@ -213,7 +219,9 @@ export class KafkaBus implements Bus {
     const missing = topics.filter((t) => !existing.has(t.name));
     if (missing.length > 0) {
       await admin.createTopics({
-        waitForLeaders: true,
+        // kafkajs's own wait asks for metadata once and fails when the broker does not know the
+        // new topic yet (UNKNOWN_TOPIC_OR_PARTITION, common right after creation on KRaft).
+        waitForLeaders: false,
         topics: missing.map((t) => ({
           topic: t.name,
           numPartitions: t.partitions,
@@ -221,6 +229,7 @@ export class KafkaBus implements Bus {
           configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
         })),
       });
+      await this.waitForLeaders(admin, missing.map((t) => t.name));
       changes.push(...missing.map((t) => `created ${t.name} (${t.partitions} partitions)`));
     }
     const present = topics.filter((t) => existing.has(t.name));
@@ -262,6 +271,24 @@ export class KafkaBus implements Bus {
     if (!(await admin.listTopics()).includes(name)) return [];
     const offsets = await admin.fetchTopicOffsets(name);
     return offsets.map((o) => ({ partition: o.partition, offset: o.high }));
+  }
+
+  /** Until every partition of the new topics has a leader (the broker may not know them yet). */
+  private async waitForLeaders(admin: Admin, topics: string[], timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let waitingFor = topics;
+      try {
+        const meta = await admin.fetchTopicMetadata({ topics });
+        waitingFor = meta.topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
+        if (waitingFor.length === 0) return;
+      } catch (err) {
+        const type = (err as { type?: string }).type;
+        if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw err;
+      }
+      if (Date.now() > deadline) throw new Error(`topics without a leader after ${timeoutMs} ms: ${waitingFor.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   /** The name a topic has on the cluster. */
