@@ -1,6 +1,7 @@
 import type { TenantAuth } from './auth.js';
 import { ingestMetrics as m } from './ingest.metrics.js';
 import { IngestService } from './ingest.service.js';
+import { assertShallow } from './json-depth.js';
 import { jsonItems } from './plain-json.js';
 import { TYPES, decodeProto, encodeProto } from './proto-root.js';
 import type { TenantRateLimiter } from './rate-limit.js';
@@ -81,6 +82,7 @@ export class IngestGateway {
 
   private normalise(endpoint: Endpoint, req: IngestRequest, tenant: string): Normalised<MetricSample> | Normalised<LogEntry> {
     const protobuf = req.contentType.includes('protobuf');
+    if (req.body !== null && typeof req.body === 'object' && !Buffer.isBuffer(req.body)) assertShallow(req.body);
     switch (endpoint) {
       case 'remote_write':
         if (!Buffer.isBuffer(req.body)) throw new IngestError(415, 'unsupported_media_type', 'content-type: remote_write sends application/x-protobuf (snappy-compressed)');

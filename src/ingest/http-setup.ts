@@ -80,6 +80,17 @@ async function countAndInflate(req: FastifyRequest, _reply: unknown, payload: Re
   payload.on('error', (e) => counted.destroy(e));
   const piped = payload.pipe(counted);
   const out: Readable = inflate ? piped.pipe(inflate) : piped;
-  if (inflate) counted.on('error', (e) => inflate.destroy(e));
+  if (inflate) {
+    counted.on('error', (e) => inflate.destroy(e));
+    // A body that is not what its Content-Encoding says is the client's error (400), and zlib
+    // may report it again after Fastify has stopped listening: this listener keeps that from
+    // being an uncaught 'error' event, which would take the whole process down.
+    inflate.on('error', (e: Error & { statusCode?: number; status?: number; expose?: boolean }) => {
+      // The shape of an http-errors error, which Nest answers with its status and message.
+      e.statusCode = e.status = 400;
+      e.expose = true;
+      e.message = `the body is not valid ${encoding} (Content-Encoding: ${encoding}): ${e.message.replace(/^the body is not valid .*?: /, '')}`;
+    });
+  }
   return out;
 }

@@ -1,4 +1,5 @@
 import type { EntityResolver } from './entity.js';
+import { assertShallow } from './json-depth.js';
 import { hexId, type Scalar } from './otlp-values.js';
 import { logId, sampleId } from './sample-ids.js';
 import { invalid, type LogEntry, type MetricSample, type Normalised } from './types.js';
@@ -27,11 +28,14 @@ export function jsonItems(body: unknown): Item[] {
     const items: Item[] = [];
     body.split('\n').forEach((line, i) => {
       if (line.trim() === '') return;
+      let value: unknown;
       try {
-        items.push({ value: JSON.parse(line), where: `line ${i + 1}` });
+        value = JSON.parse(line);
       } catch (err) {
         throw invalid(`line ${i + 1}: not JSON: ${(err as Error).message}`);
       }
+      assertShallow(value, `line ${i + 1}`);
+      items.push({ value, where: `line ${i + 1}` });
     });
     if (items.length === 1 && Array.isArray(items[0]!.value)) return jsonItems(items[0]!.value);
     return items;
