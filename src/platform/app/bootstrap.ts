@@ -3,6 +3,7 @@ import { Logger, Module, type DynamicModule, type INestApplication } from '@nest
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '../config/options.js';
+import { countHttpRequests } from '../http/http-metrics.js';
 import { setupTracing } from '../tracing/tracing.js';
 import { PlatformModule } from './platform.module.js';
 import { SERVICES, defaultServices } from './services.js';
@@ -27,6 +28,7 @@ export async function startVigil(options: StartOptions = {}): Promise<INestAppli
   const app = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter({ bodyLimit: 16 * 1024 * 1024 }), {
     logger: ['log', 'warn', 'error'],
   });
+  countHttpRequests(app.getHttpAdapter().getInstance());
   // Nest runs beforeApplicationShutdown (consumers finish and commit), then onApplicationShutdown
   // (disconnect); then exit 0, so a supervisor sees a clean stop rather than death by signal.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
