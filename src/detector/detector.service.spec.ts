@@ -131,9 +131,9 @@ describe('DetectorService', () => {
     const service = new DetectorService(loadDetectorOptions({ DETECTOR_STEP_MS: '1000', DETECTOR_IDLE_MS: '70000' }));
     let offset = 0;
     const at = (entity: string, t: number) => metricRecord(offset++, { entity, metric: 'x', timestamp: t, value: 1 });
-    await service.process([at('quiet', 0), at('busy', 0), at('quiet', 1000), at('busy', 1000)]);
+    await service.process([at('quiet', 0), at('busy', 0), at('quiet', 1000), at('busy', 1000), at('quiet', 2000), at('busy', 2000)]);
     expect(service.detector.stats().entities).toBe(2);
-    for (let t = 2000; t <= 100_000; t += 1000) await service.process([at('busy', t)]);
+    for (let t = 3000; t <= 100_000; t += 1000) await service.process([at('busy', t)]);
     expect(service.detector.stats().entities).toBe(1);
     expect(service.detector.threshold('quiet')).toBeUndefined();
     expect(service.aligner.metricsOf('quiet')).toEqual([]);

@@ -67,7 +67,12 @@ export class DetectorService {
   async loadModels(store: ModelStore, log: (line: string) => void): Promise<number> {
     this.store = store;
     const snapshots = await store.loadAll((dir, err) => log(`model store: skipping ${dir}: ${err.message}`));
-    for (const snap of snapshots) this.restored.set(snap.entity, snap);
+    for (const snap of snapshots) {
+      this.restored.set(snap.entity, snap);
+      // The model's metric order, before the entity's first sample: a restart resumes from the
+      // last commit, often inside a step, and would otherwise order the metrics as they come.
+      this.aligner.seed(snap.entity, snap.metrics);
+    }
     this.log = log;
     return snapshots.length;
   }
@@ -79,19 +84,23 @@ export class DetectorService {
 
   /**
    * An entity this process has not seen may have been trained by another one (its partition
-   * moved here after a rebalance): look for its model once, before its first step is scored.
+   * moved here after a rebalance): look for its model once, before its first sample is placed,
+   * so the aligner takes the model's metric order.
    */
-  private async lookUpModels(steps: ReadonlyArray<ClosedStep<InRecord<unknown>>>): Promise<void> {
+  private async lookUpModels(entities: ReadonlySet<string>): Promise<void> {
     const store = this.store;
     if (!store) return;
-    const fresh = new Set(steps.map((s) => s.entity).filter((e) => this.detector.modelVersion(e) === undefined && !this.restored.has(e) && !this.lookedUp.has(e)));
-    for (const entity of fresh) {
+    for (const entity of entities) {
+      if (this.lookedUp.has(entity) || this.restored.has(entity) || this.aligner.metricsOf(entity).length > 0 || this.detector.modelVersion(entity) !== undefined) continue;
       this.lookedUp.add(entity);
       const snap = await store.load(entity).catch((err: Error) => {
         this.log(`model store: cannot read ${entity}'s model: ${err.message}`);
         return undefined;
       });
-      if (snap) this.restored.set(entity, snap);
+      if (snap) {
+        this.restored.set(entity, snap);
+        this.aligner.seed(entity, snap.metrics);
+      }
     }
   }
 
@@ -145,6 +154,7 @@ export class DetectorService {
   }
 
   private async processNow(records: InRecord<unknown>[]): Promise<ScoredStep[]> {
+    if (this.store) await this.lookUpModels(new Set(records.filter((r) => r.topic !== this.options.topics.feedback).map((r) => (r.value as MetricSampleValue).entity)));
     for (const record of records) {
       if (record.topic === this.options.topics.feedback) this.applyFeedback(record.value as FeedbackValue);
       else {
@@ -165,7 +175,6 @@ export class DetectorService {
     this.countDrops();
     const steps = this.aligner.drain();
     if (steps.length === 0) return [];
-    await this.lookUpModels(steps);
     const byEntity = new Map<string, Array<ClosedStep<InRecord<unknown>>>>();
     for (const step of steps) {
       if (this.restored.size > 0) this.takeRestored(step);

@@ -8,10 +8,11 @@ describe('StepAligner', () => {
     const a = new StepAligner({ stepMs: 1000 });
     a.add(s('cpu', 0, 1));
     a.add(s('mem', 10, 2));
-    a.add(s('cpu', 1000, 3)); // step 1000 opens; step 0 closes
-    expect(a.drain()).toMatchObject([{ entity: 'h1', time: 0, values: [1, 2], metrics: ['cpu', 'mem'], samples: 2 }]);
-    a.add(s('cpu', 2500, 4)); // closes step 1000: mem missing
-    const [step] = a.drain();
+    a.add(s('cpu', 1000, 3)); // step 1000 opens; step 0 closes, held: an entity's first step may be partial
+    expect(a.drain()).toEqual([]);
+    a.add(s('cpu', 2500, 4)); // closes step 1000 (mem missing): the order is fixed, both are handed over
+    const [first, step] = a.drain();
+    expect(first).toMatchObject({ entity: 'h1', time: 0, values: [1, 2], metrics: ['cpu', 'mem'], samples: 2 });
     expect(step!.time).toBe(1000);
     expect(step!.values[0]).toBe(3);
     expect(step!.values[1]).toBeNaN();
@@ -24,7 +25,11 @@ describe('StepAligner', () => {
     a.add(s('cpu', 300, 1)); // earlier, same open step
     expect(a.drain()).toEqual([]);
     a.add(s('cpu', 1500, 10));
-    expect(a.drain().map((x) => [x.time, x.values])).toEqual([[0, [2, 1]]]); // mem first: it arrived first
+    a.add(s('mem', 2100, 11));
+    expect(a.drain().map((x) => [x.time, x.values])).toEqual([
+      [0, [2, 1]], // mem first: it arrived first
+      [1000, [NaN, 10]],
+    ]);
 
     // Across steps, with an allowance: steps close in time order whatever the arrival order.
     const b = new StepAligner({ stepMs: 1000, latenessMs: 1000 });
@@ -32,31 +37,63 @@ describe('StepAligner', () => {
     b.add(s('cpu', 500, 1)); // 1 s behind the latest sample: step 0 is still open
     b.add(s('mem', 700, 2));
     b.add(s('cpu', 1200, 10));
-    b.add(s('cpu', 2000, 30)); // 2000 >= 0 + 1000 + 1000: step 0 closes
-    expect(b.drain().map((x) => [x.time, x.values])).toEqual([[0, [2, 1]]]);
+    b.add(s('cpu', 2000, 30)); // 2000 >= 0 + 1000 + 1000: step 0 closes (held: the first)
+    expect(b.drain()).toEqual([]);
     b.add(s('cpu', 3100, 40));
-    expect(b.drain().map((x) => [x.time, x.values])).toEqual([[1000, [20, 10]]]);
+    expect(b.drain().map((x) => [x.time, x.values])).toEqual([
+      [0, [2, 1]],
+      [1000, [20, 10]],
+    ]);
     expect(b.dropped.late).toBe(0);
   });
 
-  it('drops and counts samples for a closed step (late), and metrics new after the first closed step', () => {
+  it('drops and counts samples for a closed step (late), and metrics new after the second closed step', () => {
     const a = new StepAligner({ stepMs: 1000 });
     a.add(s('cpu', 0, 1));
     a.add(s('cpu', 1000, 2));
-    expect(a.drain()).toHaveLength(1);
+    expect(a.drain()).toEqual([]); // the first closed step waits for the second
     expect(a.add(s('mem', 999, 5))).toBe(false); // step 0 closed
     expect(a.dropped.late).toBe(1);
-    expect(a.add(s('disk', 1100, 5))).toBe(false); // order fixed after the first closed step
+    expect(a.add(s('mem', 1100, 6))).toBe(true); // the first step may have been partial: mem is still taken
+    a.add(s('cpu', 2000, 3)); // closes step 1000: the order is fixed
+    expect(a.drain().map((x) => [x.time, x.values])).toEqual([
+      [0, [1, NaN]],
+      [1000, [2, 6]],
+    ]);
+    expect(a.add(s('disk', 2100, 5))).toBe(false);
     expect(a.dropped.new_metric).toBe(1);
-    a.add(s('cpu', 3000, 3)); // closes step 1000
-    expect(a.add(s('cpu', 1900, 9))).toBe(false);
-    a.add(s('cpu', 5000, 4)); // closes step 3000
+    a.add(s('cpu', 4000, 4)); // closes step 2000
+    expect(a.add(s('cpu', 2900, 9))).toBe(false);
+    a.add(s('cpu', 6000, 5)); // closes step 4000
     // A step behind the watermark that never had a sample is late too (it will never be scored).
-    expect(a.add(s('cpu', 4200, 9))).toBe(false);
+    expect(a.add(s('cpu', 5200, 9))).toBe(false);
     expect(a.dropped.late).toBe(3);
     expect(a.drain().map((x) => [x.time, x.values])).toEqual([
-      [1000, [2]],
-      [3000, [3]],
+      [2000, [3, NaN]],
+      [4000, [4, NaN]],
+    ]);
+  });
+
+  it('a restart inside a step: the partial first step does not fix the metric order; a seeded order wins', () => {
+    // Resumed after the commit of cpu and mem of step 0: only disk of it comes again.
+    const a = new StepAligner({ stepMs: 1000 });
+    a.add(s('disk', 0, 3));
+    for (const t of [1000, 2000]) for (const [i, m] of ['cpu', 'mem', 'disk'].entries()) a.add(s(m, t, i));
+    expect(a.dropped.new_metric).toBe(0);
+    expect(a.metricsOf('h1')).toEqual(['disk', 'cpu', 'mem']);
+    expect(a.drain().map((x) => [x.time, x.values])).toEqual([
+      [0, [3, NaN, NaN]],
+      [1000, [2, 0, 1]],
+    ]);
+    // With the order a stored model was trained on, the same resumption keeps it.
+    const b = new StepAligner({ stepMs: 1000 });
+    b.seed('h1', ['cpu', 'mem', 'disk']);
+    b.add(s('disk', 0, 3));
+    for (const t of [1000, 2000]) for (const [i, m] of ['cpu', 'mem', 'disk'].entries()) b.add(s(m, t, i));
+    expect(b.metricsOf('h1')).toEqual(['cpu', 'mem', 'disk']);
+    expect(b.drain().map((x) => [x.time, x.values])).toEqual([
+      [0, [NaN, NaN, 3]],
+      [1000, [0, 1, 2]],
     ]);
   });
 
@@ -67,8 +104,12 @@ describe('StepAligner', () => {
     a.add(s('cpu', 2000, 3));
     expect(a.drain()).toEqual([]);
     a.add(s('mem', 100, 7)); // 2.1 s late, within the allowance
-    a.add(s('cpu', 3000, 4)); // 3000 >= 0 + 1000 + 2000: step 0 closes
-    expect(a.drain().map((x) => [x.time, x.values])).toEqual([[0, [1, 7]]]);
+    a.add(s('cpu', 3000, 4)); // 3000 >= 0 + 1000 + 2000: step 0 closes (held: the first)
+    a.add(s('cpu', 4000, 5)); // step 1000 closes
+    expect(a.drain().map((x) => [x.time, x.values])).toEqual([
+      [0, [1, 7]],
+      [1000, [2, NaN]],
+    ]);
     expect(a.dropped.late).toBe(0);
   });
 
@@ -95,6 +136,10 @@ describe('StepAligner', () => {
     a.add(s('x', 100, 1, 'b')); // another entity's clock does not close a's steps
     expect(a.drain()).toEqual([]);
     a.add(s('x', 10, 2, 'a'));
-    expect(a.drain()).toMatchObject([{ entity: 'a', time: 0, values: [1] }]);
+    a.add(s('x', 20, 3, 'a'));
+    expect(a.drain()).toMatchObject([
+      { entity: 'a', time: 0, values: [1] },
+      { entity: 'a', time: 10, values: [2] },
+    ]);
   });
 });

@@ -16,9 +16,13 @@
  *   (`start + step + latenessMs <= latest timestamp`) — is dropped and counted (`late`).
  * - **Missing**: a metric with no sample in a step is `NaN` in that step's vector. Two samples of
  *   one metric in one step: the last one wins (a redelivered sample changes nothing).
- * - **Metric order**: metrics get positions in the order they first appear; a new metric is
- *   appended only until the entity's first step is closed. After that the order is fixed and a new
- *   metric's samples are dropped and counted (`new_metric`).
+ * - **Metric order**: metrics get positions in the order they first appear (or the order `seed`
+ *   gave: a stored model's); a new metric is appended only until the entity's *second* step is
+ *   closed. After that the order is fixed and a new metric's samples are dropped and counted
+ *   (`new_metric`). The first step an entity sends may be partial — a consumer restarted from a
+ *   commit inside a step, or given a partition mid-stream, sees only its last samples — so it
+ *   cannot fix the order: it is held until the second step closes and handed over then, with the
+ *   metrics it lacks as `NaN`.
  */
 export interface Sample {
   readonly entity: string;
@@ -68,6 +72,8 @@ class EntityAlignment<R> {
   readonly metrics: string[] = [];
   readonly index = new Map<string, number>();
   frozen = false;
+  /** Steps closed before the metric order was fixed (the first one), handed over once it is. */
+  held: Array<{ start: number; open: OpenStep<R> }> = [];
   /** Samples waiting for the step to be inferred. */
   waiting: Array<{ sample: Sample; ref: R | undefined }> = [];
   readonly times = new Set<number>();
@@ -119,6 +125,25 @@ export class StepAligner<R = undefined> {
     return this.place(e, sample, ref);
   }
 
+  /**
+   * Give an entity the metric order it had before (a stored model's), before its first sample:
+   * a restart that resumes inside a step must not reorder its metrics. Further metrics are still
+   * appended as usual. Ignored once the entity has metrics.
+   */
+  seed(entity: string, metrics: readonly string[]): void {
+    let e = this.entities.get(entity);
+    if (!e) {
+      e = new EntityAlignment<R>(entity, this.options.stepMs > 0 ? this.options.stepMs : undefined);
+      this.entities.set(entity, e);
+    }
+    if (e.metrics.length > 0) return;
+    for (const metric of metrics) {
+      if (e.index.has(metric)) continue;
+      e.index.set(metric, e.metrics.length);
+      e.metrics.push(metric);
+    }
+  }
+
   /** Closed steps since the last call, per entity in time order. */
   drain(): Array<ClosedStep<R>> {
     const out = this.ready;
@@ -145,6 +170,7 @@ export class StepAligner<R = undefined> {
     for (const e of this.entities.values()) {
       n += e.waiting.length;
       for (const s of e.open.values()) n += s.samples;
+      for (const h of e.held) n += h.open.samples;
     }
     return n;
   }
@@ -187,11 +213,23 @@ export class StepAligner<R = undefined> {
     for (const start of due) {
       const open = e.open.get(start)!;
       e.open.delete(start);
-      e.frozen = true;
       e.closedThrough = start;
-      const values = e.metrics.map((_, i) => open.values.get(i) ?? NaN);
-      this.ready.push({ entity: e.id, time: start, stepMs: step, values, metrics: e.metrics, samples: open.samples, ref: open.ref });
+      if (e.frozen) {
+        this.emit(e, start, open);
+        continue;
+      }
+      // The first closed step may be partial: hold it; the second fixes the order.
+      e.held.push({ start, open });
+      if (e.held.length < 2) continue;
+      e.frozen = true;
+      for (const h of e.held) this.emit(e, h.start, h.open);
+      e.held = [];
     }
+  }
+
+  private emit(e: EntityAlignment<R>, start: number, open: OpenStep<R>): void {
+    const values = e.metrics.map((_, i) => open.values.get(i) ?? NaN);
+    this.ready.push({ entity: e.id, time: start, stepMs: e.step!, values, metrics: e.metrics, samples: open.samples, ref: open.ref });
   }
 
   private drop(reason: DropReason): false {

@@ -58,6 +58,24 @@ describe('ModelStore', () => {
     });
   });
 
+  it('restarted from a commit that split a step (its first samples of the step already committed), takes over the model with every metric', async () => {
+    const first = new DetectorService(loadDetectorOptions({}), FAST);
+    await first.loadModels(new ModelStore(dir), () => {});
+    await first.process(steps('host-d', 0, 100));
+    await first.whenSaved();
+
+    const log: string[] = [];
+    const second = new DetectorService(loadDetectorOptions({}), FAST);
+    await second.loadModels(new ModelStore(dir), (line) => log.push(line));
+    // The crashed process had committed cpu and latency of step 100: the stream resumes at its errors sample.
+    const scored = await second.process(steps('host-d', 100, 130).slice(2));
+    expect(log).toEqual([]);
+    expect(second.aligner.metricsOf('host-d')).toEqual(METRICS);
+    expect(second.aligner.dropped.new_metric).toBe(0);
+    expect(second.detector.modelsOf('host-d')?.version).toBe(1);
+    expect(scored.slice(6).every((s) => s.result.scorer === 'autoencoder')).toBe(true);
+  });
+
   it('finds a model another process saved after this one started (its partition moved here)', async () => {
     const later = new DetectorService(loadDetectorOptions({}), FAST);
     await later.loadModels(new ModelStore(dir), () => {});
@@ -73,9 +91,9 @@ describe('ModelStore', () => {
     const log: string[] = [];
     const service = new DetectorService(loadDetectorOptions({}), FAST);
     await service.loadModels(new ModelStore(dir), (line) => log.push(line));
-    const scored = await service.process(steps('host-a', 100, 110, ['cpu', 'errors', 'latency']));
+    const scored = await service.process(steps('host-a', 100, 110, ['cpu', 'latency', 'disk']));
     expect(scored.every((s) => s.result.scorer === 'baseline')).toBe(true);
-    expect(log.join('\n')).toMatch(/host-a v1 was trained on \[cpu, latency, errors\].*learning anew/);
+    expect(log.join('\n')).toMatch(/host-a v1 was trained on \[cpu, latency, errors\], the stream now has \[cpu, latency, errors, disk\]; learning anew/);
   });
 
   it('writes each new version beside the old, points current at it, and keeps only the current and the previous one', async () => {
