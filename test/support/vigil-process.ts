@@ -28,9 +28,10 @@ export class VigilProcess {
     }
   }
 
-  /** SIGTERM, then the exit code (null if it had to be killed after `ms`). */
+  /** SIGTERM, then the exit code (null if it had to be killed after `ms`, or was ended by a signal before). */
   async stop(ms = 30_000): Promise<number | null> {
-    if (this.child.exitCode !== null) {
+    // Already gone (an exit code, or a signal such as a test's SIGKILL): no 'exit' will come again.
+    if (this.child.exitCode !== null || this.child.signalCode !== null) {
       rmSync(this.stateDir, { recursive: true, force: true });
       return this.child.exitCode;
     }
