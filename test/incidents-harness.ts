@@ -140,7 +140,10 @@ export async function startIncidents(services: string[], env: Record<string, str
     ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replaceAll('{port}', String(port))])),
   });
   await until(() => vigil.output.includes('remediation consuming aiops.incidents') || vigil.child.exitCode !== null, 60_000, 'the incidents consumers');
-  if (vigil.child.exitCode !== null) throw new Error(`vigil exited ${vigil.child.exitCode}:\n${vigil.output}`);
+  if (vigil.child.exitCode !== null) {
+    await vigil.stop(); // only removes its state directory
+    throw new Error(`vigil exited ${vigil.child.exitCode}:\n${vigil.output}`);
+  }
   return { vigil, api: new Api(`http://127.0.0.1:${port}`) };
 }
 
