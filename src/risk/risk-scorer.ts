@@ -28,15 +28,33 @@ const DEFAULT_DEDUPE_CAPACITY = 100_000;
  */
 export class RiskScorer {
   private readonly recent: RecentResults<RiskScore>;
+  private current: RiskModel | undefined;
+  /** Told of each new transaction with the exact feature vector it was scored with (retraining keeps it). */
+  onScored: ((tx: Transaction, features: Float32Array) => void) | undefined;
 
   /** `model` undefined: rules only — probability 0, decisions from the rules, no feature reasons. */
   constructor(
-    readonly model: RiskModel | undefined,
+    model: RiskModel | undefined,
     readonly rules: RiskRules,
     readonly features: RiskFeatureState = new RiskFeatureState(),
     private readonly options: RiskScorerOptions = { reasons: 'always' },
   ) {
+    this.current = model;
     this.recent = new RecentResults(options.dedupeCapacity ?? DEFAULT_DEDUPE_CAPACITY);
+  }
+
+  get model(): RiskModel | undefined {
+    return this.current;
+  }
+
+  /**
+   * Scores from now on with `model`; returns the one it replaces. Scoring is synchronous, so no
+   * batch is half scored by each.
+   */
+  useModel(model: RiskModel): RiskModel | undefined {
+    const previous = this.current;
+    this.current = model;
+    return previous;
   }
 
   /** True when this transaction id was scored recently (a redelivery gets its first result back). */
@@ -71,18 +89,21 @@ export class RiskScorer {
     if (n === 0) return [];
     const rows = new Float32Array(n * FEATURE_COUNT);
     txs.forEach((tx, i) => this.features.observe(tx, rows.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)));
-    if (!this.model) return txs.map((tx, i) => this.result(tx, rows, i, 0));
+    const onScored = this.onScored;
+    if (onScored) txs.forEach((tx, i) => onScored(tx, rows.slice(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)));
+    const model = this.current;
+    if (!model) return txs.map((tx, i) => this.result(tx, rows, i, 0));
     if (this.options.reasons === 'always') {
-      const { scores, contributions } = this.model.explain(rows, n);
+      const { scores, contributions } = model.explain(rows, n);
       return txs.map((tx, i) => this.result(tx, rows, i, scores[i]!, contributions.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)));
     }
-    const scores = this.model.score(rows, n);
+    const scores = model.score(rows, n);
     const results = txs.map((tx, i) => this.result(tx, rows, i, scores[i]!));
     const flagged = results.flatMap((r, i) => (r.decision === 'approve' ? [] : [i]));
     if (flagged.length) {
       const subset = new Float32Array(flagged.length * FEATURE_COUNT);
       flagged.forEach((i, k) => subset.set(rows.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT), k * FEATURE_COUNT));
-      const { contributions } = this.model.explain(subset, flagged.length);
+      const { contributions } = model.explain(subset, flagged.length);
       flagged.forEach((i, k) => {
         results[i] = this.result(txs[i]!, rows, i, scores[i]!, contributions.subarray(k * FEATURE_COUNT, (k + 1) * FEATURE_COUNT));
       });

@@ -1,12 +1,14 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { StagesService } from '../platform/app/stages.service.js';
 import { initBackend } from '../platform/ml/backend.js';
 import { RiskFeatureState, type SerialisedFeatureState } from './features/feature-state.js';
+import { modelVersion } from './model/model-version.js';
 import { RiskModel } from './model/risk-model.js';
+import { attachRetraining } from './retrain/attach-retraining.js';
+import type { Retrainer } from './retrain/retrainer.js';
 import { RiskScorer } from './risk-scorer.js';
 import { riskMetrics } from './risk.metrics.js';
 import { DEFAULT_MODEL_DIR, loadRiskOptions, type RiskServiceOptions } from './risk.options.js';
@@ -42,19 +44,11 @@ export async function loadRiskService(options: RiskServiceOptions, log: (msg: st
     log(`no model: RISK_MODEL_DIR is not set and ${DEFAULT_MODEL_DIR} has none (\`vigil risk train --data FILE\` writes one there). Running RULES ONLY: probability 0, decisions from rules/risk alone`);
   }
   riskMetrics.model.labels(version).set(1);
+  riskMetrics.modelSince.set(Date.now() / 1000);
   const scorer = new RiskScorer(model, rules, state, { reasons: options.reasons, dedupeCapacity: options.dedupeCapacity });
   if (options.currencies) log(`accepting currencies ${[...options.currencies].join(', ')}; others go to ${options.topics.transactions}.dlq (reason rejected)`);
   log(`labels count from max(label timestamp, transaction time + ${options.labelDelayMs / 86_400_000} d)`);
   return new RiskService(scorer, options, version);
-}
-
-/** `<kind>-<first 12 hex of sha256 over the model files>`: changes whenever the weights do. */
-async function modelVersion(dir: string, model: RiskModel): Promise<string> {
-  const hash = createHash('sha256');
-  for (const f of ['model.json', 'weights.bin', 'risk-model.json']) {
-    if (existsSync(join(dir, f))) hash.update(await readFile(join(dir, f)));
-  }
-  return `${model.metadata.kind}-${hash.digest('hex').slice(0, 12)}`;
 }
 
 /**
@@ -66,14 +60,16 @@ async function modelVersion(dir: string, model: RiskModel): Promise<string> {
  * saved with the model, plus whatever it has seen), see README "State and rebalancing".
  */
 @Injectable()
-export class RiskConsumer implements OnApplicationBootstrap {
+export class RiskConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Risk');
+  private retrainer: Retrainer | undefined;
 
   constructor(@Inject(StagesService) private readonly stages: StagesService) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const options = loadRiskOptions();
     const service = await loadRiskService(options, (msg) => this.logger.log(msg));
+    this.retrainer = attachRetraining(service, options.retrain, options.modelDir, (msg) => this.logger.log(msg));
     await this.stages.start<Parameters<RiskService['handle']>[0][number]['value']>({
       service: 'risk',
       topics: [options.topics.transactions, options.topics.labels],
@@ -84,5 +80,11 @@ export class RiskConsumer implements OnApplicationBootstrap {
         this.logger.log(`assigned ${count(options.topics.transactions)} partition(s) of ${options.topics.transactions}, ${count(options.topics.labels)} of ${options.topics.labels}; feature state kept for all (${service.scorer.features.customerCount} customers held)`);
       },
     });
+    this.retrainer?.start();
+  }
+
+  /** Abandons a retrain in progress without waiting for it: shutdown is not held up by training. */
+  beforeApplicationShutdown(): void {
+    this.retrainer?.stop();
   }
 }

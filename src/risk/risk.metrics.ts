@@ -56,4 +56,38 @@ export const riskMetrics = {
     labelNames: ['model_version'] as const,
     registers: [registry],
   }),
+  retrains: new Counter({
+    name: 'vigil_risk_retrains_total',
+    help: 'Scheduled retraining runs, by outcome: promoted, kept (candidate worse on the holdout), skipped (too few rows or frauds), failed, abandoned (shutdown).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  }),
+  retrainPrecision: new Gauge({
+    name: 'vigil_risk_retrain_average_precision',
+    help: 'Average precision on the last retraining holdout, of the model in use then (current) and of the candidate.',
+    labelNames: ['model'] as const,
+    registers: [registry],
+  }),
+  lastRetrain: new Gauge({
+    name: 'vigil_risk_retrain_last_timestamp_seconds',
+    help: 'Wall time the last retraining run ended (whatever its outcome).',
+    registers: [registry],
+  }),
+  modelSince: new Gauge({
+    name: 'vigil_risk_model_since_timestamp_seconds',
+    help: 'Wall time the model in use was loaded or promoted: its age is time() minus this.',
+    registers: [registry],
+  }),
+  trainingRows: new Gauge({
+    name: 'vigil_risk_training_rows',
+    help: 'Retraining material held: scored vectors awaiting their label (pending), labelled rows, and the frauds among them.',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  }),
+  trainingDropped: new Counter({
+    name: 'vigil_risk_training_dropped_total',
+    help: 'Retraining material let go: pending_evicted (buffer full), label_unmatched (no vector for the label), labelled_evicted (oldest row out).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  }),
 };

@@ -12,6 +12,14 @@ describe('loadRiskOptions', () => {
     expect(o.topics).toEqual({ transactions: 'risk.transactions', labels: 'risk.labels', scores: 'risk.scores' });
   });
 
+  it('reads the retraining schedule: 6 h by default, a duration, 0 to turn it off', () => {
+    expect(loadRiskOptions({}).retrain).toEqual({ intervalMs: 6 * 3_600_000, minRows: 20_000, minFrauds: 100, holdoutFraction: 0.2, maxLabelled: 200_000, maxPending: 150_000 });
+    expect(loadRiskOptions({ RISK_RETRAIN_INTERVAL: '30m', RISK_RETRAIN_MIN_FRAUDS: '10' }).retrain).toMatchObject({ intervalMs: 1_800_000, minFrauds: 10 });
+    expect(loadRiskOptions({ RISK_RETRAIN_INTERVAL: '0' }).retrain.intervalMs).toBe(0);
+    expect(() => loadRiskOptions({ RISK_RETRAIN_INTERVAL: '6' })).toThrow(/RISK_RETRAIN_INTERVAL: "6" is not a duration/);
+    expect(() => loadRiskOptions({ RISK_RETRAIN_HOLDOUT: '1' })).toThrow(/RISK_RETRAIN_HOLDOUT must be a fraction/);
+  });
+
   it('says what is wrong with a bad value', () => {
     expect(() => loadRiskOptions({ RISK_MODEL_DIR: '/nonexistent/model' })).toThrow(/RISK_MODEL_DIR=\/nonexistent\/model: no such directory/);
     expect(() => loadRiskOptions({ RISK_CURRENCIES: 'EURO' })).toThrow(/"EURO" is not a three-letter currency code/);

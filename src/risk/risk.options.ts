@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { loadRetrainOptions, type RetrainOptions } from './retrain/retrain-options.js';
 import { DAY_MS, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_RULES_DIR } from './options.js';
 import type { Thresholds } from './rules/rule-types.js';
 
@@ -30,6 +31,7 @@ export interface RiskServiceOptions {
   topics: { transactions: string; labels: string; scores: string };
   /** Partitions handled at once (each still in order); the platform's default is 4. */
   concurrency: number;
+  retrain: RetrainOptions;
 }
 
 export function loadRiskOptions(env: NodeJS.ProcessEnv = process.env): RiskServiceOptions {
@@ -70,6 +72,7 @@ export function loadRiskOptions(env: NodeJS.ProcessEnv = process.env): RiskServi
     dedupeCapacity: number(env, 'RISK_DEDUPE_CAPACITY', 100_000),
     topics: { ...RISK_TOPICS },
     concurrency: Math.max(1, number(env, 'RISK_PARTITIONS_CONCURRENCY', 12)),
+    retrain: loadRetrainOptions(env),
   };
 }
 

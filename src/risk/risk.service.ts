@@ -1,5 +1,6 @@
 import { derivedId } from '../platform/bus/message-id.js';
 import type { Emit, HandlerContext, InRecord } from '../platform/stage/types.js';
+import type { RiskModel } from './model/risk-model.js';
 import { RecentResults } from './recent-results.js';
 import type { RiskScore, RiskScorer } from './risk-scorer.js';
 import { riskMetrics as m } from './risk.metrics.js';
@@ -53,13 +54,29 @@ export type RiskServiceConfig = Pick<RiskServiceOptions, 'currencies' | 'labelDe
  */
 export class RiskService {
   private readonly labelsSeen: RecentResults<true>;
+  private version: string;
 
   constructor(
     readonly scorer: RiskScorer,
     private readonly config: RiskServiceConfig,
-    readonly modelVersion: string,
+    modelVersion: string,
   ) {
     this.labelsSeen = new RecentResults(config.dedupeCapacity ?? 100_000);
+    this.version = modelVersion;
+  }
+
+  /** The version every score carries: the model's until a retrained one is promoted. */
+  get modelVersion(): string {
+    return this.version;
+  }
+
+  /** Scores with `model` from the next batch on (a retrained model that did at least as well). */
+  useModel(model: RiskModel, version: string): void {
+    const previous = this.scorer.useModel(model);
+    m.model.labels(this.version).set(0);
+    m.model.labels(version).set(1);
+    this.version = version;
+    previous?.dispose();
   }
 
   /** The stage handler (an arrow, so it can be handed to StagesService as it is). */
@@ -136,7 +153,7 @@ export class RiskService {
         probability: Math.round(s.score * 1e6) / 1e6,
         decision: s.decision,
         reasons: s.reasons.map(formatReason),
-        model_version: this.modelVersion,
+        model_version: this.version,
         transaction_appended_at: r.timestamp,
       };
       return { topic: this.config.topics.scores, key: r.value.customer_id, value, id, source: r };

@@ -58,6 +58,11 @@ export class RiskFeatureState {
   private readonly pending = new PendingLabels();
   private clock = Number.NEGATIVE_INFINITY;
   private nextSweep = Number.NEGATIVE_INFINITY;
+  /**
+   * Told of each label the moment it starts counting (its `availableAt` reached in event time):
+   * retraining takes its labels here, so it can never use one earlier than the features do.
+   */
+  onLabelUsable: ((label: LabelEvent) => void) | undefined;
 
   get customerCount(): number {
     return this.customers.size;
@@ -174,6 +179,7 @@ export class RiskFeatureState {
 
   private releaseLabels(now: number): void {
     for (const label of this.pending.releaseUntil(now)) {
+      this.onLabelUsable?.(label);
       const value = label.fraud ? 1 : 0;
       addInOrder(this.customer(label.customerId).labels, label.availableAt, value);
       addInOrder(this.terminal(label.terminalId).labels, label.availableAt, value);

@@ -17,6 +17,11 @@ export interface ModelTrainingOptions {
   learningRate: number;
   seed: number;
   log?: (msg: string) => void;
+  /**
+   * Awaited after every batch: the service's retraining yields the thread there, and throws from
+   * it to abandon the training on shutdown. Not saved with the model.
+   */
+  afterBatch?: () => Promise<void>;
 }
 
 /**
@@ -80,26 +85,32 @@ export class RiskModel {
     for (let i = 0; i < n; i++) frauds += labels[i]!;
     const batchX = new Float32Array(options.batchSize * FEATURE_COUNT);
     const batchY = new Float32Array(options.batchSize);
-    for (let epoch = 0; epoch < options.epochs; epoch++) {
-      const order = permutation(n, random);
-      let lossSum = 0;
-      let batches = 0;
-      for (let start = 0; start < n; start += options.batchSize) {
-        const size = Math.min(options.batchSize, n - start);
-        for (let k = 0; k < size; k++) {
-          const row = order[start + k]!;
-          batchX.set(z.subarray(row * FEATURE_COUNT, (row + 1) * FEATURE_COUNT), k * FEATURE_COUNT);
-          batchY[k] = labels[row]!;
+    try {
+      for (let epoch = 0; epoch < options.epochs; epoch++) {
+        const order = permutation(n, random);
+        let lossSum = 0;
+        let batches = 0;
+        for (let start = 0; start < n; start += options.batchSize) {
+          const size = Math.min(options.batchSize, n - start);
+          for (let k = 0; k < size; k++) {
+            const row = order[start + k]!;
+            batchX.set(z.subarray(row * FEATURE_COUNT, (row + 1) * FEATURE_COUNT), k * FEATURE_COUNT);
+            batchY[k] = labels[row]!;
+          }
+          const x = tf.tensor2d(batchX.subarray(0, size * FEATURE_COUNT), [size, FEATURE_COUNT]);
+          const y = tf.tensor2d(batchY.subarray(0, size), [size, 1]);
+          const loss = await net.trainOnBatch(x, y);
+          x.dispose();
+          y.dispose();
+          lossSum += Array.isArray(loss) ? loss[0]! : loss;
+          batches++;
+          await options.afterBatch?.();
         }
-        const x = tf.tensor2d(batchX.subarray(0, size * FEATURE_COUNT), [size, FEATURE_COUNT]);
-        const y = tf.tensor2d(batchY.subarray(0, size), [size, 1]);
-        const loss = await net.trainOnBatch(x, y);
-        x.dispose();
-        y.dispose();
-        lossSum += Array.isArray(loss) ? loss[0]! : loss;
-        batches++;
+        options.log?.(`epoch ${epoch + 1}/${options.epochs}: loss ${(lossSum / batches).toFixed(5)}`);
       }
-      options.log?.(`epoch ${epoch + 1}/${options.epochs}: loss ${(lossSum / batches).toFixed(5)}`);
+    } catch (err) {
+      net.dispose(); // an abandoned training must not leak its weights
+      throw err;
     }
     const metadata: ModelMetadata = {
       version: 1,
@@ -109,7 +120,7 @@ export class RiskModel {
       std: [...standardiser.std],
       trainedRows: n,
       trainedFrauds: frauds,
-      provenance: { ...provenance, options: { ...options, log: undefined } },
+      provenance: { ...provenance, options: { ...options, log: undefined, afterBatch: undefined } },
     };
     return new RiskModel(net, standardiser, metadata);
   }
