@@ -29,7 +29,7 @@ const DEFAULT_DEDUPE_CAPACITY = 100_000;
 export class RiskScorer {
   private readonly recent: RecentResults<RiskScore>;
   private current: RiskModel | undefined;
-  /** Told of each new transaction with the exact feature vector it was scored with (retraining keeps it). */
+  /** Told of each new transaction with the exact feature vector it was scored with (retraining copies it; valid during the call only). */
   onScored: ((tx: Transaction, features: Float32Array) => void) | undefined;
 
   /** `model` undefined: rules only — probability 0, decisions from the rules, no feature reasons. */
@@ -90,7 +90,7 @@ export class RiskScorer {
     const rows = new Float32Array(n * FEATURE_COUNT);
     txs.forEach((tx, i) => this.features.observe(tx, rows.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)));
     const onScored = this.onScored;
-    if (onScored) txs.forEach((tx, i) => onScored(tx, rows.slice(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)));
+    if (onScored) txs.forEach((tx, i) => onScored(tx, rows.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)));
     const model = this.current;
     if (!model) return txs.map((tx, i) => this.result(tx, rows, i, 0));
     if (this.options.reasons === 'always') {

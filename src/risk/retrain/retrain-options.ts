@@ -12,7 +12,7 @@ export interface RetrainOptions {
   holdoutFraction: number;
   /** Labelled rows kept, the most recent; the oldest is dropped. */
   maxLabelled: number;
-  /** Scored vectors kept while their label is awaited; must cover the label delay's worth of traffic. */
+  /** Vectors of the last this-many scored transactions, kept while their labels are awaited: must cover the label delay's worth of traffic. */
   maxPending: number;
 }
 

@@ -135,7 +135,7 @@ describe('Retrainer', () => {
     const ended = await run;
     const waited = performance.now() - started;
     expect(ended.outcome).toBe('abandoned');
-    expect(waited).toBeLessThan(1000);
+    expect(waited).toBeLessThan(2000); // one training step on a loaded machine, not the rest of the run
     expect(service.modelVersion).toBe(before);
   });
 });

@@ -5,7 +5,7 @@ import { riskMetrics as m } from '../risk.metrics.js';
 import type { RiskService } from '../risk.service.js';
 import type { RetrainOptions } from './retrain-options.js';
 import { savePromotedModel } from './save-promoted.js';
-import type { LabelledRow, TrainingSet } from './training-set.js';
+import type { LabelledRows, TrainingSet } from './training-set.js';
 
 export type RetrainOutcome = 'promoted' | 'kept' | 'skipped' | 'failed' | 'abandoned';
 
@@ -93,25 +93,25 @@ export class Retrainer {
   private async attempt(started: number): Promise<RetrainResult> {
     const current = this.service.scorer.model;
     const version = this.service.modelVersion;
-    const rows = this.set.snapshot();
-    const frauds = rows.reduce((s, r) => s + (r.fraud ? 1 : 0), 0);
+    const all = this.set.snapshot();
+    const frauds = all.labels.reduce((s, v) => s + v, 0);
     const skip = (why: string): RetrainResult => ({ outcome: 'skipped', message: `retrain skipped: ${why}; keeping ${version}`, version });
     if (!current) return skip('no model to retrain (rules only)');
-    if (rows.length < this.options.minRows || frauds < this.options.minFrauds) {
-      return skip(`${rows.length} labelled rows with ${frauds} frauds, need ${this.options.minRows} and ${this.options.minFrauds}`);
+    if (all.n < this.options.minRows || frauds < this.options.minFrauds) {
+      return skip(`${all.n} labelled rows with ${frauds} frauds, need ${this.options.minRows} and ${this.options.minFrauds}`);
     }
     // The holdout is the most recent slice by transaction time: the candidate is judged on what
     // comes after everything it learnt from, as it will be in service.
-    const cut = Math.floor(rows.length * (1 - this.options.holdoutFraction));
-    const train = pack(rows.slice(0, cut));
-    const holdout = pack(rows.slice(cut));
+    const cut = Math.floor(all.n * (1 - this.options.holdoutFraction));
+    const train = slice(all, 0, cut);
+    const holdout = slice(all, cut, all.n);
     if (train.frauds === 0 || holdout.frauds === 0 || holdout.frauds === holdout.n) {
       return skip(`the split leaves ${train.frauds} frauds to train on and ${holdout.frauds} of ${holdout.n} in the holdout`);
     }
     const candidate = await RiskModel.train(train.rows, train.labels, train.n, this.trainingOptions(current), {
       source: 'retrain',
       previousVersion: version,
-      trainedUntil: new Date(rows[cut - 1]!.time).toISOString(),
+      trainedUntil: new Date(all.times[cut - 1]!).toISOString(),
       holdoutRows: holdout.n,
     });
     try {
@@ -164,14 +164,8 @@ export class Retrainer {
   }
 }
 
-function pack(rows: LabelledRow[]): { rows: Float32Array; labels: Uint8Array; n: number; frauds: number } {
-  const x = new Float32Array(rows.length * FEATURE_COUNT);
-  const y = new Uint8Array(rows.length);
-  let frauds = 0;
-  rows.forEach((r, i) => {
-    x.set(r.features, i * FEATURE_COUNT);
-    y[i] = r.fraud ? 1 : 0;
-    frauds += y[i]!;
-  });
-  return { rows: x, labels: y, n: rows.length, frauds };
+/** Rows [from, to) of a packed set, without copying, with their fraud count. */
+function slice(all: LabelledRows, from: number, to: number): { rows: Float32Array; labels: Uint8Array; n: number; frauds: number } {
+  const labels = all.labels.subarray(from, to);
+  return { rows: all.rows.subarray(from * FEATURE_COUNT, to * FEATURE_COUNT), labels, n: to - from, frauds: labels.reduce((s, v) => s + v, 0) };
 }

@@ -25,7 +25,7 @@ function wired(set: TrainingSet) {
   const scorer = new RiskScorer(undefined, parseRiskRules([]));
   const scoredWith = new Map<string, Float32Array>();
   scorer.onScored = (t, f) => {
-    scoredWith.set(t.id, f);
+    scoredWith.set(t.id, f.slice());
     set.scored(t, f);
   };
   scorer.features.onLabelUsable = (l) => set.labelUsable(l);
@@ -44,11 +44,12 @@ describe('TrainingSet', () => {
     expect(set.labelledCount).toBe(0);
     await service.handle([tx('c', T0 + 7 * DAY_MS + 60_000)], ctx);
     expect(set.labelledCount).toBe(1);
-    const [row] = set.snapshot();
-    // The very vector 'a' was scored with, not one recomputed with a week more history.
-    expect(row!.features).toBe(scoredWith.get('a'));
-    expect(row!.features[FEATURE_INDEX.amount]).toBe(70);
-    expect(row).toMatchObject({ fraud: true, time: T0 });
+    const rows = set.snapshot();
+    // The vector 'a' was scored with, not one recomputed with a week more history.
+    expect(Array.from(rows.rows)).toEqual(Array.from(scoredWith.get('a')!));
+    expect(rows.rows[FEATURE_INDEX.amount]).toBe(70);
+    expect(rows.rows[FEATURE_INDEX.cust_tx_count_30d]).toBe(1);
+    expect([rows.n, rows.labels[0], rows.times[0]]).toEqual([1, 1, T0]);
     expect([set.pendingCount, set.frauds]).toEqual([2, 1]);
   });
 
@@ -66,7 +67,10 @@ describe('TrainingSet', () => {
     scored('d', 4);
     usable('d', false); // evicts b, the oldest labelled row
     expect(drops).toEqual(['pending_evicted', 'label_unmatched', 'labelled_evicted']);
-    expect(set.snapshot().map((r) => r.time)).toEqual([3, 4]);
+    const rows = set.snapshot();
+    expect(Array.from(rows.times)).toEqual([3, 4]);
+    expect(rows.rows[FEATURE_COUNT]).toBe(4); // d's vector, second
+    expect(Array.from(rows.labels)).toEqual([0, 0]);
     expect([set.labelledCount, set.frauds, set.pendingCount]).toEqual([2, 0, 0]);
   });
 });

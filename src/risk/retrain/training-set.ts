@@ -1,16 +1,18 @@
 import { FEATURE_COUNT } from '../features/feature-names.js';
 import type { LabelEvent, Transaction } from '../types.js';
 
-/** One labelled row: the feature vector the service scored with, and the verdict that arrived later. */
-export interface LabelledRow {
-  features: Float32Array;
-  fraud: boolean;
-  /** The transaction's event time: the holdout is the most recent slice by this. */
-  time: number;
+/** Labelled rows packed for `RiskModel.train`, oldest transaction first. */
+export interface LabelledRows {
+  n: number;
+  /** Row-major, n x FEATURE_COUNT: the vectors the service scored with. */
+  rows: Float32Array;
+  labels: Uint8Array;
+  /** The transactions' event times: the holdout is the most recent slice by this. */
+  times: Float64Array;
 }
 
 export interface TrainingSetLimits {
-  /** Scored transactions whose vector is kept while their label is awaited. */
+  /** The last this-many scored transactions keep their vector while their label is awaited. */
   maxPending: number;
   /** Labelled rows kept for retraining, the most recent ones. */
   maxLabelled: number;
@@ -21,15 +23,22 @@ export type DropReason = 'pending_evicted' | 'label_unmatched' | 'labelled_evict
 
 /**
  * This process's material for retraining. `scored` keeps, by transaction id, the exact vector
- * each transaction was scored with (recomputing later would see a different history); `labelUsable`
- * is called by the feature state when a label starts counting, i.e. never before its delay, and
- * moves the pair into the labelled set. Both parts are bounded, oldest out first.
+ * each transaction was scored with (recomputing later would see a different history);
+ * `labelUsable` is called by the feature state when a label starts counting, i.e. never before
+ * its delay, and moves the pair into the labelled set. Both parts are rings in flat typed arrays
+ * (a vector per object costs about seven times its 100 bytes), oldest overwritten first.
  */
 export class TrainingSet {
-  /** Insertion-ordered, so the first key is the oldest. */
-  private readonly pending = new Map<string, { features: Float32Array; time: number }>();
-  /** A ring of the most recent labelled rows. */
-  private readonly rows: LabelledRow[] = [];
+  private readonly pendingVectors: Float32Array;
+  private readonly pendingTimes: Float64Array;
+  private readonly pendingIds: Array<string | undefined>;
+  private readonly slotOf = new Map<string, number>();
+  private pendingNext = 0;
+
+  private readonly vectors: Float32Array;
+  private readonly fraud: Uint8Array;
+  private readonly times: Float64Array;
+  private count = 0;
   private next = 0;
   private fraudCount = 0;
   readonly dropped: Record<DropReason, number> = { pending_evicted: 0, label_unmatched: 0, labelled_evicted: 0 };
@@ -37,60 +46,87 @@ export class TrainingSet {
   constructor(
     private readonly limits: TrainingSetLimits,
     private readonly onDrop: (reason: DropReason) => void = () => {},
-  ) {}
+  ) {
+    this.pendingVectors = new Float32Array(limits.maxPending * FEATURE_COUNT);
+    this.pendingTimes = new Float64Array(limits.maxPending);
+    this.pendingIds = new Array<string | undefined>(limits.maxPending).fill(undefined);
+    this.vectors = new Float32Array(limits.maxLabelled * FEATURE_COUNT);
+    this.fraud = new Uint8Array(limits.maxLabelled);
+    this.times = new Float64Array(limits.maxLabelled);
+  }
 
   get pendingCount(): number {
-    return this.pending.size;
+    return this.slotOf.size;
   }
 
   get labelledCount(): number {
-    return this.rows.length;
+    return this.count;
   }
 
   get frauds(): number {
     return this.fraudCount;
   }
 
-  /** The vector `tx` was scored with; kept until its label can be used. */
+  /** The vector `tx` was scored with (copied: the caller may reuse it); kept until its label can be used. */
   scored(tx: Transaction, features: Float32Array): void {
     if (features.length !== FEATURE_COUNT) throw new Error(`expected ${FEATURE_COUNT} features, got ${features.length}`);
     if (this.limits.maxPending === 0) return;
-    this.pending.delete(tx.id);
-    this.pending.set(tx.id, { features, time: tx.time });
-    if (this.pending.size > this.limits.maxPending) {
-      this.pending.delete(this.pending.keys().next().value!);
+    const old = this.slotOf.get(tx.id);
+    if (old !== undefined) this.pendingIds[old] = undefined;
+    const slot = this.pendingNext;
+    const evicted = this.pendingIds[slot];
+    if (evicted !== undefined) {
+      this.slotOf.delete(evicted);
       this.drop('pending_evicted');
     }
+    this.pendingVectors.set(features, slot * FEATURE_COUNT);
+    this.pendingTimes[slot] = tx.time;
+    this.pendingIds[slot] = tx.id;
+    this.slotOf.set(tx.id, slot);
+    this.pendingNext = (slot + 1) % this.limits.maxPending;
   }
 
   /** A label has reached its `availableAt`: its transaction's vector becomes a training row. */
   labelUsable(label: LabelEvent): void {
-    const entry = this.pending.get(label.transactionId);
-    if (!entry) {
+    const slot = this.slotOf.get(label.transactionId);
+    if (slot === undefined) {
       // Scored by another process, before this one started, or evicted: no vector to learn from.
       this.drop('label_unmatched');
       return;
     }
-    this.pending.delete(label.transactionId);
-    this.add({ features: entry.features, fraud: label.fraud, time: entry.time });
+    this.slotOf.delete(label.transactionId);
+    this.pendingIds[slot] = undefined;
+    this.add(this.pendingVectors.subarray(slot * FEATURE_COUNT, (slot + 1) * FEATURE_COUNT), label.fraud, this.pendingTimes[slot]!);
   }
 
-  /** The labelled rows, oldest transaction first: a copy, so training is not disturbed by new labels. */
-  snapshot(): LabelledRow[] {
-    return [...this.rows].sort((a, b) => a.time - b.time);
+  /** A packed copy of the labelled rows in transaction-time order, so training is not disturbed by new labels. */
+  snapshot(): LabelledRows {
+    const n = this.count;
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => this.times[a]! - this.times[b]!);
+    const out: LabelledRows = { n, rows: new Float32Array(n * FEATURE_COUNT), labels: new Uint8Array(n), times: new Float64Array(n) };
+    order.forEach((i, k) => {
+      out.rows.set(this.vectors.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT), k * FEATURE_COUNT);
+      out.labels[k] = this.fraud[i]!;
+      out.times[k] = this.times[i]!;
+    });
+    return out;
   }
 
-  private add(row: LabelledRow): void {
-    if (this.limits.maxLabelled === 0) return;
-    if (row.fraud) this.fraudCount++;
-    if (this.rows.length < this.limits.maxLabelled) {
-      this.rows.push(row);
-      return;
+  private add(features: Float32Array, fraud: boolean, time: number): void {
+    const max = this.limits.maxLabelled;
+    if (max === 0) return;
+    const slot = this.next;
+    if (this.count === max) {
+      this.fraudCount -= this.fraud[slot]!;
+      this.drop('labelled_evicted');
+    } else {
+      this.count++;
     }
-    if (this.rows[this.next]!.fraud) this.fraudCount--;
-    this.rows[this.next] = row;
-    this.next = (this.next + 1) % this.limits.maxLabelled;
-    this.drop('labelled_evicted');
+    this.vectors.set(features, slot * FEATURE_COUNT);
+    this.fraud[slot] = fraud ? 1 : 0;
+    this.times[slot] = time;
+    this.fraudCount += fraud ? 1 : 0;
+    this.next = (slot + 1) % max;
   }
 
   private drop(reason: DropReason): void {
