@@ -84,7 +84,9 @@ describe('incidents end to end: detector → incident → rule → signed webhoo
     }
 
     let incidents: IncidentJson[] = [];
-    await until(async () => (incidents = await incidentsOf(api, entity)).length > 0, 90_000, `an incident for ${entity}`);
+    await until(async () => (incidents = await incidentsOf(api, entity)).length > 0, 90_000, `an incident for ${entity}`).catch((err: Error) => {
+      throw new Error(`${err.message} (${anomalies.got.length} anomalies read back); vigil's last output:\n${vigil.output.slice(-4000)}`);
+    });
     await until(() => receiver.requests.length > 0, 20_000, 'the webhook request');
     // Let every finding of the excursion arrive before counting.
     await until(() => anomalies.got.length > 0 && lifecycle.got.length > 0, 10_000, 'anomalies and lifecycle events read back');

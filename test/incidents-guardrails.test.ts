@@ -194,6 +194,8 @@ describe('incidents: grouping, silences, inhibition and guardrails through the A
     // Tokens never reach the log.
     expect(vigil.output).not.toContain(TOKEN);
     expect(vigil.output).not.toContain('not-the-token');
+    // Nor does the webhook signing secret, whole or its key part.
+    expect(vigil.output).not.toContain(SECRET.slice('whsec_'.length));
   });
 
   it('dry-run: nothing is sent, the signed request it would send is logged', async () => {

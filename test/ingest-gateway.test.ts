@@ -253,4 +253,9 @@ describe('ingest gateway (vigil start ingest) on a real broker', () => {
     expect(metric(text, 'vigil_ingest_request_duration_seconds_count{source="remote_write",code="204"}')).toBe(2);
     expect(metric(text, 'vigil_ingest_received_bytes_total{source="remote_write"}')).toBeGreaterThan(50);
   });
+
+  it('never writes a tenant token to its log, not even a wrong one it refused', () => {
+    expect(vigil.output).toContain('ingest');
+    expect(vigil.output).not.toMatch(/secret-[ab]|guess/);
+  });
 });

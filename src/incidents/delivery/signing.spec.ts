@@ -16,6 +16,8 @@ describe('Standard Webhooks signing', () => {
     expect(verify(h, '{"x":1}', b, 300, now)).toBe(true);
     expect(verify(h, '{"x":2}', a, 300, now)).toBe(false);
     expect(verify(h, '{"x":1}', a, 300, now + 301)).toBe(false);
+    const [other] = parseSecrets(`whsec_${Buffer.alloc(32, 3).toString('base64')}`) as [string];
+    expect(verify(h, '{"x":1}', other, 300, now)).toBe(false);
   });
 
   it('refuses secrets that are not whsec_<base64>', () => {
