@@ -55,7 +55,8 @@ describe('logs service on Kafka', () => {
     await bus.connect();
     const send = (values: LogRecordValue[]) => bus!.send(values.map((v) => ({ topic: 'telemetry.logs', key: v.entity, value: JSON.stringify(v) })));
     // One request a second of event time, ending now: 1,000 lines, 250 one-second windows.
-    const t0 = Date.now() - (REQUESTS + 5) * 1000;
+    // On a whole second, so the burst below (400 ms from t1) falls in one count window.
+    const t0 = Math.floor(Date.now() / 1000) * 1000 - (REQUESTS + 5) * 1000;
     const normal = Array.from({ length: REQUESTS }, (_, i) => syntheticRequest(entity, i, t0 + i * 1000)).flat();
     const secrets = new Set<string>([FAIL_IP, FAIL_EMAIL]);
     for (const v of normal) for (const m of v.message.matchAll(/\b\d+\.\d+\.\d+\.\d+\b|2001:db8:[0-9a-f:]+|[\w.]+@[\w.]+|Bearer \S+/g)) secrets.add(m[0].replace('Bearer ', ''));
