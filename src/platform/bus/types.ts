@@ -80,8 +80,12 @@ export interface TopicSpec {
 export interface Bus {
   readonly kind: 'kafka' | 'memory';
   connect(): Promise<void>;
-  /** Appends records; resolves only once the broker acknowledged all of them. */
-  send(records: OutRecord[]): Promise<void>;
+  /**
+   * Appends records; resolves only once the broker acknowledged all of them. `shared`: the
+   * appends may wait for, and travel with, other callers' appends to the same topic (group
+   * commit) — for batch outputs, where fewer round trips matter more than the first one's wait.
+   */
+  send(records: OutRecord[], options?: { shared?: boolean }): Promise<void>;
   subscribe(options: SubscribeOptions, handler: BatchHandler): Promise<Subscription>;
   /** Creates missing topics, grows partitions, updates configs. Returns what changed. */
   applyTopics(topics: TopicSpec[]): Promise<string[]>;

@@ -85,24 +85,20 @@ export class KafkaBus implements Bus {
     this.connected = false;
   }
 
-  async send(records: OutRecord[]): Promise<void> {
-    const byTopic = new Map<string, OutRecord[]>();
-    for (const r of records) {
-      const list = byTopic.get(r.topic);
-      if (list) list.push(r);
-      else byTopic.set(r.topic, [r]);
-    }
+  async send(records: OutRecord[], options: { shared?: boolean } = {}): Promise<void> {
+    // Unshared appends (an ingest request waiting on its acknowledgement) never queue behind others.
+    if (!options.shared) return this.sendNow(records);
     await Promise.all(
-      [...byTopic].map(([topic, list]) => {
+      [...groupByTopic(records)].map(([topic, list]) => {
         let coalescer = this.sends.get(topic);
-        if (!coalescer) this.sends.set(topic, (coalescer = new Coalescer((merged) => this.sendNow(topic, merged))));
+        if (!coalescer) this.sends.set(topic, (coalescer = new Coalescer((merged) => this.sendNow(merged))));
         return coalescer.add(list);
       }),
     );
   }
 
-  /** One topic's records, in requests that stay under the broker's limit. */
-  private async sendNow(topic: string, records: OutRecord[]): Promise<void> {
+  /** Records in requests that stay under the broker's limit. */
+  private async sendNow(records: OutRecord[]): Promise<void> {
     // Requests stay under the broker's default message.max.bytes (1 MiB) whatever the
     // compression achieves; chunks go one after another so order per partition holds.
     let chunk: OutRecord[] = [];
@@ -110,21 +106,24 @@ export class KafkaBus implements Bus {
     for (const r of records) {
       const size = r.value.length + (r.key?.length ?? 0) + 64;
       if (chunk.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
-        await this.sendChunk(topic, chunk);
+        await this.sendChunk(chunk);
         chunk = [];
         bytes = 0;
       }
       chunk.push(r);
       bytes += size;
     }
-    if (chunk.length > 0) await this.sendChunk(topic, chunk);
+    if (chunk.length > 0) await this.sendChunk(chunk);
   }
 
-  private async sendChunk(topic: string, records: OutRecord[]): Promise<void> {
+  private async sendChunk(records: OutRecord[]): Promise<void> {
     await this.producer.sendBatch({
       acks: -1,
       compression: COMPRESSION[this.options.compression ?? 'snappy'],
-      topicMessages: [{ topic: this.onCluster(topic), messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: r.partition })) }],
+      topicMessages: [...groupByTopic(records)].map(([topic, list]) => ({
+        topic: this.onCluster(topic),
+        messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: r.partition })),
+      })),
     });
   }
 
@@ -308,6 +307,16 @@ export class KafkaBus implements Bus {
     }
     return this.admin;
   }
+}
+
+function groupByTopic(records: OutRecord[]): Map<string, OutRecord[]> {
+  const byTopic = new Map<string, OutRecord[]>();
+  for (const r of records) {
+    const list = byTopic.get(r.topic);
+    if (list) list.push(r);
+    else byTopic.set(r.topic, [r]);
+  }
+  return byTopic;
 }
 
 function stringHeaders(headers: Record<string, unknown> | undefined): Headers {

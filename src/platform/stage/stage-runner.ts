@@ -174,7 +174,8 @@ export class StageRunner<T> {
         out.push(...outputs);
 
         if (out.length > 0) {
-          await this.bus.send(out);
+          // Shared: the outputs of partitions handled side by side go in one request per topic.
+          await this.bus.send(out, { shared: true });
           countProduced(service, out);
         }
         await control.commit(String(BigInt(last.offset) + 1n));
