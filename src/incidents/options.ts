@@ -1,3 +1,5 @@
+import { envBool, envNumber } from '../platform/config/env-values.js';
+
 /** The incidents service's settings, from the environment (README "Configuration" has the table). */
 export interface IncidentsOptions {
   topics: { anomalies: string; predictions: string; incidents: string; remediations: string; feedback: string };
@@ -70,30 +72,30 @@ export function loadIncidentsOptions(env: NodeJS.ProcessEnv = process.env): Inci
     databaseSchema: schema,
     apiTokens: (env.VIGIL_API_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean),
     groupBy: groupBy(env.INCIDENTS_GROUP_BY ?? 'entity'),
-    groupWindowMs: num(env, 'INCIDENTS_GROUP_WINDOW_MS', 10 * 60_000),
-    minOccurrences: Math.max(1, num(env, 'INCIDENTS_MIN_OCCURRENCES', 1)),
-    quietMs: num(env, 'INCIDENTS_QUIET_MS', 15 * 60_000),
-    sweepMs: Math.max(50, num(env, 'INCIDENTS_SWEEP_MS', 1000)),
+    groupWindowMs: envNumber(env, 'INCIDENTS_GROUP_WINDOW_MS', 10 * 60_000),
+    minOccurrences: Math.max(1, envNumber(env, 'INCIDENTS_MIN_OCCURRENCES', 1)),
+    quietMs: envNumber(env, 'INCIDENTS_QUIET_MS', 15 * 60_000),
+    sweepMs: Math.max(50, envNumber(env, 'INCIDENTS_SWEEP_MS', 1000)),
     inhibit: parseInhibit(env.INCIDENTS_INHIBIT ?? 'host_down:host'),
-    criticalScore: num(env, 'INCIDENTS_CRITICAL_SCORE', 0.9),
+    criticalScore: envNumber(env, 'INCIDENTS_CRITICAL_SCORE', 0.9),
     rulesDir: env.INCIDENTS_RULES_DIR?.trim() || 'rules/remediation',
     recoUrl: env.VIGIL_RECO_URL?.trim().replace(/\/$/, '') || undefined,
     remediation: {
-      dryRun: bool(env, 'REMEDIATION_DRY_RUN', false),
-      maxConcurrent: Math.max(1, num(env, 'REMEDIATION_MAX_CONCURRENT', 4)),
-      blastRadius: Math.max(1, num(env, 'REMEDIATION_BLAST_RADIUS', 5)),
-      blastWindowMs: num(env, 'REMEDIATION_BLAST_WINDOW_MS', 60 * 60_000),
-      approvalTtlMs: num(env, 'REMEDIATION_APPROVAL_TTL_MS', 15 * 60_000),
-      verifyWithinMs: num(env, 'REMEDIATION_VERIFY_WITHIN_MS', 10 * 60_000),
-      maxFindingAgeMs: num(env, 'REMEDIATION_MAX_FINDING_AGE_MS', 60 * 60_000),
+      dryRun: envBool(env, 'REMEDIATION_DRY_RUN', false),
+      maxConcurrent: Math.max(1, envNumber(env, 'REMEDIATION_MAX_CONCURRENT', 4)),
+      blastRadius: Math.max(1, envNumber(env, 'REMEDIATION_BLAST_RADIUS', 5)),
+      blastWindowMs: envNumber(env, 'REMEDIATION_BLAST_WINDOW_MS', 60 * 60_000),
+      approvalTtlMs: envNumber(env, 'REMEDIATION_APPROVAL_TTL_MS', 15 * 60_000),
+      verifyWithinMs: envNumber(env, 'REMEDIATION_VERIFY_WITHIN_MS', 10 * 60_000),
+      maxFindingAgeMs: envNumber(env, 'REMEDIATION_MAX_FINDING_AGE_MS', 60 * 60_000),
     },
     delivery: {
-      timeoutMs: Math.max(1, num(env, 'WEBHOOK_TIMEOUT_MS', 5000)),
-      maxAttempts: Math.max(1, num(env, 'WEBHOOK_MAX_ATTEMPTS', 5)),
-      backoffMs: num(env, 'WEBHOOK_BACKOFF_MS', 500),
-      backoffMaxMs: num(env, 'WEBHOOK_BACKOFF_MAX_MS', 30_000),
-      breakerThreshold: Math.max(1, num(env, 'WEBHOOK_BREAKER_THRESHOLD', 5)),
-      breakerResetMs: num(env, 'WEBHOOK_BREAKER_RESET_MS', 30_000),
+      timeoutMs: Math.max(1, envNumber(env, 'WEBHOOK_TIMEOUT_MS', 5000)),
+      maxAttempts: Math.max(1, envNumber(env, 'WEBHOOK_MAX_ATTEMPTS', 5)),
+      backoffMs: envNumber(env, 'WEBHOOK_BACKOFF_MS', 500),
+      backoffMaxMs: envNumber(env, 'WEBHOOK_BACKOFF_MAX_MS', 30_000),
+      breakerThreshold: Math.max(1, envNumber(env, 'WEBHOOK_BREAKER_THRESHOLD', 5)),
+      breakerResetMs: envNumber(env, 'WEBHOOK_BREAKER_RESET_MS', 30_000),
     },
   };
 }
@@ -114,20 +116,4 @@ function parseInhibit(raw: string): IncidentsOptions['inhibit'] {
       if (!sourceKind || !targetLabel || extra !== undefined) throw new Error(`INCIDENTS_INHIBIT: "${s}" is not kind:label`);
       return { sourceKind, targetLabel };
     });
-}
-
-function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number >= 0, not "${raw}"`);
-  return n;
-}
-
-function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new Error(`${name} must be true or false, not "${raw}"`);
 }

@@ -1,3 +1,5 @@
+import { envBool, envNumber } from '../platform/config/env-values.js';
+
 /** The ingest gateway's configuration, read from the environment (README: "Configuration"). */
 export interface IngestOptions {
   /** Labels / resource attributes naming the entity, first present wins. */
@@ -32,20 +34,20 @@ export const INGEST_TOPICS = { metrics: 'telemetry.metrics', logs: 'telemetry.lo
 export function loadIngestOptions(env: NodeJS.ProcessEnv = process.env): IngestOptions {
   const entityLabels = list(env.INGEST_ENTITY_LABELS) ?? ['instance', 'service.name', 'host.name'];
   if (entityLabels.length === 0) throw new Error('INGEST_ENTITY_LABELS must name at least one label');
-  const rateLimit = number(env, 'INGEST_RATE_LIMIT', 0);
-  const maxBodyBytes = number(env, 'INGEST_MAX_BODY_BYTES', 10 * 1024 * 1024);
+  const rateLimit = envNumber(env, 'INGEST_RATE_LIMIT', 0);
+  const maxBodyBytes = envNumber(env, 'INGEST_MAX_BODY_BYTES', 10 * 1024 * 1024);
   return {
     entityLabels,
     defaultEntity: env.INGEST_DEFAULT_ENTITY?.trim() || undefined,
     resourceLabels: list(env.INGEST_RESOURCE_LABELS) ?? ['service.name', 'service.namespace', 'service.instance.id', 'host.name', 'deployment.environment'],
-    counterRates: bool(env, 'INGEST_COUNTER_RATES', false),
+    counterRates: envBool(env, 'INGEST_COUNTER_RATES', false),
     maxBodyBytes,
-    maxDecodedBytes: number(env, 'INGEST_MAX_DECODED_BYTES', 8 * maxBodyBytes),
+    maxDecodedBytes: envNumber(env, 'INGEST_MAX_DECODED_BYTES', 8 * maxBodyBytes),
     tokens: tokens(env.INGEST_TOKENS),
     rateLimit,
-    rateBurst: number(env, 'INGEST_RATE_BURST', rateLimit),
-    sendTimeoutMs: number(env, 'INGEST_SEND_TIMEOUT_MS', 10_000),
-    kafkaInput: bool(env, 'INGEST_KAFKA_INPUT', true),
+    rateBurst: envNumber(env, 'INGEST_RATE_BURST', rateLimit),
+    sendTimeoutMs: envNumber(env, 'INGEST_SEND_TIMEOUT_MS', 10_000),
+    kafkaInput: envBool(env, 'INGEST_KAFKA_INPUT', true),
     kafkaTopics: {
       metrics: env.INGEST_KAFKA_METRICS_TOPIC?.trim() || 'otlp_metrics',
       logs: env.INGEST_KAFKA_LOGS_TOPIC?.trim() || 'otlp_logs',
@@ -70,20 +72,4 @@ function tokens(raw: string | undefined): Map<string, string> {
 function list(raw: string | undefined): string[] | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
   return raw.split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-function number(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number >= 0, not "${raw}"`);
-  return n;
-}
-
-function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new Error(`${name} must be true or false, not "${raw}"`);
 }

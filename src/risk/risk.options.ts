@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { loadRetrainOptions, type RetrainOptions } from './retrain/retrain-options.js';
 import { DAY_MS, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_RULES_DIR } from './options.js';
 import type { Thresholds } from './rules/rule-types.js';
+import { envBool, envNumber } from '../platform/config/env-values.js';
 
 /** Where `vigil risk train` writes when no --out is given, and where the service looks first. */
 export const DEFAULT_MODEL_DIR = '.vigil/risk-model';
@@ -57,7 +58,7 @@ export function loadRiskOptions(env: NodeJS.ProcessEnv = process.env): RiskServi
     ? new Set(env.RISK_CURRENCIES.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean))
     : undefined;
   for (const c of currencies ?? []) if (!/^[A-Z]{3}$/.test(c)) throw new Error(`RISK_CURRENCIES: "${c}" is not a three-letter currency code`);
-  const delayDays = number(env, 'RISK_LABEL_DELAY_DAYS', DEFAULT_LABEL_DELAY_DAYS);
+  const delayDays = envNumber(env, 'RISK_LABEL_DELAY_DAYS', DEFAULT_LABEL_DELAY_DAYS);
   const reasons = env.RISK_REASONS?.trim() || 'always';
   if (reasons !== 'always' && reasons !== 'flagged') throw new Error(`RISK_REASONS must be always or flagged, not "${reasons}"`);
   return {
@@ -68,20 +69,12 @@ export function loadRiskOptions(env: NodeJS.ProcessEnv = process.env): RiskServi
     currencies,
     labelDelayMs: delayDays * DAY_MS,
     reasons,
-    warmState: bool(env, 'RISK_WARM_STATE', true),
-    dedupeCapacity: number(env, 'RISK_DEDUPE_CAPACITY', 100_000),
+    warmState: envBool(env, 'RISK_WARM_STATE', true),
+    dedupeCapacity: envNumber(env, 'RISK_DEDUPE_CAPACITY', 100_000),
     topics: { ...RISK_TOPICS },
-    concurrency: Math.max(1, number(env, 'RISK_PARTITIONS_CONCURRENCY', 12)),
+    concurrency: Math.max(1, envNumber(env, 'RISK_PARTITIONS_CONCURRENCY', 12)),
     retrain: loadRetrainOptions(env),
   };
-}
-
-function number(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number >= 0, not "${raw}"`);
-  return n;
 }
 
 function probability(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -90,12 +83,4 @@ function probability(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const n = Number(raw);
   if (!(n >= 0 && n <= 1)) throw new Error(`${name} must be a probability in [0, 1], not "${raw}"`);
   return n;
-}
-
-function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new Error(`${name} must be true or false, not "${raw}"`);
 }

@@ -1,4 +1,5 @@
 import { parseDuration } from '../../platform/streams/catalogue.js';
+import { envNumber } from '../../platform/config/env-values.js';
 
 /** Scheduled retraining in the running service (README "Retraining"). */
 export interface RetrainOptions {
@@ -21,22 +22,14 @@ export const DEFAULT_RETRAIN_INTERVAL_MS = 6 * 3_600_000;
 
 export function loadRetrainOptions(env: NodeJS.ProcessEnv): RetrainOptions {
   const interval = env.RISK_RETRAIN_INTERVAL?.trim();
-  const holdout = count(env, 'RISK_RETRAIN_HOLDOUT', 0.2);
+  const holdout = envNumber(env, 'RISK_RETRAIN_HOLDOUT', 0.2);
   if (!(holdout > 0 && holdout < 1)) throw new Error(`RISK_RETRAIN_HOLDOUT must be a fraction in (0, 1), not "${env.RISK_RETRAIN_HOLDOUT}"`);
   return {
     intervalMs: !interval ? DEFAULT_RETRAIN_INTERVAL_MS : interval === '0' ? 0 : parseDuration(interval, 'RISK_RETRAIN_INTERVAL'),
-    minRows: count(env, 'RISK_RETRAIN_MIN_ROWS', 20_000),
-    minFrauds: count(env, 'RISK_RETRAIN_MIN_FRAUDS', 100),
+    minRows: envNumber(env, 'RISK_RETRAIN_MIN_ROWS', 20_000),
+    minFrauds: envNumber(env, 'RISK_RETRAIN_MIN_FRAUDS', 100),
     holdoutFraction: holdout,
-    maxLabelled: count(env, 'RISK_RETRAIN_MAX_ROWS', 200_000),
-    maxPending: count(env, 'RISK_RETRAIN_MAX_PENDING', 150_000),
+    maxLabelled: envNumber(env, 'RISK_RETRAIN_MAX_ROWS', 200_000),
+    maxPending: envNumber(env, 'RISK_RETRAIN_MAX_PENDING', 150_000),
   };
-}
-
-function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number >= 0, not "${raw}"`);
-  return n;
 }
