@@ -4,26 +4,20 @@ import { rmSync } from 'node:fs';
 import { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { LocalBroker, freePorts } from '../src/platform/kafka/local-broker.js';
 import { loadCatalogue } from '../src/platform/streams/catalogue.js';
+import { hostilePayloads, json } from './support/hostile-payloads.js';
 import { until } from './support/until.js';
 import { VigilProcess } from './support/vigil-process.js';
 
 /** Hostile values for any input topic: none is a valid record of any Vigil schema. */
 function hostile(): Array<{ name: string; value: Buffer }> {
-  const json = (v: unknown) => Buffer.from(JSON.stringify(v));
   return [
-    { name: 'truncated JSON', value: Buffer.from('{"entity": "a", "value": ') },
-    { name: 'invalid UTF-8', value: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]) },
-    { name: 'NaN and Infinity', value: Buffer.from('{"entity": "a", "value": NaN, "timestamp": Infinity}') },
-    { name: 'deep nesting', value: Buffer.from('['.repeat(50_000) + ']'.repeat(50_000)) },
-    { name: 'huge string', value: json({ entity: 'x'.repeat(600_000), metric: 'm', timestamp: 1, value: 1 }) },
-    { name: 'wrong types', value: json({ entity: 42, metric: ['m'], timestamp: '2026-01-01', value: 'high', user: {}, amount: 'ten' }) },
-    { name: 'unknown fields only', value: json({ surprise: true, __proto__: { polluted: true } }) },
-    { name: 'prototype keys', value: Buffer.from('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"x": 1}}}') },
-    { name: 'JSON null', value: Buffer.from('null') },
-    { name: 'JSON array', value: json([1, 2, 3]) },
-    { name: 'a bare number', value: Buffer.from('1e309') },
-    { name: 'empty', value: Buffer.alloc(0) },
-  ];
+    ...hostilePayloads(),
+    { name: 'huge string', body: json({ entity: 'x'.repeat(600_000), metric: 'm', timestamp: 1, value: 1 }) },
+    { name: 'wrong types', body: json({ entity: 42, metric: ['m'], timestamp: '2026-01-01', value: 'high', user: {}, amount: 'ten' }) },
+    { name: 'unknown fields only', body: json({ surprise: true, __proto__: { polluted: true } }) },
+    { name: 'JSON array', body: json([1, 2, 3]) },
+    { name: 'empty', body: Buffer.alloc(0) },
+  ].map(({ name, body }) => ({ name, value: body }));
 }
 
 const metricValue = (text: string, name: string, labels: string) =>
