@@ -31,6 +31,8 @@ export interface PrometheusOptions {
   ruleFiles?: string[];
   scrapeInterval?: string;
   evaluationInterval?: string;
+  /** More top-level configuration (YAML), such as a `remote_write:` block. */
+  extraConfig?: string;
 }
 
 export interface Sample {
@@ -81,6 +83,7 @@ export class PrometheusServer {
       '  - job_name: vigil',
       '    static_configs:',
       `      - targets: ${JSON.stringify(options.targets)}`,
+      options.extraConfig ?? '',
       '',
     ].join('\n');
     const configFile = join(this.dir, 'prometheus.yml');
