@@ -38,7 +38,7 @@ describe('ingest README examples work as written', () => {
     bus = kafkaBus();
     await bus.connect();
     await bus.applyTopics(topicSpecs(loadCatalogue()));
-    [port] = await freePorts(1);
+    port = (await freePorts(1))[0]!;
     vigil = new VigilProcess(['start', 'ingest', '--port', String(port)], { KAFKA_BROKERS: brokers(), VIGIL_GROUP_PREFIX: `readme${Date.now()}` });
     await until(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok === true, 60_000, `vigil start ingest to be ready:\n${vigil.output}`);
   });

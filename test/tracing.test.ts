@@ -1,4 +1,4 @@
-import { context, trace } from '@opentelemetry/api';
+import { SpanKind, context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
@@ -65,5 +65,19 @@ describe('trace context across Kafka', () => {
     expect(traced.headers.traceparent!.split('-')[2]).toBe(processSpan.spanContext().spanId);
     const batchSpan = spans.find((s) => s.name === `process ${names.in}` && s.attributes['messaging.batch.message_count'] === 2)!;
     expect(batchSpan.links.map((l) => l.context.traceId)).toEqual([traceId]);
+    expect(processSpan.attributes['messaging.kafka.message.key']).toBe('h');
+    // The append of the outputs: a producer span, child of the batch span, linked to the
+    // context each output carries (the traced record's process span among them).
+    const send = spans.find((s) => s.name === `send ${names.out}`)!;
+    expect(send).toBeDefined();
+    expect(send.kind).toBe(SpanKind.PRODUCER);
+    expect(send.parentSpanContext?.spanId).toBe(batchSpan.spanContext().spanId);
+    expect(send.attributes).toMatchObject({
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': names.out,
+      'messaging.batch.message_count': 2,
+    });
+    expect(send.links.map((l) => l.context.spanId)).toContain(processSpan.spanContext().spanId);
   });
 });

@@ -14,6 +14,7 @@ import { platformMetrics as m } from '../metrics/registry.js';
 import type { Catalogue } from '../streams/catalogue.js';
 import type { SchemaRegistry } from '../streams/validator.js';
 import { extractContext, injectContext } from '../tracing/propagator.js';
+import { endWith, sendSpan } from '../tracing/send-span.js';
 import * as sc from '../tracing/semconv.js';
 import { tracer } from '../tracing/tracing.js';
 import { deadLetter } from './dead-letter.js';
@@ -175,7 +176,8 @@ export class StageRunner<T> {
 
         if (out.length > 0) {
           // Shared: the outputs of partitions handled side by side go in one request per topic.
-          await this.bus.send(out, { shared: true });
+          const spans = sendSpans(out, batchContext);
+          await endAll(spans, this.bus.send(out, { shared: true }));
           countProduced(service, out);
         }
         await control.commit(String(BigInt(last.offset) + 1n));
@@ -287,6 +289,7 @@ export class StageRunner<T> {
           [sc.MESSAGING_DESTINATION_PARTITION_ID]: String(r.partition),
           [sc.MESSAGING_CONSUMER_GROUP_NAME]: this.group,
           [sc.MESSAGING_KAFKA_OFFSET]: Number(r.offset),
+          ...(r.key !== null && { [sc.MESSAGING_KAFKA_MESSAGE_KEY]: r.key.toString('utf8') }),
           ...(r.headers['vigil-id'] ? { [sc.MESSAGING_MESSAGE_ID]: r.headers['vigil-id'] } : {}),
         },
       },
@@ -308,6 +311,21 @@ export class StageRunner<T> {
       m.paused.labels(this.options.service).set(0);
     }
   }
+}
+
+/** One `send <topic>` span per output topic, children of the batch's process span. */
+function sendSpans(out: OutRecord[], parent: Context): Span[] {
+  const byTopic = new Map<string, OutRecord[]>();
+  for (const r of out) {
+    const list = byTopic.get(r.topic);
+    if (list) list.push(r);
+    else byTopic.set(r.topic, [r]);
+  }
+  return [...byTopic].map(([topic, records]) => sendSpan(topic, records.length, parent, records.map((r) => r.headers ?? {})));
+}
+
+async function endAll(spans: Span[], sending: Promise<void>): Promise<void> {
+  await Promise.all(spans.map((s) => endWith(s, sending)));
 }
 
 function countProduced(service: string, out: OutRecord[]): void {
