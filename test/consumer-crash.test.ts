@@ -1,4 +1,6 @@
+import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topicPrefixFromEnv } from '../src/platform/kafka/client-options.js';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { topicSpecs } from '../src/platform/streams/catalogue.js';
 import { brokers, kafkaBus } from './support/kafka.js';
@@ -7,6 +9,18 @@ import { startWorker } from './support/stage-worker-process.js';
 import { testCatalogue } from './support/test-catalogue.js';
 
 const TOTAL = 100_000;
+
+/** A group's committed offsets on a topic (next offset to read), by partition. */
+async function committedOffsets(groupId: string, topic: string): Promise<Map<number, bigint>> {
+  const admin = new kafkajs.Kafka({ clientId: 'crash-test', brokers: brokers().split(','), logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [`${topicPrefixFromEnv()}${topic}`] });
+    return new Map(offsets!.partitions.filter((p) => Number(p.offset) >= 0).map((p) => [p.partition, BigInt(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 describe('platform consumer through a real broker', () => {
   const { catalogue, names, raw } = testCatalogue({
@@ -37,6 +51,7 @@ describe('platform consumer through a real broker', () => {
       output: names.out,
       group: `crash-${Date.now()}`,
       workMs: 40,
+      afterSendMs: 60,
       maxBytesPerPartition: 32 * 1024,
     };
     const first = startWorker(config);
@@ -45,6 +60,8 @@ describe('platform consumer through a real broker', () => {
     while (first.batches() < 20) await new Promise((r) => setTimeout(r, 50));
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
+    // What the group had committed when it died: everything before it must not come again.
+    const committed = await committedOffsets(config.group, names.in!);
 
     const second = startWorker(config);
     await second.ready;
@@ -63,5 +80,14 @@ describe('platform consumer through a real broker', () => {
     expect(values.size).toBe(TOTAL);
     // 32 KiB fetches hold well under 2,000 of these records.
     expect(duplicates).toBeLessThanOrEqual(4 * 2_000);
+    // Duplicates come only from what was in flight: inputs at or after the committed offset of
+    // their partition (processed by the first worker, not yet committed when it was killed).
+    const seen = new Map<string, number>();
+    for (const id of ids) seen.set(id!, (seen.get(id!) ?? 0) + 1);
+    const twice = outputs.filter((o) => seen.get(o.headers['vigil-id']!)! > 1);
+    const sources = twice.map((o) => (JSON.parse(o.value!.toString()) as { labels: { src_partition: string; src_offset: string } }).labels);
+    const early = sources.filter((l) => BigInt(l.src_offset) < (committed.get(Number(l.src_partition)) ?? 0n));
+    console.log(`consumer crash: committed at the kill ${JSON.stringify(Object.fromEntries([...committed].map(([p, o]) => [p, String(o)])))}; duplicated inputs before it: ${early.length}`);
+    expect(early).toEqual([]);
   });
 });

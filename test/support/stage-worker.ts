@@ -19,12 +19,23 @@ interface WorkerConfig {
   workMs: number;
   /** Small fetches make many batches, so the kill has several to land in. */
   maxBytesPerPartition: number;
+  /** Milliseconds between an append's acknowledgement and the commit (default none). */
+  afterSendMs?: number;
 }
 
 const cfg = JSON.parse(process.argv[2]!) as WorkerConfig;
 const catalogue = parseCatalogue(cfg.catalogue, 'worker');
 const bus = new KafkaBus({ clientId: 'stage-worker', brokers: cfg.brokers.split(','), logLevel: 1 }, { maxBytesPerPartition: cfg.maxBytesPerPartition });
 await bus.connect();
+if (cfg.afterSendMs) {
+  // A slow path between an acknowledged append and the commit, so a kill lands there often:
+  // outputs written, offsets not committed — what at-least-once must turn into duplicates only.
+  const send = bus.send.bind(bus);
+  bus.send = async (...args) => {
+    await send(...args);
+    await new Promise((r) => setTimeout(r, cfg.afterSendMs));
+  };
+}
 let batches = 0;
 const runner = new StageRunner<{ entity: string; value: number }>(bus, catalogue, new SchemaRegistry(catalogue), {
   service: 'worker',
@@ -37,7 +48,15 @@ const runner = new StageRunner<{ entity: string; value: number }>(bus, catalogue
       topic: cfg.output,
       key: r.key,
       id: derivedId(r, 'forward'),
-      value: { id: derivedId(r, 'forward'), entity: r.value.entity, metric: 'forwarded', timestamp: r.timestamp, value: r.value.value },
+      // Where it came from, so a test can tell which inputs were processed twice.
+      value: {
+        id: derivedId(r, 'forward'),
+        entity: r.value.entity,
+        metric: 'forwarded',
+        timestamp: r.timestamp,
+        value: r.value.value,
+        labels: { src_partition: String(r.partition), src_offset: r.offset },
+      },
     }));
   },
 });
