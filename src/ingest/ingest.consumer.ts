@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { BUS, CATALOGUE, SCHEMAS, VIGIL_CONFIG } from '../platform/app/tokens.js';
+import { BUS, CATALOGUE, VIGIL_CONFIG } from '../platform/app/tokens.js';
 import type { Bus } from '../platform/bus/types.js';
 import type { VigilConfig } from '../platform/config/options.js';
 import { StageRunner } from '../platform/stage/stage-runner.js';
 import type { Emit, HandlerContext, InRecord } from '../platform/stage/types.js';
 import type { Catalogue } from '../platform/streams/catalogue.js';
-import type { SchemaRegistry } from '../platform/streams/validator.js';
+import { SchemaRegistry } from '../platform/streams/validator.js';
 import { IngestService } from './ingest.service.js';
 import { ingestMetrics as m } from './ingest.metrics.js';
-import { InputSchemas, inputCatalogue, inputTopicSpecs } from './kafka-input-topics.js';
+import { inputCatalogue, inputTopicSpecs } from './kafka-input-topics.js';
 import { INGEST_OPTIONS } from './tokens.js';
 import type { IngestOptions } from './options.js';
 import { IngestError } from './types.js';
@@ -28,7 +28,6 @@ export class IngestConsumer implements OnApplicationBootstrap, BeforeApplication
   constructor(
     @Inject(BUS) private readonly bus: Bus,
     @Inject(CATALOGUE) private readonly catalogue: Catalogue,
-    @Inject(SCHEMAS) private readonly schemas: SchemaRegistry,
     @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
     @Inject(INGEST_OPTIONS) private readonly options: IngestOptions,
     @Inject(IngestService) private readonly service: IngestService,
@@ -50,7 +49,8 @@ export class IngestConsumer implements OnApplicationBootstrap, BeforeApplication
     }
     const changes = await this.bus.applyTopics(inputTopicSpecs(catalogue, missing, names, this.config.replicationFactor));
     if (changes.length > 0) this.logger.log(`input topics: ${changes.join('; ')}`);
-    this.runner = new StageRunner<Record<string, unknown>>(this.bus, catalogue, new InputSchemas(this.schemas, catalogue), {
+    // Its own registry: the input topics may have been renamed (INGEST_KAFKA_*_TOPIC).
+    this.runner = new StageRunner<Record<string, unknown>>(this.bus, catalogue, new SchemaRegistry(catalogue), {
       service: 'ingest',
       groupId: `${this.config.groupPrefix}-ingest`,
       topics: names,
