@@ -5,7 +5,7 @@ import type { DetectorServiceOptions } from './options.js';
 import { Detector } from './scoring/detector.js';
 import type { DetectorOverrides } from './scoring/options.js';
 import type { ScoreResult } from './scoring/types.js';
-import { CounterRates } from './counter-rates.js';
+import { CounterRates } from '../platform/series/counter-rates.js';
 import type { ModelSnapshot } from './model-store/model-snapshot.js';
 import type { ModelStore } from './model-store/model-store.js';
 import { ScoreDrift } from './score-drift.js';

@@ -1,4 +1,4 @@
-import { CounterRates } from '../detector/counter-rates.js';
+import { CounterRates } from '../platform/series/counter-rates.js';
 import type { SchemaRegistry } from '../platform/streams/validator.js';
 import { EntityResolver } from './entity.js';
 import type { IngestOptions } from './options.js';

@@ -1,4 +1,4 @@
-import { CounterRates } from '../detector/counter-rates.js';
+import { CounterRates } from '../platform/series/counter-rates.js';
 import { StepAligner } from '../detector/step-aligner.js';
 import type { MetricSampleValue } from '../detector/types.js';
 import { derivedId } from '../platform/bus/message-id.js';
