@@ -1,4 +1,4 @@
-import type { BusRecord, OutRecord } from '../bus/types.js';
+import type { BusRecord, Headers, OutRecord } from '../bus/types.js';
 import type { DeadLetterReason } from './types.js';
 
 /** Headers a dead letter carries, so an operator can see why and replay it to where it came from. */
@@ -13,6 +13,40 @@ export const DLQ_HEADERS = {
   at: 'vigil-dlq-timestamp',
 } as const;
 
+/**
+ * Every reason a dead letter may give: a stage's (see DEAD_LETTER_REASONS), and
+ * `delivery_failed` — a remediation action whose webhook failed its last attempt, written by
+ * the remediation itself, not by a stage (it was never a consumed record).
+ */
+export type DlqReason = DeadLetterReason | 'delivery_failed';
+
+/**
+ * The `vigil-dlq-*` headers: why, who, when, and — for a record that was consumed — where it came
+ * from. `who.group` and `from` are left out when there is no consumer group or source record.
+ */
+export function dlqHeaders(
+  reason: DlqReason,
+  error: string,
+  who: { service: string; group?: string },
+  from?: { topic: string; partition: number; offset: string },
+  now: number = Date.now(),
+): Headers {
+  return {
+    [DLQ_HEADERS.reason]: reason,
+    [DLQ_HEADERS.error]: error.slice(0, 1000),
+    ...(from
+      ? {
+          [DLQ_HEADERS.topic]: from.topic,
+          [DLQ_HEADERS.partition]: String(from.partition),
+          [DLQ_HEADERS.offset]: from.offset,
+        }
+      : {}),
+    ...(who.group !== undefined ? { [DLQ_HEADERS.group]: who.group } : {}),
+    [DLQ_HEADERS.service]: who.service,
+    [DLQ_HEADERS.at]: String(now),
+  };
+}
+
 /** The dead-letter copy of `record`: original key, bytes and headers, plus why and whence. */
 export function deadLetter(
   record: BusRecord,
@@ -25,16 +59,6 @@ export function deadLetter(
     topic: dlqTopic,
     key: record.key === null ? null : record.key.toString('utf8'),
     value: record.value ?? Buffer.alloc(0),
-    headers: {
-      ...record.headers,
-      [DLQ_HEADERS.reason]: reason,
-      [DLQ_HEADERS.error]: error.slice(0, 1000),
-      [DLQ_HEADERS.topic]: record.topic,
-      [DLQ_HEADERS.partition]: String(record.partition),
-      [DLQ_HEADERS.offset]: record.offset,
-      [DLQ_HEADERS.group]: who.group,
-      [DLQ_HEADERS.service]: who.service,
-      [DLQ_HEADERS.at]: String(Date.now()),
-    },
+    headers: { ...record.headers, ...dlqHeaders(reason, error, who, record) },
   };
 }
