@@ -2,7 +2,15 @@ import { envBool, envNumber } from '../platform/config/env-values.js';
 
 /** The incidents service's settings, from the environment (README "Configuration" has the table). */
 export interface IncidentsOptions {
-  topics: { anomalies: string; predictions: string; incidents: string; remediations: string; feedback: string };
+  topics: {
+    anomalies: string;
+    predictions: string;
+    incidents: string;
+    remediations: string;
+    /** Actions whose webhook failed its last attempt: the dead-letter twin of `remediations`. */
+    remediationsDlq: string;
+    feedback: string;
+  };
   /** PostgreSQL connection string; undefined with no PG* env either: the in-memory store. */
   databaseUrl: string | undefined;
   /** Schema holding the tables (created at start, idempotent). */
@@ -66,6 +74,7 @@ export function loadIncidentsOptions(env: NodeJS.ProcessEnv = process.env): Inci
       predictions: 'aiops.predictions',
       incidents: 'aiops.incidents',
       remediations: 'aiops.remediations',
+      remediationsDlq: 'aiops.remediations.dlq',
       feedback: 'aiops.feedback',
     },
     databaseUrl: url,

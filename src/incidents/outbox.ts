@@ -29,6 +29,14 @@ export class Outbox {
     return { id, topic, key, value, headers };
   }
 
+  /**
+   * A dead letter to commit: dead-letter topics have no schema (they hold what could not go
+   * through), so nothing is checked; `headers` (the `vigil-dlq-*` ones) join the usual ones.
+   */
+  deadLetter(topic: string, key: string, id: string, value: object, headers: Record<string, string>, trace?: Context): OutboxRecord {
+    return { id, topic, key, value, headers: injectContext(trace ?? context.active(), { 'vigil-id': id, 'content-type': 'application/json', ...headers }) };
+  }
+
   /** Appends what is pending; concurrent calls share one run (and ask for another after it). */
   flush(): Promise<void> {
     if (this.flushing) {

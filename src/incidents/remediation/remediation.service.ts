@@ -1,7 +1,9 @@
 import type { Context } from '@opentelemetry/api';
 import { messageId } from '../../platform/bus/message-id.js';
+import { platformMetrics } from '../../platform/metrics/registry.js';
 import { renderBody } from '../delivery/body.js';
 import { CircuitBreakers } from '../delivery/circuit-breaker.js';
+import { undeliveredAction } from '../delivery/dead-letter.js';
 import { ephemeralSecret } from '../delivery/signing.js';
 import { buildRequest, STOPPING, WebhookSender } from '../delivery/webhook-sender.js';
 import { IncidentError } from '../incidents.service.js';
@@ -18,6 +20,7 @@ import { Slots } from './slots.js';
 /** Where decision events go: into the decision's transaction, then appended (see Outbox). */
 export interface ActionOutbox {
   record(topic: string, key: string, id: string, value: object, trace?: Context): OutboxRecord;
+  deadLetter(topic: string, key: string, id: string, value: object, headers: Record<string, string>, trace?: Context): OutboxRecord;
   flush(): Promise<void>;
 }
 export interface RemediationLog {
@@ -188,13 +191,18 @@ export class RemediationService {
         await this.record(row, 'delivered', { reason: `HTTP ${result.statusCode} after ${result.attempts} attempt(s)`, attempt: result.attempts, status_code: result.statusCode }, trace);
       } else {
         row.status = 'dead_lettered';
+        // The action itself goes to the dead-letter topic, in the transaction of its decision.
+        const dl = undeliveredAction(row, { url: action.url, format: action.format, body }, result, this.now());
+        const dlqTopic = this.options.topics.remediationsDlq;
         await this.record(
           row,
           'dead_lettered',
           { reason: `gave up after ${result.attempts} attempt(s): ${result.reason}`, attempt: result.attempts, ...(result.statusCode !== undefined ? { status_code: result.statusCode } : {}) },
           trace,
+          [this.outbox.deadLetter(dlqTopic, dl.key, dl.id, dl.value, dl.headers, trace)],
         );
-        this.logger.warn(`action ${row.id} (${rule.name}/${action.name}) to ${action.url} dead-lettered after ${result.attempts} attempt(s): ${result.reason}`);
+        platformMetrics.deadLettered.labels('remediation', this.options.topics.remediations, 'delivery_failed').inc();
+        this.logger.warn(`action ${row.id} (${rule.name}/${action.name}) to ${dl.value.target} dead-lettered to ${dlqTopic} after ${result.attempts} attempt(s): ${result.reason}`);
       }
     } finally {
       release();
@@ -340,8 +348,14 @@ export class RemediationService {
     await this.store.saveAction(row);
   }
 
-  /** The row as it is now, its decision row and its aiops.remediations record, in one transaction; then appended. */
-  private async record(row: ActionRow, decision: Decision, extra: { reason?: string; attempt?: number; status_code?: number }, trace?: Context): Promise<void> {
+  /** The row as it is now, its decision row and its aiops.remediations record (and `more`: a dead letter), in one transaction; then appended. */
+  private async record(
+    row: ActionRow,
+    decision: Decision,
+    extra: { reason?: string; attempt?: number; status_code?: number },
+    trace?: Context,
+    more: OutboxRecord[] = [],
+  ): Promise<void> {
     if (extra.reason) row.reason = extra.reason.slice(0, 2048);
     row.updated_at = this.now();
     const ev: ActionEvent = {
@@ -360,7 +374,7 @@ export class RemediationService {
       ...(extra.status_code !== undefined ? { status_code: extra.status_code } : {}),
     };
     const out = this.outbox.record(this.options.topics.remediations, row.incident_id, ev.id, ev, trace);
-    await this.store.commit({ actions: [row], actionEvents: [ev], outbox: [out] });
+    await this.store.commit({ actions: [row], actionEvents: [ev], outbox: [out, ...more] });
     m.actions.labels(decision).inc();
     await this.outbox.flush();
   }
