@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { actionsOf, anomaly, freshSchema, incidentsOf, newSecret, Receiver, rulesDir, startIncidents, type ActionJson, type Api } from './incidents-harness.js';
+import { DLQ_HEADERS } from '../src/platform/stage/dead-letter.js';
 import { kafkaBus } from './support/kafka.js';
+import { readAll } from './support/read-all.js';
 import { until } from './support/until.js';
 import type { VigilProcess } from './support/vigil-process.js';
 
@@ -12,6 +14,8 @@ const ENTITIES = 20;
 const RATE = 15;
 const CONCURRENCY = 3;
 const FINAL = ['delivered', 'dead_lettered', 'skipped'];
+// A credential in the dead endpoint's query string: it must not reach the dead-letter topic.
+const URL_TOKEN = `url-token-${run}`;
 
 describe('incidents: delivery to a flaky receiver (retries, timeouts, idempotency, rate limit, concurrency cap, dead letters)', () => {
   let vigil: VigilProcess;
@@ -44,7 +48,7 @@ describe('incidents: delivery to a flaky receiver (retries, timeouts, idempotenc
     match: { entity: "dead-${run}-*" }
     actions:
       - name: run
-        webhook: { url: "${dead.url}/run", secret_env: DELIVERY_SECRETS, format: alertmanager }
+        webhook: { url: "${dead.url}/run?token=${URL_TOKEN}", secret_env: DELIVERY_SECRETS, format: alertmanager }
 `,
     });
     cleanup.push(dir.remove);
@@ -120,7 +124,7 @@ describe('incidents: delivery to a flaky receiver (retries, timeouts, idempotenc
     }
   }, 120_000);
 
-  it('an endpoint that always fails: attempts stop at the limit, the action is dead-lettered, the circuit opens', async () => {
+  it('an endpoint that always fails: attempts stop at the limit, the action is dead-lettered (decision and aiops.remediations.dlq), the circuit opens', async () => {
     const entity = `dead-${run}-a`;
     await bus.send([anomaly(entity, 1)]);
     let action: ActionJson | undefined;
@@ -149,5 +153,30 @@ describe('incidents: delivery to a flaky receiver (retries, timeouts, idempotenc
     expect(text).toContain(`vigil_webhook_circuit_open{endpoint="${dead.url}"} 1`);
     expect(text).toMatch(/^vigil_remediation_actions_total\{outcome="dead_lettered"\} [1-9]/m);
     expect(text).toMatch(/^vigil_webhook_request_duration_seconds_count\{result="5xx"\} [1-9]/m);
+
+    // The action itself is on the dead-letter topic, read back from the broker: keyed by its
+    // incident, with the platform's vigil-dlq-* headers, the body it tried to send and why it gave up.
+    const deadLettered = (await api.get<{ actions: ActionJson[] }>('/actions?status=dead_lettered')).actions; // this test's schema: both tests' dead letters
+    const dlq = (await readAll(bus, 'aiops.remediations.dlq', deadLettered.length, 30_000))
+      .map((r) => ({ r, v: JSON.parse(r.value!.toString('utf8')) as Record<string, unknown> }))
+      .filter(({ v }) => typeof v.entity === 'string' && v.entity.includes(`-${run}-`));
+    // Every dead-lettered action of this run is there, once; nothing else is.
+    expect(dlq.map(({ v }) => v.idempotency_key).sort()).toEqual(deadLettered.map((a) => a.id).sort());
+    const mine = dlq.filter(({ v }) => v.idempotency_key === action!.id);
+    expect(mine).toHaveLength(1);
+    const { r, v } = mine[0]!;
+    expect(r.key?.toString('utf8')).toBe(action!.incident_id);
+    expect(r.headers[DLQ_HEADERS.reason]).toBe('delivery_failed');
+    expect(r.headers[DLQ_HEADERS.service]).toBe('remediation');
+    expect(r.headers[DLQ_HEADERS.error]).toContain(`gave up after 8 attempt(s): ${String(v.reason)}`);
+    expect(v.idempotency_key).toBe(dead.requests[0]!.id); // the webhook-id / idempotency-key the receiver saw
+    expect(dead.requests[0]!.headers['idempotency-key']).toBe(v.idempotency_key);
+    expect(v).toMatchObject({ type: 'vigil.remediation.undelivered.v1', incident_id: action!.incident_id, rule: 'dead', action: 'run', entity, attempts: 8, format: 'alertmanager' });
+    expect(v.target).toBe(`${dead.url}/run?token=redacted`);
+    expect(v.body).toEqual(JSON.parse(dead.requests[0]!.body));
+    expect(action!.reason).toBe(`gave up after 8 attempt(s): ${String(v.reason)}`);
+    expect(r.value!.toString('utf8')).not.toContain(URL_TOKEN);
+    expect(Object.values(r.headers).join(' ')).not.toContain(URL_TOKEN);
+    expect(await api.metrics()).toMatch(/^vigil_records_dead_lettered_total\{service="remediation",topic="aiops.remediations",reason="delivery_failed"\} [1-9]/m);
   }, 90_000);
 });
