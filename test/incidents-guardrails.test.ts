@@ -239,6 +239,31 @@ describe('incidents: grouping, silences, inhibition and guardrails through the A
     expect(hits('rulesil')).toHaveLength(0);
   });
 
+  it('maintenance window: findings before it starts count; once it has started, matching findings are silenced', async () => {
+    const [early, late] = [`mw-${run}-a`, `mw-${run}-b`];
+    const startsAt = Date.now() + 2500;
+    const res = await api.post('/silences', { matchers: [{ name: 'entity', op: '=~', value: `mw-${run}-.*` }], starts_at: startsAt, duration: '1h', comment: 'maintenance' });
+    expect(res.status).toBe(201);
+    const silenced = async () => metric(await api.metrics(), 'vigil_incident_findings_total{outcome="silenced"}');
+    const before = await silenced();
+
+    // Before the window opens: the findings count and the incident opens.
+    await findings(early, 2);
+    // (Had they been processed after the window opened, they would be silenced and no incident would open.)
+    const inc = await oneIncident(early);
+    expect(inc.occurrences).toBe(2);
+    expect(await silenced()).toBe(before);
+
+    // Once it has started: the same entity's findings and a new entity's are silenced.
+    await new Promise((r) => setTimeout(r, startsAt - Date.now() + 300));
+    await findings(early, 2);
+    await findings(late, 2);
+    await until(async () => (await silenced()) >= before + 4, 15_000, 'four silenced findings');
+    expect(await silenced()).toBe(before + 4);
+    expect((await incidentsOf(api, early)).map((i) => [i.id, i.occurrences])).toEqual([[inc.id, 2]]);
+    expect(await incidentsOf(api, late)).toHaveLength(0);
+  });
+
   it('inhibition: while a host is down, findings of services on it open nothing', async () => {
     const host = `host-${run}-1`;
     await findings(host, 2, { kind: 'host_down' });
