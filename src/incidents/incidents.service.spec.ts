@@ -3,7 +3,7 @@ import { findingFingerprint } from './findings.js';
 import { IncidentsService } from './incidents.service.js';
 import { loadIncidentsOptions } from './options.js';
 import { MemoryIncidentStore } from './store/memory-store.js';
-import type { Finding } from './types.js';
+import type { Finding, IncidentEvent } from './types.js';
 
 function setup(env: Record<string, string> = {}) {
   let now = 1_000_000;
@@ -42,6 +42,29 @@ describe('IncidentsService', () => {
     tick(6000);
     const swept = await service.sweep();
     expect(swept.map((e) => [e.event, e.incident_id])).toEqual([['resolved', next[1]!.incident_id]]);
+  });
+
+  it('the grouping window extends while findings keep coming: gaps under it, spanning more than it, make one incident; a longer gap opens a new one', async () => {
+    const { service, store } = setup({ INCIDENTS_MIN_OCCURRENCES: '1' }); // window 60 s (event time)
+    const times = [0, 50_000, 100_000, 150_000, 200_000]; // each 50 s after the last; 200 s from first to last
+    const events: IncidentEvent[] = [];
+    for (const t of times) events.push(...(await service.onFindings([finding('w', t)])));
+    expect(events.map((e) => e.event)).toEqual(['opened']);
+    const first = events[0]!.incident_id;
+    const inc = await store.getIncident(first);
+    expect(inc).toMatchObject({ status: 'open', occurrences: 5, first_seen: 0, last_seen: 200_000 });
+    expect(inc!.last_seen - inc!.first_seen).toBeGreaterThan(60_000);
+
+    // 60 s + 1 ms after the last finding: the old incident closes, a new one opens.
+    const next = await service.onFindings([finding('w', 260_001)]);
+    expect(next.map((e) => [e.event, e.incident_id === first])).toEqual([
+      ['resolved', true],
+      ['opened', false],
+    ]);
+    expect((await store.listIncidents({ entity: 'w' })).map((i) => [i.status, i.occurrences]).sort()).toEqual([
+      ['open', 1],
+      ['resolved', 5],
+    ]);
   });
 
   it('acknowledge then resolve; a resolved incident cannot be acknowledged', async () => {
