@@ -23,6 +23,9 @@ export interface ConsumerBenchResult {
   bare: number[];
   platform: number[];
   ratio: number;
+  /** Median CPU of this process per record (µs): both consumers are bound by one core. */
+  bareCpuMicros: number;
+  platformCpuMicros: number;
 }
 
 /**
@@ -60,37 +63,60 @@ export async function consumerBench(brokers: string, records: number, repeats: n
 
   const bare: number[] = [];
   const platform: number[] = [];
+  const bareCpu: number[] = [];
+  const platformCpu: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const runBareFirst = r % 2 === 0;
     for (const which of runBareFirst ? ['bare', 'platform'] : ['platform', 'bare']) {
-      const rate = which === 'bare' ? await bareRun(brokers, topic, records) : await platformRun(bus, catalogue, schemas, topic, records);
-      (which === 'bare' ? bare : platform).push(rate);
-      console.log(`  run ${r + 1} ${which.padEnd(8)} ${fmt(rate)} records/s`);
+      const m = which === 'bare' ? await bareRunMeasured(brokers, topic, records) : await platformRun(bus, catalogue, schemas, topic, records);
+      (which === 'bare' ? bare : platform).push(m.rate);
+      (which === 'bare' ? bareCpu : platformCpu).push(m.cpuMicrosPerRecord);
+      console.log(`  run ${r + 1} ${which.padEnd(8)} ${fmt(m.rate)} records/s, ${m.cpuMicrosPerRecord.toFixed(2)} µs CPU per record`);
     }
   }
   await bus.disconnect();
-  return { records, bare, platform, ratio: median(platform) / median(bare) };
+  return { records, bare, platform, ratio: median(platform) / median(bare), bareCpuMicros: median(bareCpu), platformCpuMicros: median(platformCpu) };
 }
 
 export async function bareRun(brokers: string, topic: string, total: number): Promise<number> {
+  return (await bareRunMeasured(brokers, topic, total)).rate;
+}
+
+/** A run's rate, and the CPU this process spent per record from the first batch to the last. */
+interface Measured {
+  rate: number;
+  cpuMicrosPerRecord: number;
+}
+
+function cpuSince(start: NodeJS.CpuUsage, total: number): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / total;
+}
+
+async function bareRunMeasured(brokers: string, topic: string, total: number): Promise<Measured> {
   const kafka = new kafkajs.Kafka({ clientId: 'bench-bare', brokers: brokers.split(','), logLevel: kafkajs.logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `bare-${Date.now()}`, maxBytesPerPartition: FETCH_BYTES, maxBytes: 16 * 1024 * 1024 });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let seen = 0;
   let first = 0;
+  let cpu = process.cpuUsage();
   const done = new Promise<number>((resolve) => {
     void consumer.run({
       eachBatch: async ({ batch }) => {
-        if (first === 0) first = performance.now();
+        if (first === 0) {
+          first = performance.now();
+          cpu = process.cpuUsage();
+        }
         seen += batch.messages.length;
         if (seen >= total) resolve(performance.now());
       },
     });
   });
   const end = await done;
+  const cpuMicrosPerRecord = cpuSince(cpu, total);
   await consumer.disconnect();
-  return (total / (end - first)) * 1000;
+  return { rate: (total / (end - first)) * 1000, cpuMicrosPerRecord };
 }
 
 async function platformRun(
@@ -99,9 +125,10 @@ async function platformRun(
   schemas: SchemaRegistry,
   topic: string,
   total: number,
-): Promise<number> {
+): Promise<Measured> {
   let seen = 0;
   let first = 0;
+  let cpu = process.cpuUsage();
   let resolveDone: (t: number) => void = () => {};
   const done = new Promise<number>((r) => (resolveDone = r));
   const runner = new StageRunner<object>(bus, catalogue, schemas, {
@@ -109,7 +136,10 @@ async function platformRun(
     groupId: `platform-${Date.now()}`,
     topics: [topic],
     handle: async (rs) => {
-      if (first === 0) first = performance.now();
+      if (first === 0) {
+        first = performance.now();
+        cpu = process.cpuUsage();
+      }
       seen += rs.length;
       return [];
     },
@@ -120,7 +150,8 @@ async function platformRun(
     if (seen >= total) resolveDone(performance.now());
   }, 1);
   const end = await done;
+  const cpuMicrosPerRecord = cpuSince(cpu, total);
   clearInterval(poll);
   await runner.stop();
-  return (total / (end - first)) * 1000;
+  return { rate: (total / (end - first)) * 1000, cpuMicrosPerRecord };
 }

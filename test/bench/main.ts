@@ -26,12 +26,13 @@ try {
   const c = await consumerBench(broker.brokers, records, repeats);
   console.log(`  bare kafkajs   median ${fmt(median(c.bare))} records/s`);
   console.log(`  vigil platform median ${fmt(median(c.platform))} records/s`);
+  console.log(`  CPU per record (median): bare ${c.bareCpuMicros.toFixed(2)} µs, platform ${c.platformCpuMicros.toFixed(2)} µs`);
   console.log(`  ratio ${c.ratio.toFixed(3)} (goal >= 0.9)`);
   if (c.ratio < minRatio) {
     console.error(`  FAIL: ratio ${c.ratio.toFixed(3)} is below BENCH_MIN_RATIO ${minRatio}`);
     failed = true;
   }
-  console.log(`\nBENCH_JSON ${JSON.stringify({ consumer: { records, bare_median: median(c.bare), platform_median: median(c.platform), ratio: c.ratio } })}`);
+  console.log(`\nBENCH_JSON ${JSON.stringify({ consumer: { records, bare_median: median(c.bare), platform_median: median(c.platform), ratio: c.ratio, bare_cpu_us_per_record: c.bareCpuMicros, platform_cpu_us_per_record: c.platformCpuMicros } })}`);
   if (process.env.BENCH_DETECTOR !== 'false') {
     const o = detectorBenchOptions();
     console.log(`\n[detector] detector service on the platform consumer vs bare kafkajs: ${fmt(o.entities)} entities x 8 metrics x ${o.steps} steps`);
