@@ -1,23 +1,76 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { StagesService } from '../platform/app/stages.service.js';
+import { BUS, SCHEMAS, VIGIL_CONFIG } from '../platform/app/tokens.js';
+import type { Bus, Subscription } from '../platform/bus/types.js';
+import type { VigilConfig } from '../platform/config/options.js';
+import type { SchemaRegistry } from '../platform/streams/validator.js';
 import { initBackend } from '../platform/ml/backend.js';
 import { detectorMetrics } from './detector.metrics.js';
 import { DetectorService } from './detector.service.js';
+import { awaitFeedback, startFeedbackReader } from './feedback-reader.js';
 import { ModelStore } from './model-store/model-store.js';
 import { loadDetectorOptions } from './options.js';
 import type { AnomalyEvent } from './types.js';
 
+/** How long a starting detector waits for its feedback reader to read the retained feedback. */
+const FEEDBACK_CATCH_UP_MS = 15_000;
+
+export interface DetectorStartDeps {
+  readonly stages: Pick<StagesService, 'start'>;
+  readonly bus: Bus;
+  readonly schemas: SchemaRegistry;
+  readonly maxRecordBytes: number;
+  readonly log: { log(line: string): void; warn(line: string): void };
+  readonly feedbackCatchUpMs?: number;
+}
+
+/**
+ * The detector's consumers: first this process's own aiops.feedback reader (every partition,
+ * from the beginning), waited for until it has read the retained feedback; then the shared
+ * group's stage over telemetry.metrics and aiops.feedback. Returns the feedback subscription.
+ */
+export async function startDetector(service: DetectorService, deps: DetectorStartDeps): Promise<Subscription> {
+  const { topics } = service.options;
+  const reader = await startFeedbackReader(deps.bus, deps.schemas, service, deps.maxRecordBytes);
+  const waitMs = deps.feedbackCatchUpMs ?? FEEDBACK_CATCH_UP_MS;
+  const started = Date.now();
+  const caughtUp = await awaitFeedback(deps.bus, service, waitMs).catch((err: Error) => {
+    deps.log.warn(`cannot read ${topics.feedback}'s end offsets: ${err.message}`);
+    return false;
+  });
+  if (caughtUp) deps.log.log(`${topics.feedback} read in ${Date.now() - started} ms as group ${service.options.feedbackGroup}: ${service.detector.adjustedEntities()} entities with a feedback adjustment`);
+  else deps.log.warn(`${topics.feedback} not read to its end within ${waitMs} ms; scoring starts anyway, feedback applies as it arrives`);
+  await deps.stages.start({
+    service: 'detector',
+    topics: [topics.metrics, topics.feedback],
+    handle: async (records) => {
+      const emits = await service.handle(records);
+      // One line per incident (the score is damped after one opens), with the root-cause hint.
+      for (const e of emits) deps.log.warn(describeAnomaly(e.value as AnomalyEvent));
+      return emits;
+    },
+  });
+  return reader;
+}
+
 /**
  * Kafka in: consumes telemetry.metrics and aiops.feedback as the group `<prefix>-detector` and
- * appends anomalies to aiops.anomalies before committing. State (aligner and detector) is in
+ * appends anomalies to aiops.anomalies before committing; reads all of aiops.feedback again
+ * under a group of its own (see `startDetector`), so every process applies every feedback. State (aligner and detector) is in
  * memory for every partition this process is given; a partition that moves here starts cold.
  */
 @Injectable()
-export class DetectorConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DetectorConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Detector');
   service: DetectorService | undefined;
+  private feedback: Subscription | undefined;
 
-  constructor(@Inject(StagesService) private readonly stages: StagesService) {}
+  constructor(
+    @Inject(StagesService) private readonly stages: StagesService,
+    @Inject(BUS) private readonly bus: Bus,
+    @Inject(SCHEMAS) private readonly schemas: SchemaRegistry,
+    @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const options = loadDetectorOptions();
@@ -32,16 +85,19 @@ export class DetectorConsumer implements OnApplicationBootstrap, OnApplicationSh
     this.logger.log(
       `step ${a.stepMs > 0 ? `${a.stepMs} ms` : 'inferred per entity (smallest gap)'}, lateness ${a.latenessMs} ms; anomalies to ${options.topics.anomalies} when score >= threshold`,
     );
-    await this.stages.start({
-      service: 'detector',
-      topics: [options.topics.metrics, options.topics.feedback],
-      handle: async (records) => {
-        const emits = await service.handle(records);
-        // One line per incident (the score is damped after one opens), with the root-cause hint.
-        for (const e of emits) this.logger.warn(describeAnomaly(e.value as AnomalyEvent));
-        return emits;
-      },
+    this.feedback = await startDetector(service, {
+      stages: this.stages,
+      bus: this.bus,
+      schemas: this.schemas,
+      maxRecordBytes: this.config.maxRecordBytes,
+      log: { log: (line) => this.logger.log(line), warn: (line) => this.logger.warn(line) },
     });
+  }
+
+  /** The feedback reader is not a stage: stopped here, before the bus disconnects. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.feedback?.stop();
+    this.feedback = undefined;
   }
 
   /** Models trained in the last batches are still being written: let them land. */

@@ -83,8 +83,13 @@ export const detectorMetrics = {
   }),
   feedback: new Counter({
     name: 'vigil_detector_feedback_total',
-    help: 'Operator feedback records applied, by kind.',
+    help: 'Operator feedback records received, by kind: each counted once across the detector processes, by the one its partition is assigned to in the shared group (every process applies false_positive and missed to the entity).',
     labelNames: ['kind'] as const,
+    registers: [registry],
+  }),
+  feedbackEntities: new Gauge({
+    name: 'vigil_detector_feedback_entities',
+    help: 'Entities whose alarm level this process holds a feedback adjustment for (applied when it scores them).',
     registers: [registry],
   }),
   entitiesDropped: new Counter({

@@ -22,7 +22,7 @@ export interface ScoredStep {
 /**
  * The detector service's logic, no I/O: telemetry.metrics samples → StepAligner → one vector
  * per entity per closed step → `Detector.scoreDue()` once per batch → aiops.anomalies events;
- * aiops.feedback → `Detector.feedback`.
+ * aiops.feedback → `Detector.feedback` (every process applies every record: `readFeedback`).
  *
  * An event is written when a row's `score >= threshold`. The score is damped for 300 rows after
  * an incident opens, so this fires once per incident; `isAnomaly` is not de-duplicated and would
@@ -46,6 +46,11 @@ export class DetectorService {
   /** Entities already looked for in the store since they (re)appeared here. */
   private readonly lookedUp = new Set<string>();
   private saving: Promise<void> = Promise.resolve();
+  /** Feedback ids applied (by either reader) and counted (by the shared group's reader). */
+  private readonly feedbackApplied = new Set<string>();
+  private readonly feedbackCounted = new Set<string>();
+  /** This process's feedback reader: next offset per aiops.feedback partition handled. */
+  private readonly feedbackRead = new Map<number, bigint>();
   private log: (line: string) => void = () => {};
   private lastDropped = { late: 0, new_metric: 0, invalid: 0 };
   /** Latest step time scored, and when idle entities were last swept (both event time). */
@@ -153,11 +158,39 @@ export class DetectorService {
     return run;
   }
 
+  /**
+   * This process's own aiops.feedback reader (a consumer group per process, so it sees every
+   * partition; see `startFeedbackReader`) hands over each batch here: every record is applied,
+   * whichever process scores its entity, and kept for entities not seen yet. Nothing is counted.
+   * `nextOffset` is the partition's next offset after the batch (invalid records included).
+   */
+  readFeedback(values: readonly FeedbackValue[], partition: number, nextOffset: bigint): Promise<void> {
+    const run = this.queue.then(() => {
+      for (const v of values) this.applyFeedback(v);
+      if (nextOffset > (this.feedbackRead.get(partition) ?? 0n)) this.feedbackRead.set(partition, nextOffset);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** True once the feedback reader has read every partition up to these end offsets. */
+  feedbackCaughtUp(ends: ReadonlyArray<{ partition: number; offset: string }>): boolean {
+    return ends.every((e) => (this.feedbackRead.get(e.partition) ?? 0n) >= BigInt(e.offset));
+  }
+
   private async processNow(records: InRecord<unknown>[]): Promise<ScoredStep[]> {
     if (this.store) await this.lookUpModels(new Set(records.filter((r) => r.topic !== this.options.topics.feedback).map((r) => (r.value as MetricSampleValue).entity)));
     for (const record of records) {
-      if (record.topic === this.options.topics.feedback) this.applyFeedback(record.value as FeedbackValue);
-      else {
+      if (record.topic === this.options.topics.feedback) {
+        // The shared group hands each record to one process: counted there, once for the fleet.
+        // Applying it here too (once per id) means the count never runs ahead of the threshold.
+        const v = record.value as FeedbackValue;
+        this.applyFeedback(v);
+        if (!this.feedbackCounted.has(v.id)) {
+          this.feedbackCounted.add(v.id);
+          m.feedback.labels(v.kind).inc();
+        }
+      } else {
         const v = record.value as MetricSampleValue;
         let value = v.value;
         if (v.kind === 'counter') {
@@ -305,10 +338,17 @@ export class DetectorService {
     }
   }
 
+  /**
+   * Applies a feedback record once (by its id: both readers see it, and a batch may be read
+   * again): `false_positive` and `missed` move the entity's alarm level, in the Detector's
+   * per-entity adjustments, so an entity that appears (or returns) later starts with it.
+   */
   private applyFeedback(v: FeedbackValue): void {
-    if (v.kind === 'false_positive') this.detector.feedback(v.entity, 'false_positive');
-    else if (v.kind === 'missed') this.detector.feedback(v.entity, 'missed_anomaly');
-    m.feedback.labels(v.kind).inc();
+    if (this.feedbackApplied.has(v.id)) return;
+    this.feedbackApplied.add(v.id);
+    if (v.kind === 'true_positive') return;
+    this.detector.feedback(v.entity, v.kind === 'false_positive' ? 'false_positive' : 'missed_anomaly');
+    m.feedbackEntities.set(this.detector.adjustedEntities());
     // Show the moved threshold now, not at the entity's next scored step.
     const threshold = this.detector.threshold(v.entity);
     if (threshold !== undefined) m.threshold.labels(v.entity).set(threshold);

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { DEFAULT_ALIGNER, type AlignerOptions } from './step-aligner.js';
 
 /** The detector service's settings, from the environment (defaults in the README table). */
@@ -8,13 +9,21 @@ export interface DetectorServiceOptions {
   readonly idleMs: number;
   /** Where trained models are saved and reloaded from at start; '' keeps them in memory only. */
   readonly modelDir: string;
+  /**
+   * The consumer group of this process's own aiops.feedback reader: a group of its own, so it
+   * reads every partition from the beginning, and a new one at every start, so a restart
+   * re-reads all retained feedback (see README, Feedback).
+   */
+  readonly feedbackGroup: string;
 }
 
-export function loadDetectorOptions(env: NodeJS.ProcessEnv = process.env): DetectorServiceOptions {
+export function loadDetectorOptions(env: NodeJS.ProcessEnv = process.env, now = Date.now()): DetectorServiceOptions {
+  const prefix = env.VIGIL_GROUP_PREFIX ?? 'vigil';
   return {
     topics: { metrics: 'telemetry.metrics', feedback: 'aiops.feedback', anomalies: 'aiops.anomalies' },
     idleMs: nonNegative(env, 'DETECTOR_IDLE_MS', 7 * 86_400_000),
     modelDir: env.DETECTOR_MODEL_DIR ?? '.vigil/detector-models',
+    feedbackGroup: `${prefix}-detector-feedback-${hostname()}-${process.pid}-${now.toString(36)}`,
     aligner: {
       stepMs: nonNegative(env, 'DETECTOR_STEP_MS', DEFAULT_ALIGNER.stepMs),
       latenessMs: nonNegative(env, 'DETECTOR_LATENESS_MS', DEFAULT_ALIGNER.latenessMs),

@@ -95,6 +95,30 @@ describe('Detector', () => {
     expect(detector.threshold('db-1')!).toBeCloseTo(before, 9);
   });
 
+  it('keeps feedback for an entity it has no state for: applied when the entity appears, after it is forgotten, and to restored models', async () => {
+    const detector = new Detector({ autoencoder: { enabled: false } });
+    detector.observe('plain', { time: 0, values: [1] });
+    await detector.scoreDue();
+    const plain = detector.threshold('plain')!;
+    expect(detector.feedback('db-2', 'false_positive')).toBeCloseTo(0.1, 12);
+    expect(detector.threshold('db-2')).toBeUndefined();
+    detector.observe('db-2', { time: 0, values: [1] });
+    const [scored] = await detector.scoreDue(['db-2']);
+    expect(scored!.results[0]!.threshold).toBeGreaterThan(plain);
+    const raised = detector.threshold('db-2')!;
+    // Forgotten as idle, then back: same adjustment.
+    expect(detector.dropIdle(10 * 86_400_000, 86_400_000)).toEqual(['plain', 'db-2']);
+    detector.observe('db-2', { time: 11 * 86_400_000, values: [1] });
+    await detector.scoreDue();
+    expect(detector.threshold('db-2')).toBe(raised);
+    // A model handed over from the store replaces the state, not the adjustment.
+    const w = { inputSize: 12, hidden: 2, w1: new Float32Array(24), b1: new Float32Array(2), w2: new Float32Array(24), b2: new Float32Array(12) };
+    detector.restoreModels('db-2', 1, { version: 1, models: [w], center: new Float64Array(1), scale: new Float64Array([1]) });
+    expect(detector.threshold('db-2')).toBe(raised);
+    expect(detector.adjustedEntities()).toBe(1);
+    expect(detector.riskScale('plain')).toBe(1);
+  });
+
   it('treats missing values as no evidence and keeps scoring', async () => {
     const input = synthetic(2 * DAY_ROWS, -1, 0);
     const gappy = { ...input, rows: input.rows.map((r, i) => (i % 50 === 0 ? r.map((v, m) => (m === 2 ? NaN : v)) : r)) };

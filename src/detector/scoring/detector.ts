@@ -1,5 +1,5 @@
 import { reconstructionErrors, trainAutoencoders, type AutoencoderWeights, type WindowBatch } from './autoencoder.js';
-import { EntityState } from './entity-state.js';
+import { adjustRiskScale, EntityState } from './entity-state.js';
 import { resolveOptions, type DetectorOptions, type DetectorOverrides } from './options.js';
 import { hashString } from '../../platform/random.js';
 import type { Observation, ScoreResult } from './types.js';
@@ -38,6 +38,12 @@ export class Detector {
   private modelsTrained = 0;
   private trainingSeconds = 0;
   private readonly trainedSince = new Set<string>();
+  /**
+   * Operator feedback per entity (alarm risk scale, 1 = none), kept apart from the entity's
+   * state: feedback may arrive before the entity does (or while another process scores it),
+   * and it outlives the state (dropped idle, replaced by `restoreModels`).
+   */
+  private readonly riskScales = new Map<string, number>();
 
   constructor(overrides: DetectorOverrides = {}) {
     this.options = resolveOptions(overrides);
@@ -46,7 +52,7 @@ export class Detector {
   observe(entity: string, observation: Observation): void {
     let state = this.entities.get(entity);
     if (!state) {
-      state = new EntityState(entity, observation.values.length, this.options);
+      state = this.newState(entity, observation.values.length);
       this.entities.set(entity, state);
     }
     if (observation.values.length !== state.metrics) {
@@ -109,9 +115,26 @@ export class Detector {
     };
   }
 
-  /** Operator feedback on an entity's alarms (from aiops.feedback): adjusts its threshold. */
-  feedback(entity: string, kind: 'false_positive' | 'missed_anomaly'): void {
-    this.entities.get(entity)?.feedback(kind);
+  /**
+   * Operator feedback on an entity's alarms (from aiops.feedback): adjusts its threshold now if
+   * the entity has state here, and in any case from its next state on (an entity not seen yet,
+   * or forgotten and met again, starts with it). Returns the entity's new risk scale.
+   */
+  feedback(entity: string, kind: 'false_positive' | 'missed_anomaly'): number {
+    const scale = adjustRiskScale(this.riskScales.get(entity) ?? 1, kind, this.options);
+    this.riskScales.set(entity, scale);
+    this.entities.get(entity)?.setRiskScale(scale);
+    return scale;
+  }
+
+  /** The entity's feedback adjustment of its alarm risk (1: none), whether or not it has state here. */
+  riskScale(entity: string): number {
+    return this.riskScales.get(entity) ?? 1;
+  }
+
+  /** Entities with a feedback adjustment. */
+  adjustedEntities(): number {
+    return this.riskScales.size;
   }
 
   /** Entities (re)trained since the last call: the ones whose models should be saved. */
@@ -130,7 +153,7 @@ export class Detector {
 
   /** Give an entity models trained before a restart; it must be new here, or be replaced. */
   restoreModels(entity: string, metrics: number, stored: { version: number; models: AutoencoderWeights[]; center: Float64Array; scale: Float64Array }): void {
-    const state = new EntityState(entity, metrics, this.options);
+    const state = this.newState(entity, metrics);
     state.restoreModels(stored.models, stored.center, stored.scale, stored.version);
     this.entities.set(entity, state);
   }
@@ -155,6 +178,13 @@ export class Detector {
   /** Forget an entity (its partition moved elsewhere, or it was retired). */
   drop(entity: string): void {
     this.entities.delete(entity);
+  }
+
+  private newState(entity: string, metrics: number): EntityState {
+    const state = new EntityState(entity, metrics, this.options);
+    const scale = this.riskScales.get(entity);
+    if (scale !== undefined) state.setRiskScale(scale);
+    return state;
   }
 
   private reconstruct(states: readonly EntityState[]): Map<EntityState, Map<number, Float32Array>> {

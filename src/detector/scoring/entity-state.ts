@@ -11,6 +11,16 @@ const INTERVAL_ROWS = 6;
 /** Evidence (-log10 p) that maps to a score of 0.5; the score is s / (s + EVIDENCE_HALF). */
 const EVIDENCE_HALF = 4;
 
+/**
+ * Operator feedback on an entity's alarm risk scale (1 without feedback): a false positive makes
+ * its alarms ten times rarer, a missed anomaly ten times more frequent, within a factor of 10^4
+ * either way (and never so loose that half of all rows would start a suppression period).
+ */
+export function adjustRiskScale(scale: number, kind: 'false_positive' | 'missed_anomaly', options: DetectorOptions): number {
+  const next = kind === 'false_positive' ? scale / 10 : scale * 10;
+  return Math.max(1e-4, Math.min(next, 1e4, 0.5 / options.suppressRisk));
+}
+
 export function evidenceToScore(evidence: number): number {
   return evidence <= 0 ? 0 : evidence / (evidence + EVIDENCE_HALF);
 }
@@ -64,14 +74,9 @@ export class EntityState {
     return evidenceToScore(-Math.log10(this.options.alarmRisk * this.riskScale));
   }
 
-  /**
-   * Operator feedback: a false positive makes this entity's alarms ten times rarer, a missed
-   * anomaly ten times more frequent, within a factor of 10^4 either way (and never so loose
-   * that half of all rows would start a suppression period).
-   */
-  feedback(kind: 'false_positive' | 'missed_anomaly'): void {
-    const next = kind === 'false_positive' ? this.riskScale / 10 : this.riskScale * 10;
-    this.riskScale = Math.max(1e-4, Math.min(next, 1e4, 0.5 / this.options.suppressRisk));
+  /** The entity's feedback adjustment (`adjustRiskScale`), kept by the Detector across state rebuilds. */
+  setRiskScale(scale: number): void {
+    this.riskScale = scale;
   }
 
   /** Autoencoder inputs for every pending row that has a full window behind it. */
