@@ -1,13 +1,16 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../platform/ml/backend.js';
+import { initBackend, tf } from '../../platform/ml/backend.js';
+import { directoryLoadHandler } from '../../platform/ml/model-files.js';
 import type { InRecord } from '../../platform/stage/types.js';
 import { DetectorService } from '../detector.service.js';
 import { loadDetectorOptions } from '../options.js';
 import type { DetectorOverrides } from '../scoring/options.js';
+import { reconstructionErrors } from '../scoring/autoencoder.js';
+import { encodeSnapshot } from './model-snapshot.js';
 import { ModelStore } from './model-store.js';
 
 // Small and quick, but the real training path: cold start after 80 rows, a retrain every 40.
@@ -96,6 +99,42 @@ describe('ModelStore', () => {
     expect(log.join('\n')).toMatch(/host-a v1 was trained on \[cpu, latency, errors\], the stream now has \[cpu, latency, errors, disk\]; learning anew/);
   });
 
+  it('still reads a version written in format 1 (model.json + weights.bin by tf.io.encodeWeights)', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'vigil-models-'));
+    try {
+      const trainer = new DetectorService(loadDetectorOptions({}), FAST);
+      await trainer.process(steps('host-old', 0, 100));
+      const trained = trainer.detector.modelsOf('host-old')!;
+      const snapshot = { entity: 'host-old', metrics: METRICS, ...trained };
+      // Laid out as the store wrote it before: <folder>/v1/{model.json,weights.bin}, current = v1.
+      const store = new ModelStore(own);
+      // Saving and loading through tfjs Layers models leaves no tensor behind.
+      const tensors = tf.memory().numTensors;
+      await store.save(snapshot);
+      expect((await store.load('host-old'))!.models).toHaveLength(2);
+      expect(tf.memory().numTensors).toBe(tensors);
+      const [folder] = await readdir(own);
+      const v1 = join(own, folder!, 'v1');
+      await rm(v1, { recursive: true });
+      const { json, weights } = await encodeSnapshot(snapshot);
+      await mkdir(v1);
+      await writeFile(join(v1, 'model.json'), JSON.stringify(json));
+      await writeFile(join(v1, 'weights.bin'), new Uint8Array(weights));
+      const loaded = (await store.load('host-old'))!;
+      expect(loaded.version).toBe(trained.version);
+      expect(loaded.metrics).toEqual(METRICS);
+      expect([...loaded.scale]).toEqual([...trained.scale]);
+      loaded.models.forEach((m, k) => {
+        expect([...m.w1]).toEqual([...trained.models[k]!.w1]);
+        expect([...m.b1]).toEqual([...trained.models[k]!.b1]);
+        expect([...m.w2]).toEqual([...trained.models[k]!.w2]);
+        expect([...m.b2]).toEqual([...trained.models[k]!.b2]);
+      });
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
+
   it('writes each new version beside the old, points current at it, and keeps only the current and the previous one', async () => {
     const service = new DetectorService(loadDetectorOptions({}), FAST);
     const own = await mkdtemp(join(tmpdir(), 'vigil-models-'));
@@ -110,9 +149,22 @@ describe('ModelStore', () => {
       const entries = (await readdir(join(own, folder!))).sort();
       expect(entries).toEqual(['current', `v${version - 1}`, `v${version}`].sort());
       expect((await readFile(join(own, folder!, 'current'), 'utf8')).trim()).toBe(`v${version}`);
-      const json = JSON.parse(await readFile(join(own, folder!, `v${version}`, 'model.json'), 'utf8'));
+      const versionDir = join(own, folder!, `v${version}`);
+      expect((await readdir(versionDir)).sort()).toEqual(['ensemble.json', 'member0', 'member1']);
+      const meta = JSON.parse(await readFile(join(versionDir, 'ensemble.json'), 'utf8'));
+      expect(meta).toMatchObject({ format: 'vigil-autoencoder-ensemble/2', entity: 'host-b', version, metrics: METRICS, members: ['member0', 'member1'] });
+      // Each member is a plain tfjs Layers model (model.json + weights.bin) that tfjs itself loads
+      // and runs: its output is the input minus the reconstruction error the detector computes.
+      const json = JSON.parse(await readFile(join(versionDir, 'member0', 'model.json'), 'utf8'));
+      expect(json.format).toBe('layers-model');
       expect(json.weightsManifest[0].paths).toEqual(['weights.bin']);
-      expect(json.modelTopology.metrics).toEqual(METRICS);
+      const net = await tf.loadLayersModel(directoryLoadHandler(join(versionDir, 'member0')));
+      const member = service.detector.modelsOf('host-b')!.models[0]!;
+      const x = Float32Array.from({ length: member.inputSize }, (_, i) => Math.sin(i));
+      const y = tf.tidy(() => (net.predict(tf.tensor2d(x, [1, member.inputSize])) as tf.Tensor).dataSync());
+      net.dispose();
+      const [errors] = reconstructionErrors([member], [{ windows: x, count: 1 }]);
+      y.forEach((v, i) => expect((v - x[i]!) ** 2).toBeCloseTo(errors![i]!, 5));
     } finally {
       await rm(own, { recursive: true, force: true });
     }

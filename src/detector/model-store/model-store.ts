@@ -1,28 +1,43 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeSnapshot, encodeSnapshot, WEIGHTS_FILE, type ModelJson, type ModelSnapshot } from './model-snapshot.js';
+import { tf } from '../../platform/ml/backend.js';
+import { directoryLoadHandler, directorySaveHandler } from '../../platform/ml/model-files.js';
+import type { AutoencoderWeights } from '../scoring/autoencoder.js';
+import { decodeSnapshot, ENSEMBLE_FILE, ensembleJson, fromLayersModel, toLayersModel, WEIGHTS_FILE, type EnsembleJson, type ModelJson, type ModelSnapshot } from './model-snapshot.js';
 
 /** Versions kept per entity besides the current one, to roll back by hand if a retrain went bad. */
 const KEEP_PREVIOUS = 1;
 
 /**
  * Trained detector models on disk, one folder per entity, one sub-folder per version:
- * `<dir>/<entity-hash>/v<version>/{model.json,weights.bin}` plus a `current` file naming the
- * version in use. A version is written to a temporary folder and renamed into place, then
+ * `<dir>/<entity-hash>/v<version>/` holding `ensemble.json` (entity, metric order,
+ * normalisation) and `member<k>/{model.json,weights.bin}`, each ensemble member a standard tfjs
+ * Layers model saved by `model.save` and read by `tf.loadLayersModel` — plus a `current` file
+ * naming the version in use. Versions written before (format 1: one `model.json` +
+ * `weights.bin` per version, weights by tf.io.encodeWeights) are still read. A version is written to a temporary folder and renamed into place, then
  * `current` is replaced by rename too, so a reader (or a crash) never sees half a model.
  */
 export class ModelStore {
   constructor(readonly dir: string) {}
 
   async save(snapshot: ModelSnapshot): Promise<void> {
-    const { json, weights } = await encodeSnapshot(snapshot);
+    if (snapshot.models.length === 0) throw new Error(`entity ${snapshot.entity}: no model to save`);
     const entityDir = join(this.dir, folderOf(snapshot.entity));
     const version = `v${snapshot.version}`;
     const tmp = join(entityDir, `.${version}.${process.pid}.tmp`);
+    await rm(tmp, { recursive: true, force: true });
     await mkdir(tmp, { recursive: true });
-    await writeFile(join(tmp, 'model.json'), JSON.stringify(json));
-    await writeFile(join(tmp, WEIGHTS_FILE), new Uint8Array(weights));
+    const meta = ensembleJson(snapshot);
+    for (const [k, member] of meta.members.entries()) {
+      const model = toLayersModel(snapshot.models[k]!);
+      try {
+        await model.save(directorySaveHandler(join(tmp, member)));
+      } finally {
+        model.dispose();
+      }
+    }
+    await writeFile(join(tmp, ENSEMBLE_FILE), JSON.stringify(meta));
     await rm(join(entityDir, version), { recursive: true, force: true });
     await rename(tmp, join(entityDir, version));
     await writeFile(join(entityDir, 'current.tmp'), version);
@@ -60,6 +75,29 @@ export class ModelStore {
   }
 
   private async read(entityDir: string, version: string): Promise<ModelSnapshot> {
+    const meta = await readFile(join(entityDir, version, ENSEMBLE_FILE), 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    return meta === undefined ? this.readFormat1(entityDir, version) : this.readEnsemble(join(entityDir, version), JSON.parse(meta) as EnsembleJson);
+  }
+
+  private async readEnsemble(versionDir: string, meta: EnsembleJson): Promise<ModelSnapshot> {
+    if (meta.format !== 'vigil-autoencoder-ensemble/2') throw new Error(`unknown model format ${String(meta.format)}`);
+    const models: AutoencoderWeights[] = [];
+    for (const member of meta.members) {
+      if (!/^member\d+$/.test(member)) throw new Error(`${versionDir}: bad member folder ${JSON.stringify(member)}`);
+      const model = await tf.loadLayersModel(directoryLoadHandler(join(versionDir, member)));
+      try {
+        models.push(fromLayersModel(model));
+      } finally {
+        model.dispose();
+      }
+    }
+    return { entity: meta.entity, version: meta.version, metrics: meta.metrics, center: Float64Array.from(meta.center), scale: Float64Array.from(meta.scale), models };
+  }
+
+  private async readFormat1(entityDir: string, version: string): Promise<ModelSnapshot> {
     const json = JSON.parse(await readFile(join(entityDir, version, 'model.json'), 'utf8')) as ModelJson;
     const weights = await readFile(join(entityDir, version, WEIGHTS_FILE));
     return decodeSnapshot(json, weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer);

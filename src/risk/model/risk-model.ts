@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf } from '../../platform/ml/backend.js';
 import { FEATURE_COUNT, FEATURE_NAMES } from '../features/feature-names.js';
-import { directoryLoadHandler, directorySaveHandler } from './model-files.js';
+import { directoryLoadHandler, directorySaveHandler } from '../../platform/ml/model-files.js';
 import { permutation, seededRandom } from '../../platform/random.js';
 import { Standardiser } from './standardiser.js';
 

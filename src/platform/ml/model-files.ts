@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tf } from '../../platform/ml/backend.js';
+import { tf } from './backend.js';
 
 /**
  * TensorFlow.js save/load handlers for a directory: `model.json` (topology + weights manifest) and
