@@ -68,8 +68,22 @@ function recordingRules(): Array<{ record: string; expr: string }> {
     .flatMap((g) => g.rules.filter((r): r is { record: string; expr: string } => r.record !== undefined));
 }
 
+/**
+ * Range windows Grafana should size: rate() and irate() over `$__rate_interval`; increase() over
+ * `$__rate_interval` too, or over `$__range` for a total across the time picked (stat panels).
+ * A fixed window ([1m]) is too short at coarse zoom and too long at fine zoom.
+ */
+function rangeProblems(where: string, expr: string): string[] {
+  const out: string[] = [];
+  for (const m of expr.matchAll(/\b(rate|irate|increase)\((?:[^()[\]]|\([^()]*\))*\[([^\]]+)\]/g)) {
+    const allowed = m[1] === 'increase' ? ['$__rate_interval', '$__range'] : ['$__rate_interval'];
+    if (!allowed.includes(m[2]!)) out.push(`${where}: ${m[1]}() over [${m[2]}], not [${allowed.join('] or [')}]`);
+  }
+  return out;
+}
+
 describe('dashboards as files', () => {
-  it('are current-schema Grafana JSON: unique uids, a Prometheus data source variable, units on every panel, $__rate_interval in rates', () => {
+  it('are current-schema Grafana JSON: unique uids, a Prometheus data source variable, units on every panel, $__rate_interval in rates and increases (annotations too)', () => {
     expect(dashboards.map((x) => x.file)).toEqual(['anomalies.json', 'incidents.json', 'model-health.json', 'pipeline.json', 'risk-reco.json']);
     expect(new Set(dashboards.map((x) => x.d.uid)).size).toBe(dashboards.length);
     const problems: string[] = [];
@@ -79,6 +93,7 @@ describe('dashboards as files', () => {
       if (ds?.type !== 'datasource' || ds.query !== 'prometheus') problems.push(`${file}: no Prometheus datasource variable`);
       for (const a of d.annotations.list.filter((x) => x.expr)) {
         if (a.datasource?.uid !== '${datasource}') problems.push(`${file} annotation ${a.name}: datasource is not \${datasource}`);
+        problems.push(...rangeProblems(`${file} annotation ${a.name}`, a.expr!));
       }
       const panels = panelsOf(d);
       expect(panels.length, file).toBeGreaterThan(3);
@@ -89,9 +104,7 @@ describe('dashboards as files', () => {
         if (!p.targets?.length) problems.push(`${where}: no query`);
         for (const t of p.targets ?? []) {
           if (t.datasource?.uid !== '${datasource}') problems.push(`${where} ${t.refId}: datasource is not \${datasource}`);
-          for (const m of (t.expr ?? '').matchAll(/\b(rate|irate)\((?:[^()[\]]|\([^()]*\))*\[([^\]]+)\]/g)) {
-            if (m[2] !== '$__rate_interval') problems.push(`${where} ${t.refId}: ${m[1]}() over [${m[2]}], not [$__rate_interval]`);
-          }
+          problems.push(...rangeProblems(`${where} ${t.refId}`, t.expr ?? ''));
         }
       }
     }

@@ -24,6 +24,11 @@ export const predictorMetrics = {
     help: 'Time spent training forecasting LSTMs.',
     registers: [registry],
   }),
+  lastTraining: new Gauge({
+    name: 'vigil_predictor_last_training_timestamp_seconds',
+    help: 'Unix time the latest forecasting LSTM in this process finished training (0 until one has).',
+    registers: [registry],
+  }),
   models: new Gauge({
     name: 'vigil_predictor_models',
     help: 'Watched series with a trained forecasting model.',

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { registry } from '../platform/metrics/registry.js';
 import { initBackend } from '../platform/ml/backend.js';
 import { parseLimitRules } from './limits/limit-rules.js';
 import { diskSeries, records, STEP, T0 } from './testing/disk-fixture.js';
@@ -49,6 +50,11 @@ describe('PredictorService', () => {
     expect(events.length).toBeLessThan(20);
     // Only the watched metric (the one with a limit) is forecast.
     expect(service.forecaster.seriesCount).toBe(1);
+    // The metrics behind the dashboards and VigilPredictorNoModel: a model, and when it was trained.
+    const value = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]?.value;
+    expect(await value('vigil_predictor_models')).toBe(1);
+    expect(await value('vigil_predictor_trainings_total')).toBeGreaterThanOrEqual(1);
+    expect(await value('vigil_predictor_last_training_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 60);
   }, 60_000);
 
   it('a series that goes quiet with an open prediction has it withdrawn when it is forgotten', async () => {

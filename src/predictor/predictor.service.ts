@@ -243,7 +243,10 @@ export class PredictorService {
   private recordStats(): void {
     const f = this.forecaster;
     if (f.trainingSeconds > this.trainingSeconds) m.trainingSeconds.inc(f.trainingSeconds - this.trainingSeconds);
-    if (f.trainings > this.trainings) m.trainings.inc(f.trainings - this.trainings);
+    if (f.trainings > this.trainings) {
+      m.trainings.inc(f.trainings - this.trainings);
+      m.lastTraining.set(Date.now() / 1000);
+    }
     this.trainingSeconds = f.trainingSeconds;
     this.trainings = f.trainings;
     m.models.set(f.modelCount);
