@@ -12,6 +12,10 @@ import { syntheticFailure, syntheticRequest } from '../src/logs/eval/synthetic-t
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
 import type { OutRecord } from '../src/platform/bus/types.js';
+import { initBackend } from '../src/platform/ml/backend.js';
+import { FEATURE_COUNT } from '../src/risk/features/feature-names.js';
+import { RiskFeatureState } from '../src/risk/features/feature-state.js';
+import { RiskModel } from '../src/risk/model/risk-model.js';
 import { brokers, kafkaBus } from './support/kafka.js';
 import { PrometheusServer, findBinary, type QueryResult } from './support/prometheus.js';
 import { until } from './support/until.js';
@@ -150,6 +154,28 @@ describe('Prometheus rules', () => {
   });
 });
 
+/**
+ * A logistic fraud model trained in the test on made-up transactions (large amounts are fraud),
+ * saved where RISK_MODEL_DIR points: a real model to score with and retrain, not a good one.
+ * Its retraining runs use the options saved with it (few epochs), so they take a moment.
+ */
+async function saveSmallRiskModel(dir: string): Promise<void> {
+  await initBackend(() => {});
+  const n = 400;
+  const state = new RiskFeatureState();
+  const rows = new Float32Array(n * FEATURE_COUNT);
+  const labels = new Uint8Array(n);
+  const start = Date.now() - 30 * 86_400_000;
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % 4 === 0 ? 1 : 0;
+    const tx = { id: `m${i}`, time: start + i * 3_600_000, customerId: `c${i % 40}`, terminalId: `t${i % 7}`, amount: labels[i] ? 400 + (i % 50) : 20 + (i % 50) };
+    state.observe(tx, rows.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT));
+  }
+  const model = await RiskModel.train(rows, labels, n, { kind: 'logistic', hidden: [], epochs: 5, batchSize: 64, learningRate: 0.05, seed: 1 }, { data: 'dashboards test' });
+  await model.save(dir);
+  model.dispose();
+}
+
 /** The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens. */
 function githubAnchor(heading: string): string {
   return heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
@@ -187,6 +213,9 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
   // calling a local receiver, so the remediation and webhook panels have something to show.
   let rulesDir = '';
   let templateDir = '';
+  // The risk scorer runs a small model of its own and retrains it every few seconds on this run's
+  // labels, so the retraining panels (runs, holdout average precision) have something to show.
+  let riskModelDir = '';
   let receiver: Server | undefined;
   let webhooks = 0;
 
@@ -230,9 +259,12 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
       lines.push(syntheticFailure(web, logsAt + 600, '198.51.100.77', 'oncall@shop.example.com'));
     }
     for (const v of lines) out.push({ topic: 'telemetry.logs', key: web, value: JSON.stringify(v), headers: {} });
-    // Dead letters (invalid JSON) and a late sample the detector must drop.
+    // Dead letters (invalid JSON) and late samples the detector must drop; the predictor drops the
+    // one of a metric it watches (a limit of rules/predictor applies to it).
     out.push({ topic: 'telemetry.metrics', key: 'broken', value: 'not json', headers: {} });
-    out.push({ topic: 'telemetry.metrics', key: entity('demo-host-00'), value: JSON.stringify({ entity: entity('demo-host-00'), metric: 'cpu_utilization', timestamp: t0, value: 0.5 }), headers: {} });
+    for (const [metric, value] of [['cpu_utilization', 0.5], ['disk_used_ratio', 0.4]] as const) {
+      out.push({ topic: 'telemetry.metrics', key: entity('demo-host-00'), value: JSON.stringify({ entity: entity('demo-host-00'), metric, timestamp: t0, value }), headers: {} });
+    }
     // Operator feedback: judged anomalies, one in three a false positive.
     out.push({
       topic: 'aiops.feedback',
@@ -286,6 +318,8 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
     await new Promise<void>((r) => receiver!.listen(0, '127.0.0.1', r));
     rulesDir = await mkdtemp(join(tmpdir(), 'vigil-dashboards-rules-'));
     templateDir = await mkdtemp(join(tmpdir(), 'vigil-dashboards-templates-'));
+    riskModelDir = await mkdtemp(join(tmpdir(), 'vigil-dashboards-risk-'));
+    await saveSmallRiskModel(riskModelDir);
     await writeFile(
       join(rulesDir, 'dashboards.yaml'),
       [
@@ -308,12 +342,22 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
       VIGIL_DEMO: 'false',
       VIGIL_GROUP_PREFIX: run,
       RISK_CURRENCIES: 'EUR,USD',
+      RISK_MODEL_DIR: riskModelDir,
+      RISK_LABEL_DELAY_DAYS: '0',
+      RISK_RETRAIN_INTERVAL: '15s',
+      RISK_RETRAIN_MIN_ROWS: '40',
+      RISK_RETRAIN_MIN_FRAUDS: '5',
       // Incidents in memory (no PostgreSQL for this test), remediation by the rule above.
       VIGIL_DATABASE_URL: '',
       PGHOST: '',
       PGDATABASE: '',
       INCIDENTS_RULES_DIR: rulesDir,
       DASHBOARDS_WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
+      // Predictor: models in memory, and every due series trained in one short call, so that the
+      // demo's 48 watched series have models (and predictions for its faults) within the run.
+      PREDICTOR_MODEL_DIR: '',
+      PREDICTOR_EPOCHS: '2',
+      PREDICTOR_MAX_TRAIN_PER_BATCH: '64',
       // Logs: the settings of the logs service's own test, so that its LSTM trains within seconds.
       LOGS_TEMPLATE_DIR: templateDir,
       LOGS_TEMPLATE_SAVE_MS: '0',
@@ -357,7 +401,7 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
     await prom?.stop();
     const code = await vigil?.stop();
     await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
-    for (const dir of [rulesDir, templateDir]) if (dir) await rm(dir, { recursive: true, force: true });
+    for (const dir of [rulesDir, templateDir, riskModelDir]) if (dir) await rm(dir, { recursive: true, force: true });
     expect(code, `vigil did not stop cleanly; its last output:\n${vigil?.output.slice(-6000)}`).toBe(0);
   }, 60_000);
 
