@@ -15,6 +15,8 @@ RUN npm install --no-save --omit=dev --no-audit --no-fund @tensorflow/tfjs-node-
 
 FROM nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04 AS gpu
 COPY --from=build /usr/local/bin/node /usr/local/bin/node
+# The same unprivileged user (uid 1000) as the CPU image, so both can write the shared volumes.
+RUN useradd --uid 1000 --user-group --create-home node
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build-gpu /app/node_modules ./node_modules
@@ -23,6 +25,11 @@ COPY package.json ./
 COPY bin ./bin
 COPY streams ./streams
 COPY rules ./rules
+# Model stores: /models (DETECTOR_MODEL_DIR, PREDICTOR_MODEL_DIR in docker-compose) and .vigil
+# (the risk model's default directory, retraining's staging next to it). Created here and owned
+# by the service's user, so that a volume mounted on them starts writable.
+RUN mkdir -p /models /app/.vigil && chown node:node /models /app/.vigil
+USER node
 EXPOSE 8080
 ENTRYPOINT ["node", "bin/vigil.js"]
 CMD ["start"]
@@ -36,6 +43,8 @@ COPY package.json ./
 COPY bin ./bin
 COPY streams ./streams
 COPY rules ./rules
+# Model stores, owned by the service's user (see the gpu stage): a volume mounted here starts writable.
+RUN mkdir -p /models /app/.vigil && chown node:node /models /app/.vigil
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:8080/health/live').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"

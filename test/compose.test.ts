@@ -83,6 +83,49 @@ describe('docker-compose.yml (docker is not usable here: checked as a file)', ()
     expect(missing).toEqual([]);
   });
 
+  it('gives the non-root Vigil image writable volumes, and the broker its log directory on its volume', () => {
+    // Both image stages run as the unprivileged `node` user: every path a Vigil service mounts a
+    // volume on must be created and chowned to it in the stage before `USER node`, or the volume
+    // starts root-owned and the model stores cannot write.
+    const dockerfile = readFileSync('Dockerfile', 'utf8');
+    const stages = dockerfile.split(/^(?=FROM )/m).filter((x) => x.startsWith('FROM '));
+    const runtime = stages.filter((x) => /^ENTRYPOINT /m.test(x));
+    expect(runtime.length).toBe(2);
+    const problems: string[] = [];
+    const vigil = services.filter(([, s]) => s.image?.startsWith('vigil:'));
+    for (const stage of runtime) {
+      const name = stage.split('\n')[0]!;
+      const user = stage.search(/^USER node$/m);
+      if (user < 0) problems.push(`${name}: no USER node`);
+      const before = stage.slice(0, user < 0 ? undefined : user);
+      const owned = [...before.matchAll(/chown node:node ([^\n&]+)/g)].flatMap((m) => m[1]!.trim().split(/\s+/));
+      const made = [...before.matchAll(/mkdir -p ([^\n&]+)/g)].flatMap((m) => m[1]!.trim().split(/\s+/));
+      for (const [svc, s] of vigil) {
+        for (const v of s.volumes ?? []) {
+          if (bindSource(v) !== undefined) continue;
+          const target = v.split(':')[1]!;
+          if (!owned.includes(target) || !made.includes(target)) problems.push(`${name}: ${svc} mounts a volume on ${target}, not created and chowned to node before USER node`);
+        }
+      }
+    }
+    // Model directories set in the environment lie on a volume (else a restart forgets the models).
+    for (const [svc, s] of vigil) {
+      for (const key of ['DETECTOR_MODEL_DIR', 'PREDICTOR_MODEL_DIR', 'RISK_MODEL_DIR'] as const) {
+        const dir = s.environment?.[key];
+        if (dir && !(s.volumes ?? []).some((v) => bindSource(v) === undefined && dir.startsWith(`${v.split(':')[1]!}/`))) problems.push(`${svc}: ${key}=${dir} is on no volume`);
+      }
+    }
+    for (const model of ['detector', 'predictor', 'risk']) {
+      if (!(compose.services[model]!.volumes ?? []).some((v) => v.startsWith('models:'))) problems.push(`${model}: no models volume`);
+    }
+    // The broker writes its log where its volume is mounted.
+    const kafka = compose.services.kafka!;
+    const logDirs = kafka.environment?.KAFKA_LOG_DIRS;
+    if (!logDirs) problems.push('kafka: KAFKA_LOG_DIRS is not set (the image logs under /tmp, off the volume)');
+    else if (!(kafka.volumes ?? []).some((v) => v.split(':')[1] === logDirs)) problems.push(`kafka: KAFKA_LOG_DIRS=${logDirs} is not a mounted volume`);
+    expect(problems).toEqual([]);
+  });
+
   it('publishes every host port once', () => {
     const hostPorts = services.flatMap(([name, s]) => (s.ports ?? []).map((p) => ({ name, host: p.split(':').slice(0, -1).join(':') })));
     expect(hostPorts.length).toBeGreaterThan(4);
