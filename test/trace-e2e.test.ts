@@ -14,6 +14,16 @@ interface OtlpSpan {
   parentSpanId?: string;
   name: string;
   kind: number;
+  attributes?: Array<{ key: string; value: { stringValue?: string; intValue?: number | string } }>;
+}
+
+/** OTLP span kinds (opentelemetry.proto.trace.v1.Span.SpanKind). */
+const SERVER = 2;
+const PRODUCER = 4;
+
+/** A span's attributes as plain values (OTLP JSON may give ints as strings). */
+function attributesOf(s: OtlpSpan): Record<string, string | number> {
+  return Object.fromEntries((s.attributes ?? []).map((a) => [a.key, a.value.stringValue ?? Number(a.value.intValue)]));
 }
 
 /**
@@ -120,15 +130,32 @@ describe('one trace from ingest to the remediation webhook', () => {
     expect(req.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
 
     const names = () => new Set(sink.spans.filter((s) => s.traceId === traceId).map((s) => s.name));
-    await until(() => [...names()].some((n) => n.startsWith('POST ')), 20_000, 'the webhook span to be exported');
+    // The webhook request's CLIENT span is `POST <endpoint>`; ingest's SERVER spans are `POST <route>`.
+    const isWebhook = (name: string) => name.startsWith('POST ') && !name.startsWith('POST /');
+    await until(() => [...names()].some(isWebhook), 20_000, 'the webhook span to be exported');
     const spans = sink.spans.filter((s) => s.traceId === traceId);
     const found = names();
+    // The trace starts in Vigil at the HTTP request: one SERVER span per request, child of the
+    // client's span, with the HTTP semantic conventions; each append to Kafka is its child.
+    const requests = spans.filter((s) => s.name === 'POST /ingest/v1/metrics');
+    expect(requests).toHaveLength(Math.ceil(all.length / 800));
+    for (const r of requests) {
+      expect(r.kind).toBe(SERVER);
+      expect(r.parentSpanId).toBe(clientSpan);
+      expect(attributesOf(r)).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/ingest/v1/metrics', 'url.path': '/ingest/v1/metrics', 'http.response.status_code': 200 });
+    }
+    const sends = spans.filter((s) => s.name === 'send telemetry.metrics');
+    expect(sends).toHaveLength(requests.length);
+    for (const send of sends) {
+      expect(send.kind).toBe(PRODUCER);
+      expect(requests.map((r) => r.spanId)).toContain(send.parentSpanId);
+    }
     expect(found.has('send telemetry.metrics')).toBe(true); // ingest's append
     expect(found.has('process telemetry.metrics')).toBe(true); // the detector's stage
     expect(found.has('process aiops.anomalies')).toBe(true); // the incidents service's stage
-    expect([...found].some((n) => n.startsWith('POST '))).toBe(true); // the webhook request
+    expect([...found].some(isWebhook)).toBe(true); // the webhook request
     // The webhook request's span is the parent the receiver was told about.
-    const webhookSpan = spans.find((s) => s.name.startsWith('POST ') && req.headers.traceparent?.includes(s.spanId));
+    const webhookSpan = spans.find((s) => isWebhook(s.name) && req.headers.traceparent?.includes(s.spanId));
     expect(webhookSpan).toBeDefined();
     // Every span of the trace hangs off another span of it or off the client's own.
     const ids = new Set([clientSpan, ...spans.map((s) => s.spanId)]);

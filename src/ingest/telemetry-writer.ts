@@ -1,5 +1,5 @@
 import type { Bus, Headers, OutRecord } from '../platform/bus/types.js';
-import { SpanKind, SpanStatusCode, trace as otel, type Context, type Span } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace as otel, type Context, type Span } from '@opentelemetry/api';
 import { extractContext, injectContext } from '../platform/tracing/propagator.js';
 import * as sc from '../platform/tracing/semconv.js';
 import { tracer } from '../platform/tracing/tracing.js';
@@ -23,9 +23,12 @@ export class TelemetryWriter {
     const trace: Headers = {};
     // A client that sent a W3C traceparent finds its trace continue through the pipeline, with
     // a producer span for this append (untraced requests add no spans: every record would
-    // otherwise start a sampled trace of its own downstream).
-    const span = incoming.traceparent ? sendSpan(topic, records.length, extractContext(incoming)) : undefined;
-    if (span) injectContext(otel.setSpan(extractContext(incoming), span), trace);
+    // otherwise start a sampled trace of its own downstream). Its parent is the request's
+    // SERVER span when one is active (the ingest controller's), else the client's span.
+    const active = context.active();
+    const parent = otel.getSpan(active) ? active : incoming.traceparent ? extractContext(incoming) : undefined;
+    const span = parent ? sendSpan(topic, records.length, parent) : undefined;
+    if (span) injectContext(otel.setSpan(parent!, span), trace);
     const out: OutRecord[] = records.map((r) => ({
       topic,
       key: r.entity,

@@ -14,3 +14,11 @@ export const MESSAGING_KAFKA_OFFSET = 'messaging.kafka.offset';
 export const MESSAGING_KAFKA_MESSAGE_KEY = 'messaging.kafka.message.key';
 
 export const SYSTEM_KAFKA = 'kafka';
+
+/** HTTP server spans (stable HTTP semantic conventions, semconv 1.23+). */
+export const HTTP_REQUEST_METHOD = 'http.request.method';
+export const HTTP_ROUTE = 'http.route';
+export const HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
+export const URL_PATH = 'url.path';
+export const URL_SCHEME = 'url.scheme';
+export const ERROR_TYPE = 'error.type';
