@@ -1,8 +1,7 @@
 import type { Bus, Headers, OutRecord } from '../platform/bus/types.js';
-import { context, SpanKind, SpanStatusCode, trace as otel, type Context, type Span } from '@opentelemetry/api';
+import { context, trace as otel } from '@opentelemetry/api';
 import { extractContext, injectContext } from '../platform/tracing/propagator.js';
-import * as sc from '../platform/tracing/semconv.js';
-import { tracer } from '../platform/tracing/tracing.js';
+import { endWith, sendSpan } from '../platform/tracing/send-span.js';
 import { IngestError, type LogEntry, type MetricSample } from './types.js';
 
 /**
@@ -35,14 +34,7 @@ export class TelemetryWriter {
       value: JSON.stringify(r),
       headers: { ...trace, 'vigil-id': r.id, 'content-type': 'application/json' },
     }));
-    const sending = this.bus.send(out);
-    void sending.then(
-      () => span?.end(),
-      (err: Error) => {
-        span?.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
-        span?.end();
-      },
-    );
+    const sending = span ? endWith(span, this.bus.send(out)) : this.bus.send(out);
     // The request may be answered (503) before this settles; its late outcome is not an error here.
     sending.catch(() => {});
     let timer: NodeJS.Timeout | undefined;
@@ -59,22 +51,4 @@ export class TelemetryWriter {
       clearTimeout(timer);
     }
   }
-}
-
-/** `send <topic>`, a producer span as the OpenTelemetry messaging conventions name it. */
-function sendSpan(topic: string, count: number, parent: Context): Span {
-  return tracer().startSpan(
-    `send ${topic}`,
-    {
-      kind: SpanKind.PRODUCER,
-      attributes: {
-        [sc.MESSAGING_SYSTEM]: sc.SYSTEM_KAFKA,
-        [sc.MESSAGING_OPERATION_TYPE]: 'send',
-        [sc.MESSAGING_OPERATION_NAME]: 'send',
-        [sc.MESSAGING_DESTINATION_NAME]: topic,
-        [sc.MESSAGING_BATCH_MESSAGE_COUNT]: count,
-      },
-    },
-    parent,
-  );
 }
