@@ -11,16 +11,7 @@ import { Outbox } from '../outbox.js';
 import { RemediationService } from '../remediation/remediation.service.js';
 import type { RemediationRule } from '../rules/rule-types.js';
 import { MemoryIncidentStore } from '../store/memory-store.js';
-import { withoutSecrets } from './dead-letter.js';
 import { ephemeralSecret } from './signing.js';
-
-describe('withoutSecrets', () => {
-  it('drops user and password, replaces every query value, drops the fragment; keeps origin and path', () => {
-    expect(withoutSecrets('https://bob:hunter2@hooks.example.com:8443/a/b?token=s3cret&x=1&x=2#frag')).toBe('https://hooks.example.com:8443/a/b?token=redacted&x=redacted');
-    expect(withoutSecrets('http://127.0.0.1:9000/hooks/restart')).toBe('http://127.0.0.1:9000/hooks/restart');
-    expect(withoutSecrets('not a url')).toBe('[unparseable url]');
-  });
-});
 
 describe('an action whose last attempt fails goes to the dead-letter topic', () => {
   let server: Server | undefined;

@@ -2,6 +2,7 @@ import { messageId } from '../../platform/bus/message-id.js';
 import { dlqHeaders } from '../../platform/stage/dead-letter.js';
 import type { BodyFormat } from '../rules/rule-types.js';
 import type { ActionRow } from '../types.js';
+import { withoutSecrets } from './redact-url.js';
 
 /** The value of an undelivered action on the dead-letter topic: enough to see what failed and to send it by hand. */
 export interface UndeliveredAction {
@@ -24,21 +25,6 @@ export interface UndeliveredAction {
   status_code?: number;
   /** When it was given up (ms since epoch). */
   timestamp: number;
-}
-
-/** `url` with its credentials taken out: user and password dropped, every query value `redacted`, no fragment. */
-export function withoutSecrets(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return '[unparseable url]';
-  }
-  u.username = '';
-  u.password = '';
-  for (const name of new Set(u.searchParams.keys())) u.searchParams.set(name, 'redacted');
-  u.hash = '';
-  return u.toString();
 }
 
 /**
