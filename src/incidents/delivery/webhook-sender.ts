@@ -4,6 +4,7 @@ import { tracer } from '../../platform/tracing/tracing.js';
 import { incidentMetrics as m } from '../incidents.metrics.js';
 import type { DeliveryOptions } from '../options.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
+import { withoutSecrets, withoutUrlSecrets } from './redact-url.js';
 import { sign } from './signing.js';
 
 export interface WebhookRequest {
@@ -84,7 +85,7 @@ export class WebhookSender {
   private async attempt(req: WebhookRequest, endpoint: string, attempt: number): Promise<{ ok: true; statusCode: number } | { ok: false; retryable: boolean; reason: string; statusCode?: number }> {
     const span = tracer().startSpan(`POST ${endpoint}`, {
       kind: SpanKind.CLIENT,
-      attributes: { 'http.request.method': 'POST', 'url.full': req.url, 'http.request.resend_count': attempt - 1, 'vigil.webhook.id': req.id },
+      attributes: { 'http.request.method': 'POST', 'url.full': withoutSecrets(req.url), 'http.request.resend_count': attempt - 1, 'vigil.webhook.id': req.id },
     }, req.trace ?? otelContext.active());
     const built = buildRequest(req);
     injectContext(trace.setSpan(req.trace ?? otelContext.active(), span), built.headers);
@@ -106,7 +107,12 @@ export class WebhookSender {
     } catch (e) {
       const timedOut = timeout.aborted;
       m.webhookDuration.labels(timedOut ? 'timeout' : 'error').observe((performance.now() - started) / 1000);
-      const reason = timedOut ? `timed out after ${req.timeoutMs} ms` : this.stopping.aborted ? STOPPING : `request failed: ${(e as Error).cause ? String((e as Error).cause) : (e as Error).message}`;
+      // The error may quote the URL (fetch refuses one with user:password in it, naming it): the reason is recorded, so cleaned.
+      const reason = timedOut
+        ? `timed out after ${req.timeoutMs} ms`
+        : this.stopping.aborted
+          ? STOPPING
+          : withoutUrlSecrets(`request failed: ${(e as Error).cause ? String((e as Error).cause) : (e as Error).message}`, req.url);
       span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
       this.breakers.failure(endpoint);
       return { ok: false, retryable: true, reason };

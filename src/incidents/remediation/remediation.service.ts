@@ -4,6 +4,7 @@ import { platformMetrics } from '../../platform/metrics/registry.js';
 import { renderBody } from '../delivery/body.js';
 import { CircuitBreakers } from '../delivery/circuit-breaker.js';
 import { undeliveredAction } from '../delivery/dead-letter.js';
+import { withoutSecrets } from '../delivery/redact-url.js';
 import { ephemeralSecret } from '../delivery/signing.js';
 import { buildRequest, STOPPING, WebhookSender } from '../delivery/webhook-sender.js';
 import { IncidentError } from '../incidents.service.js';
@@ -88,7 +89,9 @@ export class RemediationService {
       action: action.name,
       entity: inc.entity,
       environment: inc.environment,
-      target: action.url,
+      // What is recorded and published (row, events, API, logs): never a credential of the URL.
+      // Delivery itself takes the URL from the rule.
+      target: withoutSecrets(action.url),
       status: 'planned',
       reason: null,
       attempts: 0,
@@ -151,9 +154,9 @@ export class RemediationService {
       .join('\n    ');
     const why = this.options.remediation.dryRun ? 'REMEDIATION_DRY_RUN' : `rule ${rule.name} dry_run`;
     this.logger.log(
-      `DRY RUN (${why}) ${rule.name}/${action.name} for incident ${inc.id} on ${inc.entity}: would send\n  POST ${req.url}\n    ${headers}\n\n    ${req.body}${action.ephemeralSecret ? `\n  (signed with a throwaway secret: no secret configured${action.secretEnv ? ` in ${action.secretEnv}` : ''})` : ''}`,
+      `DRY RUN (${why}) ${rule.name}/${action.name} for incident ${inc.id} on ${inc.entity}: would send\n  POST ${withoutSecrets(req.url)}\n    ${headers}\n\n    ${req.body}${action.ephemeralSecret ? `\n  (signed with a throwaway secret: no secret configured${action.secretEnv ? ` in ${action.secretEnv}` : ''})` : ''}`,
     );
-    await this.finish(row, 'dry_run', `dry-run (${why}): would POST ${action.url} as ${action.format}, webhook-id ${row.id}`, trace);
+    await this.finish(row, 'dry_run', `dry-run (${why}): would POST ${row.target} as ${action.format}, webhook-id ${row.id}`, trace);
   }
 
   private async execute(row: ActionRow, inc: Incident, rule: RemediationRule, action: WebhookAction, trace?: Context, resumed = false): Promise<void> {
@@ -357,6 +360,7 @@ export class RemediationService {
     more: OutboxRecord[] = [],
   ): Promise<void> {
     if (extra.reason) row.reason = extra.reason.slice(0, 2048);
+    row.target = withoutSecrets(row.target); // a row written before targets were cleaned
     row.updated_at = this.now();
     const ev: ActionEvent = {
       id: messageId(row.id, decision, extra.attempt ?? 0),
