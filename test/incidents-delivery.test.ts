@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
-import { actionsOf, anomaly, freshSchema, incidentsOf, newSecret, Receiver, rulesDir, startIncidents, type ActionJson, type Api } from './incidents-harness.js';
+import pg from 'pg';
+import { actionsOf, anomaly, DATABASE_URL, freshSchema, incidentsOf, newSecret, Receiver, rulesDir, startIncidents, type ActionJson, type Api } from './incidents-harness.js';
 import { DLQ_HEADERS } from '../src/platform/stage/dead-letter.js';
 import { kafkaBus } from './support/kafka.js';
 import { readAll } from './support/read-all.js';
@@ -14,7 +15,8 @@ const ENTITIES = 20;
 const RATE = 15;
 const CONCURRENCY = 3;
 const FINAL = ['delivered', 'dead_lettered', 'skipped'];
-// A credential in the dead endpoint's query string: it must not reach the dead-letter topic.
+// A credential in the dead endpoint's query string: the receiver gets it; no event, row, API answer,
+// dead letter or log line does.
 const URL_TOKEN = `url-token-${run}`;
 
 describe('incidents: delivery to a flaky receiver (retries, timeouts, idempotency, rate limit, concurrency cap, dead letters)', () => {
@@ -23,6 +25,7 @@ describe('incidents: delivery to a flaky receiver (retries, timeouts, idempotenc
   let bus: KafkaBus;
   let flaky: Receiver;
   let dead: Receiver;
+  let schemaName: string;
   const cleanup: Array<() => Promise<void>> = [];
 
   beforeAll(async () => {
@@ -34,6 +37,7 @@ describe('incidents: delivery to a flaky receiver (retries, timeouts, idempotenc
     await dead.start();
     cleanup.push(() => flaky.stop(), () => dead.stop());
     const { schema, drop } = await freshSchema();
+    schemaName = schema;
     const dir = await rulesDir({
       'delivery.yaml': `rules:
   - name: flaky
@@ -124,7 +128,7 @@ describe('incidents: delivery to a flaky receiver (retries, timeouts, idempotenc
     }
   }, 120_000);
 
-  it('an endpoint that always fails: attempts stop at the limit, the action is dead-lettered (decision and aiops.remediations.dlq), the circuit opens', async () => {
+  it('an endpoint that always fails: attempts stop at the limit, the action is dead-lettered (decision and aiops.remediations.dlq), the circuit opens; its URL token reaches the receiver and no event, row, API answer or log', async () => {
     const entity = `dead-${run}-a`;
     await bus.send([anomaly(entity, 1)]);
     let action: ActionJson | undefined;
@@ -178,5 +182,38 @@ describe('incidents: delivery to a flaky receiver (retries, timeouts, idempotenc
     expect(r.value!.toString('utf8')).not.toContain(URL_TOKEN);
     expect(Object.values(r.headers).join(' ')).not.toContain(URL_TOKEN);
     expect(await api.metrics()).toMatch(/^vigil_records_dead_lettered_total\{service="remediation",topic="aiops.remediations",reason="delivery_failed"\} [1-9]/m);
+
+    // The URL's credential: the receiver got it on every request (delivery uses the rule's URL) ...
+    expect(dead.requests.every((q) => q.path === `/run?token=${URL_TOKEN}`)).toBe(true);
+    // ... but no aiops.remediations event carries it: every decision of the action is there, with the cleaned target.
+    const { decisions } = await api.get<{ decisions: Array<{ id: string }> }>(`/actions/${action!.id}`);
+    const events = await readAll(bus, 'aiops.remediations', decisions.length, 30_000);
+    const ofAction = events.map((e) => JSON.parse(e.value!.toString('utf8')) as { action_id: string; target?: string }).filter((e) => e.action_id === action!.id);
+    expect(ofAction.length).toBeGreaterThanOrEqual(decisions.length);
+    for (const e of ofAction) expect(e.target).toBe(`${dead.url}/run?token=redacted`);
+    for (const e of events) expect(e.value!.toString('utf8')).not.toContain(URL_TOKEN);
+    // No row of the actions table (nor of the decisions or the outbox).
+    const db = new pg.Client({ connectionString: DATABASE_URL });
+    await db.connect();
+    try {
+      const row = await db.query<{ target: string }>(`SELECT target FROM "${schemaName}".actions WHERE id = $1`, [action!.id]);
+      expect(row.rows.map((x) => x.target)).toEqual([`${dead.url}/run?token=redacted`]);
+      for (const table of ['actions', 'action_events', 'outbox']) {
+        const all = await db.query<{ r: string }>(`SELECT row_to_json(t)::text AS r FROM "${schemaName}".${table} t`);
+        if (table !== 'outbox') expect(all.rows.length).toBeGreaterThan(0);
+        for (const x of all.rows) expect(x.r).not.toContain(URL_TOKEN);
+      }
+    } finally {
+      await db.end();
+    }
+    // No API answer listing or showing the actions.
+    for (const path of ['/actions', '/actions?status=dead_lettered', `/actions/${action!.id}`, `/actions?incident_id=${action!.incident_id}`, `/incidents/${action!.incident_id}`]) {
+      const answer = JSON.stringify(await api.get<object>(path));
+      expect(answer).toContain(action!.id);
+      expect(answer).not.toContain(URL_TOKEN);
+    }
+    // No log line.
+    expect(vigil.output).toContain(`${dead.url}/run?token=redacted`);
+    expect(vigil.output).not.toContain(URL_TOKEN);
   }, 90_000);
 });
