@@ -160,7 +160,7 @@ async function sendBare(producer: kafkajs.Producer, messages: kafkajs.Message[])
 }
 
 /** `npm run bench` step: prints the figures, false when the ratio is below BENCH_INGEST_MIN_RATIO. */
-export async function runIngestBench(brokers: string): Promise<boolean> {
+export async function runIngestBench(brokers: string): Promise<{ ok: boolean; result: IngestBenchResult }> {
   const minRatio = Number(process.env.BENCH_INGEST_MIN_RATIO ?? 0.3);
   console.log('\n[ingest] remote_write of 1,000 samples through the gateway (vigil start ingest) vs the bare kafkajs producer');
   const r = await ingestBench(brokers);
@@ -170,9 +170,9 @@ export async function runIngestBench(brokers: string): Promise<boolean> {
   console.log(`BENCH_JSON_INGEST ${JSON.stringify({ ...r, bare_median: median(r.bare), http_median: median(r.http) })}`);
   if (r.ratio < minRatio || r.errors > 0) {
     console.error(`  FAIL: ratio ${r.ratio.toFixed(3)} (BENCH_INGEST_MIN_RATIO ${minRatio}), ${r.errors} errors`);
-    return false;
+    return { ok: false, result: r };
   }
-  return true;
+  return { ok: true, result: r };
 }
 
 // Run alone: `npx tsx test/bench/ingest.bench.ts`.
@@ -182,7 +182,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   let ok = false;
   try {
     console.log(`vigil ingest bench — ${machine()}; broker ${broker.brokers}`);
-    ok = await runIngestBench(broker.brokers);
+    ok = (await runIngestBench(broker.brokers)).ok;
   } finally {
     await broker.stop();
   }

@@ -122,7 +122,7 @@ export async function logsBench(brokers: string, o: LogsBenchOptions): Promise<L
 }
 
 /** Runs and prints the bench; false when not every line went through. */
-export async function runLogsBench(brokers: string): Promise<boolean> {
+export async function runLogsBench(brokers: string): Promise<{ ok: boolean; result: LogsBenchResult }> {
   const o = logsBenchOptions();
   console.log(`\n[logs] logs service (mask, mine, LSTM + count windows) on the platform consumer vs bare kafkajs: ${fmt(o.lines)} lines from ${o.entities} entities`);
   const r = await logsBench(brokers, o);
@@ -132,5 +132,5 @@ export async function runLogsBench(brokers: string): Promise<boolean> {
   console.log(`  ${fmt(r.steps_scored)} lines scored by the LSTM (after its cold start), ${fmt(r.windows_scored)} count windows; ${r.templates} templates (version ${r.template_version})`);
   console.log(`  findings: ${r.findings.log_sequence} log_sequence, ${r.findings.log_counts} log_counts; ${r.lstm_trainings} LSTM training(s), ${r.lstm_training_seconds.toFixed(1)} s`);
   console.log(`BENCH_JSON_LOGS ${JSON.stringify(r)}`);
-  return r.lines > 0;
+  return { ok: r.lines > 0, result: r };
 }

@@ -12,6 +12,8 @@ import { runIngestBench } from './ingest.bench.js';
 import { runLogsBench } from './logs.bench.js';
 import { runRiskBench } from './risk.bench.js';
 import { recoBench } from './reco.bench.js';
+import { reportTable, type Report } from './report.js';
+import { serviceBenches } from './service.bench.js';
 
 quietKafkaJsTimeoutWarning();
 const records = Number(process.env.BENCH_RECORDS ?? 300_000);
@@ -20,10 +22,12 @@ const minRatio = Number(process.env.BENCH_MIN_RATIO ?? 0);
 
 const broker = await benchBroker();
 let failed = false;
+const report: Report = {};
 try {
   console.log(`vigil bench — ${machine()}; broker ${broker.brokers}; ${fmt(records)} records, ${repeats} repeats`);
   console.log('\n[consumer] platform consumer vs bare kafkajs eachBatch');
   const c = await consumerBench(broker.brokers, records, repeats);
+  report.consumer = c;
   console.log(`  bare kafkajs   median ${fmt(median(c.bare))} records/s`);
   console.log(`  vigil platform median ${fmt(median(c.platform))} records/s`);
   console.log(`  CPU per record (median): bare ${c.bareCpuMicros.toFixed(2)} µs, platform ${c.platformCpuMicros.toFixed(2)} µs`);
@@ -37,6 +41,7 @@ try {
     const o = detectorBenchOptions();
     console.log(`\n[detector] detector service on the platform consumer vs bare kafkajs: ${fmt(o.entities)} entities x 8 metrics x ${o.steps} steps`);
     const d = await detectorBench(broker.brokers, o);
+    report.detector = d;
     printDetectorBench(d);
     console.log(`BENCH_JSON_DETECTOR ${JSON.stringify(d)}`);
     // Every closed step of every entity must have been scored (the last step stays open).
@@ -48,6 +53,7 @@ try {
   if (process.env.BENCH_PIPELINE !== 'false') {
     console.log('\n[pipeline] vigil start ingest detector: JSON samples in over HTTP, anomalies out on aiops.anomalies');
     const p = await pipelineBench(broker.brokers);
+    report.pipeline = p;
     printPipeline(p);
     console.log(`BENCH_JSON_PIPELINE ${JSON.stringify(p)}`);
     // Every entity went wrong once: each must be flagged.
@@ -60,6 +66,7 @@ try {
     const o = overloadOptions();
     console.log(`\n[overload] vigil start detector: a steady stream, then ${o.factor}x for ${o.burstSeconds} s, then catch-up`);
     const r = await overloadBench(broker.brokers, o);
+    report.overload = { ...r, entities: o.entities };
     printOverload(r, o);
     console.log(`BENCH_JSON_OVERLOAD ${JSON.stringify(r)}`);
     if (!r.process_alive || !r.caught_up || r.dead_lettered > 0) {
@@ -67,11 +74,37 @@ try {
       failed = true;
     }
   }
-  if (process.env.BENCH_RISK !== 'false' && !(await runRiskBench(broker.brokers))) failed = true;
-  if (process.env.BENCH_INGEST !== 'false' && !(await runIngestBench(broker.brokers))) failed = true;
-  if (process.env.BENCH_LOGS !== 'false' && !(await runLogsBench(broker.brokers))) failed = true;
-  console.log('\n[reco] recommender service (vigil start reco): ingest while serving, GET latency, append to changed top-10');
-  console.log(`BENCH_JSON_RECO ${JSON.stringify(await recoBench(broker.brokers))}`);
+  if (process.env.BENCH_RISK !== 'false') {
+    const { ok, result } = await runRiskBench(broker.brokers);
+    report.risk = result;
+    if (!ok) failed = true;
+  }
+  if (process.env.BENCH_INGEST !== 'false') {
+    const { ok, result } = await runIngestBench(broker.brokers);
+    report.ingest = result;
+    if (!ok) failed = true;
+  }
+  if (process.env.BENCH_LOGS !== 'false') {
+    const { ok, result } = await runLogsBench(broker.brokers);
+    report.logs = result;
+    if (!ok) failed = true;
+  }
+  if (process.env.BENCH_SERVICES !== 'false') {
+    report.services = await serviceBenches(broker.brokers);
+    for (const s of report.services) {
+      if (!(s.service_records_per_s > 0)) {
+        console.error(`  FAIL: ${s.service} processed nothing`);
+        failed = true;
+      }
+    }
+  }
+  if (process.env.BENCH_RECO !== 'false') {
+    console.log('\n[reco] recommender service (vigil start reco): ingest while serving, GET latency, append to changed top-10');
+    report.reco = await recoBench(broker.brokers);
+    console.log(`BENCH_JSON_RECO ${JSON.stringify(report.reco)}`);
+  }
+  const knobs = Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v}`).sort();
+  console.log(`\n[report]\n${reportTable(report, [...knobs, 'npm run bench'].join(' '))}`);
 } finally {
   await broker.stop();
 }

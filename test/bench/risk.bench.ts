@@ -207,7 +207,7 @@ export async function riskBench(brokers: string, o: RiskBenchOptions): Promise<R
 }
 
 /** Runs the bench and prints it; main.ts calls this after the consumer section. */
-export async function runRiskBench(brokers: string): Promise<boolean> {
+export async function runRiskBench(brokers: string): Promise<{ ok: boolean; result: RiskBenchResult }> {
   const o = riskBenchOptions();
   console.log(`\n[risk] fraud scorer through the broker: risk.transactions -> risk.scores${o.handler === 'echo' ? ' (echo handler: no scoring)' : ''}`);
   const r = await riskBench(brokers, o);
@@ -218,7 +218,7 @@ export async function runRiskBench(brokers: string): Promise<boolean> {
   console.log(`  scorer processing per transaction: p50 ${r.processing_ms.p50} ms, p99 ${r.processing_ms.p99} ms (goal p99 < 5); batches: mean ${r.batch.mean_size} tx, p50 ${r.batch.p50_ms} ms, p99 ${r.batch.p99_ms} ms`);
   console.log(`  model ${r.model}; ${process.env.RISK_PARTITIONS_CONCURRENCY ?? 4} partitions at once`);
   console.log(`BENCH_RISK_JSON ${JSON.stringify(r)}`);
-  return r.ok;
+  return { ok: r.ok, result: r };
 }
 
 /** A fixed approve per transaction, no scoring: what the stage costs without the scorer. */

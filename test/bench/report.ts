@@ -1,0 +1,86 @@
+/**
+ * The report card `npm run bench` ends with: one markdown table of the run's figures, each
+ * next to the bare client where there is one, with the machine and the command — what the
+ * README's "Measured" table is pasted from.
+ */
+import type { ConsumerBenchResult } from './consumer.bench.js';
+import type { DetectorBenchResult } from './detector.bench.js';
+import { fmt, machine, median } from './harness.js';
+import type { IngestBenchResult } from './ingest.bench.js';
+import type { LogsBenchResult } from './logs.bench.js';
+import type { OverloadResult } from './overload.bench.js';
+import type { PipelineResult } from './pipeline.bench.js';
+import type { RecoBenchResult } from './reco.bench.js';
+import type { RiskBenchResult } from './risk.bench.js';
+import type { ServiceBenchResult } from './service.bench.js';
+
+export interface Report {
+  consumer?: ConsumerBenchResult;
+  detector?: DetectorBenchResult;
+  pipeline?: PipelineResult;
+  overload?: OverloadResult & { entities: number };
+  risk?: RiskBenchResult;
+  ingest?: IngestBenchResult;
+  logs?: LogsBenchResult;
+  services?: ServiceBenchResult[];
+  reco?: RecoBenchResult;
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : '—');
+
+export function reportTable(r: Report, command: string): string {
+  const rows: string[][] = [];
+  const row = (what: string, bare: string, vigil: string, vs: string) => rows.push([what, bare, vigil, vs]);
+  if (r.consumer) {
+    const c = r.consumer;
+    row(`consume ${fmt(c.records)} telemetry records, median of ${c.bare.length} (records/s)`, fmt(median(c.bare)), fmt(median(c.platform)), c.ratio.toFixed(2));
+    row('  CPU per record (µs)', c.bareCpuMicros.toFixed(2), c.platformCpuMicros.toFixed(2), '');
+  }
+  if (r.ingest) {
+    const i = r.ingest;
+    row(`ingest: remote_write batches of ${fmt(i.batch)} over HTTP → Kafka, median of ${i.bare.length} (samples/s)`, fmt(median(i.bare)), fmt(median(i.http)), i.ratio.toFixed(2));
+  }
+  if (r.pipeline) {
+    const p = r.pipeline;
+    row(`pipeline ingest → detector → anomalies, ${p.entities} entities × 8 metrics (samples/s scored)`, '', fmt(p.detector_samples_per_s), '');
+    row('  step-closing request acknowledged → anomaly appended (ms)', '', `p50 ${fmt(p.latency_ms.p50)}, p99 ${fmt(p.latency_ms.p99)}`, '');
+    row('  memory per 1,000 entities, ingest + detector in one process (MiB RSS)', '', fmt(p.rss_per_1000_entities_mib), '');
+  }
+  if (r.detector) {
+    const d = r.detector;
+    row(`detector (${d.backend}): ${fmt(d.samples)} samples incl. cold-start training (samples/s)`, fmt(d.bare_samples_per_s), fmt(d.detector_samples_per_s), d.ratio.toFixed(2));
+    row('  the same with training time taken out', fmt(d.bare_samples_per_s), fmt(d.detector_scoring_samples_per_s), ratio(d.detector_scoring_samples_per_s, d.bare_samples_per_s));
+    if (d.backtest) row(`  backtest on nab-dev, ${d.backtest.files} files (rows/s)`, '', fmt(d.backtest.rows_per_s), '');
+  }
+  if (r.overload) {
+    const o = r.overload;
+    row(`overload: detector at ${fmt(o.burst_samples_per_s)} samples/s offered, ${o.entities} entities`, '', `peak RSS ${fmt(o.peak_rss_mib)} MiB, max lag ${fmt(o.max_lag_records)}, caught up in ${o.catch_up_seconds.toFixed(0)} s`, '');
+  }
+  if (r.logs) {
+    const l = r.logs;
+    row(`logs (${l.backend}): ${fmt(l.lines)} lines (lines/s)`, fmt(l.bare_lines_per_s), fmt(l.logs_lines_per_s), l.ratio.toFixed(2));
+    row('  the same with LSTM training time taken out', fmt(l.bare_lines_per_s), fmt(l.logs_scoring_lines_per_s), ratio(l.logs_scoring_lines_per_s, l.bare_lines_per_s));
+  }
+  for (const s of r.services ?? []) {
+    row(`${s.service}: ${fmt(s.records)} records on ${s.topic}, own process (records/s)`, fmt(s.bare_records_per_s), fmt(s.service_records_per_s), s.ratio.toFixed(2));
+    if (s.then) row(`  then ${s.then.what} (${fmt(s.then.records)} records)`, fmt(s.bare_records_per_s), fmt(s.then.service_records_per_s), s.then.ratio.toFixed(2));
+  }
+  if (r.risk) {
+    const k = r.risk;
+    row(`risk: ${fmt(k.transactions)} transactions offered at ${fmt(k.offered_rate)}/s, all scored once (append → score, ms)`, '', `p50 ${fmt(k.e2e_ms.p50)}, p99 ${fmt(k.e2e_ms.p99)}`, '');
+    row('  scorer processing per transaction (ms)', '', `p50 ${k.processing_ms.p50}, p99 ${k.processing_ms.p99}`, '');
+  }
+  if (r.reco) {
+    const c = r.reco;
+    row(`reco: ${fmt(c.events)} interactions learned while serving ${c.rps} GET/s (interactions/s)`, '', fmt(c.ingestPerSecond), '');
+    row(`  GET /recommendations at ${c.rps}/s (ms)`, '', `p50 ${c.get.p50.toFixed(1)}, p99 ${c.get.p99.toFixed(1)}`, '');
+  }
+  const lines = [
+    `${machine()}; \`${command}\`; ${new Date().toISOString().slice(0, 10)}`,
+    '',
+    '| what | bare kafkajs | Vigil | Vigil / bare |',
+    '|---|---|---|---|',
+    ...rows.map((cells) => `| ${cells.join(' | ')} |`),
+  ];
+  return lines.join('\n');
+}
