@@ -191,7 +191,9 @@ function hasData(r: QueryResult): boolean {
   );
 }
 
-const GRAFANA_VARS: Record<string, string> = { __rate_interval: '15s', __range: '5m', __interval: '5s' };
+// What Grafana substitutes with the shipped data source (timeInterval 15s, the scrape interval):
+// $__rate_interval is max($__interval + 15s, 4 × 15s) = 1m.
+const GRAFANA_VARS: Record<string, string> = { __rate_interval: '1m', __range: '5m', __interval: '5s' };
 
 function interpolate(expr: string, vars: Record<string, string>): string {
   const all = { ...GRAFANA_VARS, ...vars };
