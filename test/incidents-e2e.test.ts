@@ -84,8 +84,15 @@ describe('incidents end to end: detector → incident → rule → signed webhoo
     }
 
     let incidents: IncidentJson[] = [];
-    await until(async () => (incidents = await incidentsOf(api, entity)).length > 0, 90_000, `an incident for ${entity}`).catch((err: Error) => {
-      throw new Error(`${err.message} (${anomalies.got.length} anomalies read back); vigil's last output:\n${vigil.output.slice(-4000)}`);
+    await until(async () => (incidents = await incidentsOf(api, entity)).length > 0, 90_000, `an incident for ${entity}`).catch(async (err: Error) => {
+      const counts = (await api.metrics().catch(() => ''))
+        .split('\n')
+        .filter((l) => /^(vigil_records_consumed_total|vigil_detector_(samples_scored|rows_scored|entities|trainings)_total|vigil_detector_samples_dropped_total|kafka_consumergroup_lag)/.test(l))
+        .join('\n');
+      // The client library's retry lines would fill the tail: Vigil's own lines, and how many of those there were.
+      const lines = vigil.output.split('\n');
+      const own = lines.filter((l) => !l.includes('"logger":"kafkajs"'));
+      throw new Error(`${err.message} (${anomalies.got.length} anomalies read back); ${lines.length - own.length} kafkajs log lines; metrics:\n${counts}\nvigil's last own output:\n${own.join('\n').slice(-3000)}`);
     });
     await until(() => receiver.requests.length > 0, 20_000, 'the webhook request');
     // Let every finding of the excursion arrive before counting.
