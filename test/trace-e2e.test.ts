@@ -96,6 +96,11 @@ describe('one trace from ingest to the remediation webhook', () => {
       TRACE_SECRET: SECRET,
       OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
       OTEL_BSP_SCHEDULE_DELAY: '200',
+      // Every traced sample gets a span of its own in the detector (5,000 here, in a few
+      // batches): the SDK's default queue of 2,048 drops spans when the export falls behind,
+      // and a dropped parent leaves its children orphaned in this check.
+      OTEL_BSP_MAX_QUEUE_SIZE: '65536',
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '4096',
     }));
     cleanup.push(async () => {
       await vigil.stop();
