@@ -48,6 +48,8 @@ export interface RiskBenchResult {
   /** The handler's time per transaction (features, model, reasons, rules; a batch's time / its size). */
   processing_ms: { p50: number; p99: number };
   batch: { mean_size: number; p50_ms: number; p99_ms: number };
+  /** Partition batches the service handles side by side (RISK_PARTITIONS_CONCURRENCY). */
+  partitions_at_once: number;
   ok: boolean;
 }
 
@@ -202,6 +204,7 @@ export async function riskBench(brokers: string, o: RiskBenchOptions): Promise<R
     to_handler_ms: { p50: q(toHandler, 0.5), p99: q(toHandler, 0.99) },
     processing_ms: { p50: q(perTx, 0.5), p99: q(perTx, 0.99) },
     batch: { mean_size: Math.round(batchSizes.reduce((a, b) => a + b, 0) / Math.max(1, batchSizes.length)), p50_ms: q(batchMs, 0.5), p99_ms: q(batchMs, 0.99) },
+    partitions_at_once: options.concurrency,
     ok: missing === 0 && duplicates === 0,
   };
 }
@@ -216,7 +219,7 @@ export async function runRiskBench(brokers: string): Promise<{ ok: boolean; resu
   console.log(`  end to end (transaction append -> score append): p50 ${r.e2e_ms.p50} ms, p99 ${r.e2e_ms.p99} ms, max ${r.e2e_ms.max} ms (goal p99 < 50)`);
   console.log(`    of which transaction append -> handler: p50 ${r.to_handler_ms.p50} ms, p99 ${r.to_handler_ms.p99} ms`);
   console.log(`  scorer processing per transaction: p50 ${r.processing_ms.p50} ms, p99 ${r.processing_ms.p99} ms (goal p99 < 5); batches: mean ${r.batch.mean_size} tx, p50 ${r.batch.p50_ms} ms, p99 ${r.batch.p99_ms} ms`);
-  console.log(`  model ${r.model}; ${process.env.RISK_PARTITIONS_CONCURRENCY ?? 4} partitions at once`);
+  console.log(`  model ${r.model}; ${r.partitions_at_once} partitions at once`);
   console.log(`BENCH_RISK_JSON ${JSON.stringify(r)}`);
   return { ok: r.ok, result: r };
 }
