@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { rmSync } from 'node:fs';
 import { LocalBroker, freePorts } from '../../src/platform/kafka/local-broker.js';
 
 /** What every benchmark prints with its figures: the machine and the broker. */
 export function machine(): string {
-  return `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  return `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)} at the start`;
 }
 
 export function median(xs: number[]): number {

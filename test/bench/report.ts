@@ -44,11 +44,11 @@ export function reportTable(r: Report, command: string): string {
     const p = r.pipeline;
     row(`pipeline ingest → detector → anomalies, ${p.entities} entities × 8 metrics (samples/s scored)`, '', fmt(p.detector_samples_per_s), '');
     row('  step-closing request acknowledged → anomaly appended (ms)', '', `p50 ${fmt(p.latency_ms.p50)}, p99 ${fmt(p.latency_ms.p99)}`, '');
-    row('  memory per 1,000 entities, ingest + detector in one process (MiB RSS)', '', fmt(p.rss_per_1000_entities_mib), '');
+    row(`  memory per 1,000 entities: the process's RSS at ${p.entities} entities scaled, fixed overhead included (MiB)`, '', fmt(p.rss_per_1000_entities_mib), '');
   }
   if (r.detector) {
     const d = r.detector;
-    row(`detector (${d.backend}): ${fmt(d.samples)} samples incl. cold-start training (samples/s)`, fmt(d.bare_samples_per_s), fmt(d.detector_samples_per_s), d.ratio.toFixed(2));
+    row(`detector (${d.backend}): ${fmt(d.samples)} samples incl. cold-start training (samples/s)`, fmt(d.bare_samples_per_s), fmt(d.detector_samples_per_s), d.ratio.toFixed(3));
     row('  the same with training time taken out', fmt(d.bare_samples_per_s), fmt(d.detector_scoring_samples_per_s), ratio(d.detector_scoring_samples_per_s, d.bare_samples_per_s));
     if (d.backtest) row(`  backtest on nab-dev, ${d.backtest.files} files (rows/s)`, '', fmt(d.backtest.rows_per_s), '');
   }
@@ -58,12 +58,12 @@ export function reportTable(r: Report, command: string): string {
   }
   if (r.logs) {
     const l = r.logs;
-    row(`logs (${l.backend}): ${fmt(l.lines)} lines (lines/s)`, fmt(l.bare_lines_per_s), fmt(l.logs_lines_per_s), l.ratio.toFixed(2));
+    row(`logs (${l.backend}): ${fmt(l.lines)} lines (lines/s)`, fmt(l.bare_lines_per_s), fmt(l.logs_lines_per_s), l.ratio.toFixed(3));
     row('  the same with LSTM training time taken out', fmt(l.bare_lines_per_s), fmt(l.logs_scoring_lines_per_s), ratio(l.logs_scoring_lines_per_s, l.bare_lines_per_s));
   }
   for (const s of r.services ?? []) {
-    row(`${s.service}: ${fmt(s.records)} records on ${s.topic}, own process (records/s)`, fmt(s.bare_records_per_s), fmt(s.service_records_per_s), s.ratio.toFixed(2));
-    if (s.then) row(`  then ${s.then.what} (${fmt(s.then.records)} records)`, fmt(s.bare_records_per_s), fmt(s.then.service_records_per_s), s.then.ratio.toFixed(2));
+    row(`${s.service}: ${fmt(s.records)} records on ${s.topic}, own process (records/s)`, fmt(s.bare_records_per_s), fmt(s.service_records_per_s), s.ratio.toFixed(3));
+    if (s.after) row(`  then ${s.after.what} (${fmt(s.after.records)} records)`, fmt(s.bare_records_per_s), fmt(s.after.service_records_per_s), s.after.ratio.toFixed(3));
   }
   if (r.risk) {
     const k = r.risk;
