@@ -23,6 +23,11 @@ describe('Collector kafka exporter topics', () => {
     expect(() => c.get('nope')).toThrow(/neither streams\/topics.yaml nor/);
   });
 
+  it('refuse names that would take over another catalogue topic, or one topic for both signals', () => {
+    expect(() => inputCatalogue(platform, { metrics: 'telemetry.metrics', logs: 'otlp_logs' })).toThrow(/already a topic of streams\/topics.yaml/);
+    expect(() => inputCatalogue(platform, { metrics: 'otlp_logs', logs: 'otlp_logs' })).toThrow(/need topics of their own/);
+  });
+
   it('apply only the missing input topics and every dead-letter twin', () => {
     const c = inputCatalogue(platform, { metrics: 'team-a.metrics', logs: 'otlp_logs' });
     const specs = inputTopicSpecs(c, ['team-a.metrics'], ['team-a.metrics', 'otlp_logs'], 1);

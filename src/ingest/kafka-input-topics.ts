@@ -10,11 +10,15 @@ export const COLLECTOR_TOPICS = { metrics: 'otlp_metrics', logs: 'otlp_logs' } a
  * and those topics then get the settings, schema and `.dlq` twin of the streams/ entry.
  */
 export function inputCatalogue(platform: Catalogue, topics: { metrics: string; logs: string }): Catalogue {
+  if (topics.metrics === topics.logs) throw new Error(`INGEST_KAFKA_METRICS_TOPIC and INGEST_KAFKA_LOGS_TOPIC are both ${topics.metrics}: metrics and logs need topics of their own`);
   const all = new Map(platform.topics);
   for (const signal of ['metrics', 'logs'] as const) {
     const name = topics[signal];
     const canonical = platform.get(COLLECTOR_TOPICS[signal]);
     if (name === canonical.name) continue;
+    if (platform.topics.has(name) || platform.topics.has(`${name}.dlq`)) {
+      throw new Error(`the Collector ${signal} topic ${name} is already a topic of streams/topics.yaml with another purpose; name the exporter's topic otherwise`);
+    }
     const dlq = platform.get(canonical.dlq!);
     all.set(name, { ...canonical, name, dlq: `${name}.dlq` });
     all.set(`${name}.dlq`, { ...dlq, name: `${name}.dlq`, dlqOf: name, description: `Dead letters of ${name}: original bytes, reason in headers.` } satisfies TopicEntry);
