@@ -9,6 +9,7 @@ import type {
   Subscription,
   TopicSpec,
 } from '../bus/types.js';
+import { groupByTopic } from '../bus/group-by-topic.js';
 import { topicPrefixFromEnv } from './client-options.js';
 import { Coalescer } from './coalescer.js';
 import { misconfiguration, probeSettings } from './connect-errors.js';
@@ -307,16 +308,6 @@ export class KafkaBus implements Bus {
     }
     return this.admin;
   }
-}
-
-function groupByTopic(records: OutRecord[]): Map<string, OutRecord[]> {
-  const byTopic = new Map<string, OutRecord[]>();
-  for (const r of records) {
-    const list = byTopic.get(r.topic);
-    if (list) list.push(r);
-    else byTopic.set(r.topic, [r]);
-  }
-  return byTopic;
 }
 
 function stringHeaders(headers: Record<string, unknown> | undefined): Headers {

@@ -10,6 +10,7 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import type { BatchControl, Bus, BusBatch, BusRecord, OutRecord, Subscription } from '../bus/types.js';
+import { groupByTopic } from '../bus/group-by-topic.js';
 import { platformMetrics as m } from '../metrics/registry.js';
 import type { Catalogue } from '../streams/catalogue.js';
 import type { SchemaRegistry } from '../streams/validator.js';
@@ -176,9 +177,10 @@ export class StageRunner<T> {
 
         if (out.length > 0) {
           // Shared: the outputs of partitions handled side by side go in one request per topic.
-          const spans = sendSpans(out, batchContext);
+          const byTopic = groupByTopic(out);
+          const spans = sendSpans(byTopic, batchContext);
           await endAll(spans, this.bus.send(out, { shared: true }));
-          countProduced(service, out);
+          for (const [topic, records] of byTopic) m.produced.labels(service, topic).inc(records.length);
         }
         await control.commit(String(BigInt(last.offset) + 1n));
         m.consumed.labels(service, topic).inc(records.length);
@@ -263,10 +265,7 @@ export class StageRunner<T> {
         kind: SpanKind.CONSUMER,
         links,
         attributes: {
-          [sc.MESSAGING_SYSTEM]: sc.SYSTEM_KAFKA,
-          [sc.MESSAGING_OPERATION_TYPE]: 'process',
-          [sc.MESSAGING_OPERATION_NAME]: 'process',
-          [sc.MESSAGING_DESTINATION_NAME]: batch.topic,
+          ...sc.messagingAttributes('process', batch.topic),
           [sc.MESSAGING_DESTINATION_PARTITION_ID]: String(batch.partition),
           [sc.MESSAGING_CONSUMER_GROUP_NAME]: this.group,
           [sc.MESSAGING_BATCH_MESSAGE_COUNT]: batch.records.length,
@@ -282,10 +281,7 @@ export class StageRunner<T> {
       {
         kind: SpanKind.CONSUMER,
         attributes: {
-          [sc.MESSAGING_SYSTEM]: sc.SYSTEM_KAFKA,
-          [sc.MESSAGING_OPERATION_TYPE]: 'process',
-          [sc.MESSAGING_OPERATION_NAME]: 'process',
-          [sc.MESSAGING_DESTINATION_NAME]: r.topic,
+          ...sc.messagingAttributes('process', r.topic),
           [sc.MESSAGING_DESTINATION_PARTITION_ID]: String(r.partition),
           [sc.MESSAGING_CONSUMER_GROUP_NAME]: this.group,
           [sc.MESSAGING_KAFKA_OFFSET]: Number(r.offset),
@@ -314,13 +310,7 @@ export class StageRunner<T> {
 }
 
 /** One `send <topic>` span per output topic, children of the batch's process span. */
-function sendSpans(out: OutRecord[], parent: Context): Span[] {
-  const byTopic = new Map<string, OutRecord[]>();
-  for (const r of out) {
-    const list = byTopic.get(r.topic);
-    if (list) list.push(r);
-    else byTopic.set(r.topic, [r]);
-  }
+function sendSpans(byTopic: Map<string, OutRecord[]>, parent: Context): Span[] {
   return [...byTopic].map(([topic, records]) => sendSpan(topic, records.length, parent, records.map((r) => r.headers ?? {})));
 }
 
@@ -328,11 +318,6 @@ async function endAll(spans: Span[], sending: Promise<void>): Promise<void> {
   await Promise.all(spans.map((s) => endWith(s, sending)));
 }
 
-function countProduced(service: string, out: OutRecord[]): void {
-  const byTopic = new Map<string, number>();
-  for (const r of out) byTopic.set(r.topic, (byTopic.get(r.topic) ?? 0) + 1);
-  for (const [topic, n] of byTopic) m.produced.labels(service, topic).inc(n);
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -15,6 +15,16 @@ export const MESSAGING_KAFKA_MESSAGE_KEY = 'messaging.kafka.message.key';
 
 export const SYSTEM_KAFKA = 'kafka';
 
+/** What every Kafka span of an operation on a topic carries. */
+export function messagingAttributes(operation: 'process' | 'send', topic: string): Record<string, string> {
+  return {
+    [MESSAGING_SYSTEM]: SYSTEM_KAFKA,
+    [MESSAGING_OPERATION_TYPE]: operation,
+    [MESSAGING_OPERATION_NAME]: operation,
+    [MESSAGING_DESTINATION_NAME]: topic,
+  };
+}
+
 /** HTTP server spans (stable HTTP semantic conventions, semconv 1.23+). */
 export const HTTP_REQUEST_METHOD = 'http.request.method';
 export const HTTP_ROUTE = 'http.route';

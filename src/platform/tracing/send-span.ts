@@ -27,13 +27,7 @@ export function sendSpan(topic: string, count: number, parent: Context, messages
     {
       kind: SpanKind.PRODUCER,
       links,
-      attributes: {
-        [sc.MESSAGING_SYSTEM]: sc.SYSTEM_KAFKA,
-        [sc.MESSAGING_OPERATION_TYPE]: 'send',
-        [sc.MESSAGING_OPERATION_NAME]: 'send',
-        [sc.MESSAGING_DESTINATION_NAME]: topic,
-        [sc.MESSAGING_BATCH_MESSAGE_COUNT]: count,
-      },
+      attributes: { ...sc.messagingAttributes('send', topic), [sc.MESSAGING_BATCH_MESSAGE_COUNT]: count },
     },
     parent,
   );
