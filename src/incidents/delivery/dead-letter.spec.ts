@@ -1,17 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Bus, OutRecord } from '../../platform/bus/types.js';
 import { platformMetrics } from '../../platform/metrics/registry.js';
 import { DLQ_HEADERS } from '../../platform/stage/dead-letter.js';
-import { findingFingerprint } from '../findings.js';
-import { IncidentsService } from '../incidents.service.js';
-import { loadIncidentsOptions } from '../options.js';
-import { Outbox } from '../outbox.js';
-import { RemediationService } from '../remediation/remediation.service.js';
-import type { RemediationRule } from '../rules/rule-types.js';
-import { MemoryIncidentStore } from '../store/memory-store.js';
-import { ephemeralSecret } from './signing.js';
+import { startOneAction } from '../testing/one-action.js';
 
 describe('an action whose last attempt fails goes to the dead-letter topic', () => {
   let server: Server | undefined;
@@ -30,28 +22,12 @@ describe('an action whose last attempt fails goes to the dead-letter topic', () 
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook?token=s3cret-value`;
 
-    const sent: OutRecord[] = [];
-    const bus = { send: async (records: OutRecord[]) => void sent.push(...records) } as unknown as Bus;
-    const store = new MemoryIncidentStore();
-    const options = loadIncidentsOptions({ INCIDENTS_MIN_OCCURRENCES: '1', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_BACKOFF_MS: '1', WEBHOOK_BACKOFF_MAX_MS: '5', WEBHOOK_TIMEOUT_MS: '2000' });
-    const outbox = new Outbox(store, bus, undefined, () => undefined);
-    const incidents = new IncidentsService(store, options, Date.now, (t, k, id, v) => outbox.record(t, k, id, v));
-    const rule: RemediationRule = {
-      name: 'r1',
-      file: 'x.yaml',
-      line: 1,
-      match: {},
-      actions: [{ name: 'poke', url, format: 'vigil', headers: { authorization: 'Bearer nope' }, secrets: [ephemeralSecret()], ephemeralSecret: false, guardrails: {} }],
-    };
-    const remediation = new RemediationService(store, [rule], options, outbox, { log: () => undefined, warn: () => undefined }, 'http://vigil');
     const counter = async () =>
       (await platformMetrics.deadLettered.get()).values.find((x) => x.labels.service === 'remediation' && x.labels.topic === 'aiops.remediations' && x.labels.reason === 'delivery_failed')?.value ?? 0;
     const before = await counter();
 
-    const [opened] = await incidents.onFindings([
-      { id: 'f1', entity: 'web-1', timestamp: Date.now(), kind: 'metric_anomaly', source: 'anomalies', score: 0.7, labels: {}, fingerprint: findingFingerprint('web-1', 'metric_anomaly', 'm'), title: 't' },
-    ]);
-    expect(await remediation.onIncidentEvent(opened!)).toBe(true);
+    const { sent, store, remediation, opened, started } = await startOneAction({ url, headers: { authorization: 'Bearer nope' } }, 3);
+    expect(started).toBe(true);
     const deadline = Date.now() + 10_000;
     while (!sent.some((r) => r.topic === 'aiops.remediations.dlq') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await remediation.stop(100);

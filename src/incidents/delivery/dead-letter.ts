@@ -5,15 +5,10 @@ import type { ActionRow } from '../types.js';
 import { withoutSecrets } from './redact-url.js';
 
 /** The value of an undelivered action on the dead-letter topic: enough to see what failed and to send it by hand. */
-export interface UndeliveredAction {
+export interface UndeliveredAction extends Pick<ActionRow, 'incident_id' | 'rule' | 'action' | 'entity' | 'environment'> {
   type: 'vigil.remediation.undelivered.v1';
   /** The action id: the webhook-id and idempotency-key every attempt carried; a receiver drops a re-send of it. */
   idempotency_key: string;
-  incident_id: string;
-  rule: string;
-  action: string;
-  entity: string;
-  environment: string;
   /** The webhook URL without credentials: no user or password, query values replaced. */
   target: string;
   format: BodyFormat;

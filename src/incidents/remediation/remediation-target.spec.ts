@@ -1,39 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Bus, OutRecord } from '../../platform/bus/types.js';
-import { findingFingerprint } from '../findings.js';
-import { IncidentsService } from '../incidents.service.js';
-import { loadIncidentsOptions } from '../options.js';
-import { Outbox } from '../outbox.js';
-import type { RemediationRule, WebhookAction } from '../rules/rule-types.js';
-import { MemoryIncidentStore } from '../store/memory-store.js';
-import { ephemeralSecret } from '../delivery/signing.js';
-import { RemediationService } from './remediation.service.js';
+import type { WebhookAction } from '../rules/rule-types.js';
+import { startOneAction } from '../testing/one-action.js';
 
 const SECRET = 's3cret-value';
 
 /** One action of `action` on a fresh incident, run to its final decision: what was sent, stored and logged. */
 async function runAction(action: Partial<WebhookAction> & { url: string }, settled: string[]) {
-  const sent: OutRecord[] = [];
-  const bus = { send: async (records: OutRecord[]) => void sent.push(...records) } as unknown as Bus;
-  const store = new MemoryIncidentStore();
-  const options = loadIncidentsOptions({ INCIDENTS_MIN_OCCURRENCES: '1', WEBHOOK_MAX_ATTEMPTS: '2', WEBHOOK_BACKOFF_MS: '1', WEBHOOK_BACKOFF_MAX_MS: '5', WEBHOOK_TIMEOUT_MS: '2000' });
-  const outbox = new Outbox(store, bus, undefined, () => undefined);
-  const incidents = new IncidentsService(store, options, Date.now, (t, k, id, v) => outbox.record(t, k, id, v));
-  const rule: RemediationRule = {
-    name: 'r1',
-    file: 'x.yaml',
-    line: 1,
-    match: {},
-    actions: [{ name: 'poke', format: 'vigil', headers: {}, secrets: [ephemeralSecret()], ephemeralSecret: false, guardrails: {}, ...action }],
-  };
-  const logs: string[] = [];
-  const remediation = new RemediationService(store, [rule], options, outbox, { log: (m) => logs.push(m), warn: (m) => logs.push(m) }, 'http://vigil');
-  const [opened] = await incidents.onFindings([
-    { id: 'f1', entity: 'web-1', timestamp: Date.now(), kind: 'metric_anomaly', source: 'anomalies', score: 0.7, labels: {}, fingerprint: findingFingerprint('web-1', 'metric_anomaly', 'm'), title: 't' },
-  ]);
-  await remediation.onIncidentEvent(opened!);
+  const { sent, store, remediation, logs, opened } = await startOneAction(action, 2);
   const deadline = Date.now() + 10_000;
   let rows = await store.listActions({ incident_id: opened!.incident_id });
   while (!rows.every((r) => settled.includes(r.status)) && Date.now() < deadline) {
