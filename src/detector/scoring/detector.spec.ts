@@ -4,7 +4,6 @@ import { backtestSeries, type BacktestInput } from '../backtest/backtest-series.
 import { Detector } from './detector.js';
 import { seededRandom } from '../../platform/random.js';
 import type { DetectorOverrides } from './options.js';
-import type { ScoreResult } from './types.js';
 
 const FIVE_MINUTES = 300_000;
 const DAY_ROWS = 288;
@@ -42,25 +41,6 @@ describe('Detector', () => {
     const mean = Array.from({ length: 8 }, (_, m) => after.reduce((s, r) => s + r.contributions[m]!, 0) / after.length);
     expect(top(mean)).toBe(3);
     expect(results!.at(-1)!.scorer).toBe('autoencoder');
-  });
-
-  it('scores the same whether the rows come in one batch or in many (training falls due inside a batch)', async () => {
-    const input = synthetic(4 * DAY_ROWS, 3, 3 * DAY_ROWS);
-    const run = async (chunk: number) => {
-      const detector = new Detector(quickModel);
-      const results: ScoreResult[] = [];
-      for (let i = 0; i < input.rows.length; i += chunk) {
-        input.rows.slice(i, i + chunk).forEach((values, k) => detector.observe('h', { time: input.times[i + k]!, values }));
-        const [scored] = await detector.scoreDue();
-        results.push(...scored!.results);
-      }
-      return results;
-    };
-    const whole = await run(input.rows.length);
-    expect(whole.map((r) => r.score)).toEqual((await run(16)).map((r) => r.score));
-    // Rows after the cold start are scored by the model trained there, not by the baseline alone.
-    expect(whole[quickModel.autoencoder!.coldStartRows! + 20]!.scorer).toBe('autoencoder');
-    expect(whole.slice(3 * DAY_ROWS).some((r) => r.isAnomaly)).toBe(true);
   });
 
   it('counts what it did for the service metrics', async () => {
