@@ -79,21 +79,35 @@ export class Detector {
   }
 
   /**
-   * Score the queued rows of the given entities (default: all with queued rows), then train the
-   * models that became due. A service that wants training off its hot path passes
-   * `{ train: false }` and calls `trainDue()` when it has time; if that happens before the
-   * entity's next rows are scored, the scores are exactly those of the default.
+   * Score the queued rows of the given entities (default: all with queued rows), training each
+   * model when it falls due (cold start ended, retrain due) before the rows after that point are
+   * scored. A service that wants training off its hot path passes `{ train: false }`: rows past a
+   * due training then stay queued, and after `trainDue()` the next call scores them exactly as
+   * the default would have.
    */
   async scoreDue(entities: readonly string[] = this.due(), options: { train?: boolean } = {}): Promise<EntityScores[]> {
+    const train = options.train ?? true;
     const states = entities.map((id) => this.entities.get(id)).filter((s): s is EntityState => !!s && s.pending.length > 0);
-    const errors = this.reconstruct(states);
-    const out = states.map((s) => ({ entity: s.id, results: s.scorePending(errors.get(s)) }));
-    for (const { results } of out) {
-      this.rowsScored += results.length;
-      this.anomalies += results.filter((r) => r.isAnomaly).length;
+    const results = new Map<EntityState, ScoreResult[]>(states.map((s) => [s, []]));
+    // Rows past the point where an entity's training falls due wait for that training, so the
+    // model that scores a row does not depend on how many rows arrived together (a restarted
+    // consumer may hand over hours of an entity in one batch).
+    for (let round = states; round.length > 0; ) {
+      const later = new Map(round.map((s) => [s, s.pending.splice(s.rowsBeforeTraining())] as const));
+      const errors = this.reconstruct(round);
+      for (const s of round) {
+        const scored = s.scorePending(errors.get(s));
+        results.get(s)!.push(...scored);
+        this.rowsScored += scored.length;
+        this.anomalies += scored.filter((r) => r.isAnomaly).length;
+      }
+      for (const [s, rows] of later) s.pending.push(...rows);
+      // Without training here, the rows past the due point stay queued for after `trainDue()`.
+      if (!train) break;
+      await this.train(round.filter((s) => s.needsTraining()));
+      round = round.filter((s) => s.pending.length > 0);
     }
-    if (options.train ?? true) await this.train(states.filter((s) => s.needsTraining()));
-    return out;
+    return states.map((s) => ({ entity: s.id, results: results.get(s)! }));
   }
 
   /** Train every entity whose cold start ended or whose retrain is due. */

@@ -109,6 +109,17 @@ export class EntityState {
     return results;
   }
 
+  /**
+   * How many pending rows to score before the next training falls due: all of them when none
+   * will (or when one is overdue and could not happen), else the rows that bring it due.
+   */
+  rowsBeforeTraining(): number {
+    const ae = this.options.autoencoder;
+    if (!ae.enabled) return this.pending.length;
+    const left = this.models.length === 0 ? ae.coldStartRows - this.recentCount : ae.retrainEveryRows - this.rowsSinceTraining;
+    return left > 0 ? Math.min(this.pending.length, left) : this.pending.length;
+  }
+
   /** True when the model is missing and cold start has enough rows, or a retrain is due. */
   needsTraining(): boolean {
     const ae = this.options.autoencoder;

@@ -26,6 +26,8 @@ export class MetricSignals {
   private rows = 0;
   private readonly level: SortedWindow;
   private readonly tails = new Map<SignalName, TailModel>();
+  /** Rows left before the reconstruction error is judged again (see `rebaseReconstruction`). */
+  private calibrating = 0;
   private readonly recentChange: Float64Array;
   private readonly recentOffset: Float64Array;
   // Scratch space for the seasonal reference values (three rows per cycle), reused every row.
@@ -54,6 +56,7 @@ export class MetricSignals {
     const tail = new TailModel(this.options.historyRows, this.options.tailFraction, this.options.minPeaks);
     for (const e of errors) tail.add(e);
     this.tails.set('reconstruction', tail);
+    this.calibrating = this.options.autoencoder.calibrationRows;
   }
 
   /** Judge value x (and the autoencoder's error for the window ending here, if any), then learn it. */
@@ -69,6 +72,11 @@ export class MetricSignals {
     let active = 0;
     for (const [name, value] of signals) {
       const tail = this.tails.get(name)!;
+      if (name === 'reconstruction' && this.calibrating > 0) {
+        this.calibrating--;
+        tail.add(value);
+        continue;
+      }
       const p = tail.survival(value);
       if (tail.ready) active++;
       if (p < best) {

@@ -38,6 +38,12 @@ export interface AutoencoderOptions {
   trainRows: number;
   /** Train on windows ending every this many rows: overlapping windows repeat each other. */
   trainStride: number;
+  /**
+   * Rows after a (re)training whose reconstruction errors are learned before any is judged: the
+   * error history is seeded with the new model's errors on the rows it was trained on, which
+   * run lower than its errors on rows it has not seen.
+   */
+  calibrationRows: number;
   /** Models per entity, from different seeds, whose errors are averaged: steadier than one. */
   ensemble: number;
   epochs: number;
@@ -65,6 +71,7 @@ export const DEFAULT_OPTIONS: DetectorOptions = {
     retrainEveryRows: 3000,
     trainRows: 2000,
     trainStride: 3,
+    calibrationRows: 50,
     ensemble: 3,
     epochs: 40,
     learningRate: 0.01,
