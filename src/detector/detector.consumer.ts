@@ -30,8 +30,19 @@ export interface DetectorStartDeps {
  * group's stage over telemetry.metrics and aiops.feedback. Returns the feedback subscription.
  */
 export async function startDetector(service: DetectorService, deps: DetectorStartDeps): Promise<Subscription> {
-  const { topics } = service.options;
   const reader = await startFeedbackReader(deps.bus, deps.schemas, service, deps.maxRecordBytes);
+  try {
+    await startScoring(service, deps);
+  } catch (err) {
+    // A detector that cannot start scoring does not keep its feedback reader's consumer open.
+    await reader.stop().catch(() => undefined);
+    throw err;
+  }
+  return reader;
+}
+
+async function startScoring(service: DetectorService, deps: DetectorStartDeps): Promise<void> {
+  const { topics } = service.options;
   const waitMs = deps.feedbackCatchUpMs ?? FEEDBACK_CATCH_UP_MS;
   const started = Date.now();
   const caughtUp = await awaitFeedback(deps.bus, service, waitMs).catch((err: Error) => {
@@ -50,7 +61,6 @@ export async function startDetector(service: DetectorService, deps: DetectorStar
       return emits;
     },
   });
-  return reader;
 }
 
 /**
@@ -73,7 +83,7 @@ export class DetectorConsumer implements OnApplicationBootstrap, BeforeApplicati
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const options = loadDetectorOptions();
+    const options = loadDetectorOptions(process.env, Date.now(), this.config.groupPrefix);
     const backend = await initBackend((msg) => this.logger.log(msg));
     detectorMetrics.backend.labels(backend).set(1);
     const service = (this.service = new DetectorService(options));

@@ -125,4 +125,23 @@ describe('detector feedback across processes', () => {
     await until(async () => (await feedbackCount('false_positive')) - counted >= 2, 'fb-2 counted');
     expect((await feedbackCount('false_positive')) - counted).toBe(2);
   }, 30_000);
+
+  it('stops its feedback reader when the scoring stage cannot start', async () => {
+    const bus = new MemoryBus();
+    await bus.applyTopics(topicSpecs(catalogue));
+    let readers = 0;
+    // The real in-process bus; only the reader's subscription is counted while it is open.
+    const counting = Object.assign(Object.create(bus) as MemoryBus, {
+      subscribe: async (...args: Parameters<MemoryBus['subscribe']>): Promise<Subscription> => {
+        const sub = await bus.subscribe(...args);
+        readers++;
+        return { ...sub, stop: async () => { readers--; await sub.stop(); } };
+      },
+    });
+    const env = { VIGIL_GROUP_PREFIX: `spec-start-${Date.now()}`, DETECTOR_MODEL_DIR: '' };
+    const service = new DetectorService(loadDetectorOptions(env), { autoencoder: { enabled: false } });
+    const stages = { start: () => Promise.reject(new Error('topic telemetry.metrics does not exist')) };
+    await expect(startDetector(service, { stages, bus: counting, schemas, maxRecordBytes: 1 << 20, log: quiet, feedbackCatchUpMs: 1000 })).rejects.toThrow(/does not exist/);
+    expect(readers).toBe(0);
+  });
 });

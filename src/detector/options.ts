@@ -17,8 +17,9 @@ export interface DetectorServiceOptions {
   readonly feedbackGroup: string;
 }
 
-export function loadDetectorOptions(env: NodeJS.ProcessEnv = process.env, now = Date.now()): DetectorServiceOptions {
-  const prefix = env.VIGIL_GROUP_PREFIX ?? 'vigil';
+/** `groupPrefix`: the platform's consumer-group prefix (VigilConfig.groupPrefix, VIGIL_GROUP_PREFIX). */
+export function loadDetectorOptions(env: NodeJS.ProcessEnv = process.env, now = Date.now(), groupPrefix = env.VIGIL_GROUP_PREFIX ?? 'vigil'): DetectorServiceOptions {
+  const prefix = groupPrefix;
   return {
     topics: { metrics: 'telemetry.metrics', feedback: 'aiops.feedback', anomalies: 'aiops.anomalies' },
     idleMs: nonNegative(env, 'DETECTOR_IDLE_MS', 7 * 86_400_000),
