@@ -169,4 +169,26 @@ describe('ModelStore', () => {
       await rm(own, { recursive: true, force: true });
     }
   });
+
+  it('refuses a version whose parts disagree (normalisation, metric names, member inputs) when it is read', async () => {
+    const service = new DetectorService(loadDetectorOptions({}), FAST);
+    const own = await mkdtemp(join(tmpdir(), 'vigil-models-'));
+    try {
+      await service.loadModels(new ModelStore(own), () => {});
+      await service.process(steps('host-c', 0, 100));
+      await service.whenSaved();
+      const store = new ModelStore(own);
+      expect(await store.load('host-c')).toBeDefined();
+      const [folder] = await readdir(own);
+      const current = (await readFile(join(own, folder!, 'current'), 'utf8')).trim();
+      const metaFile = join(own, folder!, current, 'ensemble.json');
+      const meta = JSON.parse(await readFile(metaFile, 'utf8'));
+      await writeFile(metaFile, JSON.stringify({ ...meta, metrics: METRICS.slice(0, 2) }));
+      const errors: string[] = [];
+      expect(await store.loadAll((_, err) => errors.push(err.message))).toEqual([]);
+      expect(errors[0]).toMatch(/normalisation for 3\/3 metrics, names for 2/);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
 });

@@ -94,7 +94,9 @@ export class ModelStore {
         model.dispose();
       }
     }
-    return { entity: meta.entity, version: meta.version, metrics: meta.metrics, center: Float64Array.from(meta.center), scale: Float64Array.from(meta.scale), models };
+    const snapshot = { entity: meta.entity, version: meta.version, metrics: meta.metrics, center: Float64Array.from(meta.center), scale: Float64Array.from(meta.scale), models };
+    checkShapes(versionDir, snapshot);
+    return snapshot;
   }
 
   private async readFormat1(entityDir: string, version: string): Promise<ModelSnapshot> {
@@ -111,6 +113,20 @@ export class ModelStore {
       .filter((v) => v < current)
       .sort((a, b) => b - a);
     for (const old of versions.slice(KEEP_PREVIOUS)) await rm(join(entityDir, `v${old}`), { recursive: true, force: true });
+  }
+}
+
+/**
+ * A snapshot whose parts disagree (hand-edited, or half-written by another tool) is refused
+ * here, where a bad model is logged and skipped, rather than when a step of its entity is scored.
+ */
+function checkShapes(where: string, snap: ModelSnapshot): void {
+  const m = Array.isArray(snap.metrics) ? snap.metrics.length : 0;
+  if (m === 0) throw new Error(`${where}: no metric names`);
+  if (snap.center.length !== m || snap.scale.length !== m) throw new Error(`${where}: normalisation for ${snap.center.length}/${snap.scale.length} metrics, names for ${m}`);
+  if (snap.models.length === 0) throw new Error(`${where}: no ensemble members`);
+  for (const model of snap.models) {
+    if (model.inputSize !== snap.models[0]!.inputSize || model.inputSize % m !== 0) throw new Error(`${where}: member input size ${model.inputSize} does not fit ${m} metrics`);
   }
 }
 
