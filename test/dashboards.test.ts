@@ -302,9 +302,15 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
       .filter((x) => x.entity === 'demo-host-00')
       .map((x) => ({ ...x, entity: `${run}-ingest-00` }));
     for (const body of [ingested, [{ metric: 'cpu_utilization', value: 'high' }]]) {
-      const res = await fetch(`${vigilUrl}/ingest/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      await res.arrayBuffer();
-      if (res.status >= 500) throw new Error(`ingest answered ${res.status}`);
+      // A 503 means "nothing was accepted, retry" (the broker's acknowledgement did not come in
+      // time): retried once, as remote_write clients do; a second one fails the test.
+      for (let attempt = 1; ; attempt++) {
+        const res = await fetch(`${vigilUrl}/ingest/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const answer = await res.text();
+        if (res.status === 503 && attempt === 1) continue;
+        if (res.status >= 500) throw new Error(`ingest answered ${res.status} (attempt ${attempt}): ${answer.slice(0, 200)}`);
+        break;
+      }
     }
     // Requests for recommendations.
     await Promise.all(
