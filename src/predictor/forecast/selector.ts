@@ -12,9 +12,10 @@ import type { ForecasterOptions } from './options.js';
  * and a benchmark must beat the LSTM's recent error by `margin` (a fraction) to be chosen, so the
  * choice does not flap between near-equals.
  *
- * The band is the LSTM's, moved with the chosen median (its distances from the LSTM's median
- * are kept): the median stays inside it, and the limit checks read the LSTM's uncertainty
- * around the forecast that is actually made.
+ * The band stays the LSTM's quantiles, widened where needed to hold the chosen median: the
+ * quantiles are the model's view of the outcome, and a better point forecast is no reason to
+ * move them (moving the band with the median instead raised the limit crossings outside any
+ * labelled window on nab-dev by a fifth, with no window found earlier).
  */
 export interface SelectorOptions {
   /** Half-life of the error weights, in origins. */
@@ -103,10 +104,9 @@ export class ForecastSelector {
       if (c === 0) continue;
       const f = values[c * h + k]!;
       if (Number.isNaN(f)) continue;
-      const shift = f - lstm.median[k]!;
       median[k] = f;
-      low[k] = low[k]! + shift;
-      high[k] = high[k]! + shift;
+      low[k] = Math.min(low[k]!, f);
+      high[k] = Math.max(high[k]!, f);
     }
     return { median, low, high };
   }
