@@ -59,6 +59,12 @@ export type RiskServiceConfig = Pick<RiskServiceOptions, 'currencies' | 'labelDe
  */
 export class RiskService {
   private readonly labelsSeen: RecentResults<true>;
+  /**
+   * What the feature state already held when the service started (a snapshot): labels that had
+   * arrived by its event time, and the ids of those still pending. Labels are read from the start
+   * of risk.labels, so these come again and must not count twice.
+   */
+  private readonly restored: { eventTime: number; pending: Set<string> };
   private version: string;
   /** Gathers the transaction batches of one fetch round into one scoring call. */
   private readonly round: RoundBatcher<Transaction, RiskScore>;
@@ -71,6 +77,7 @@ export class RiskService {
     this.labelsSeen = new RecentResults(config.dedupeCapacity ?? 100_000);
     this.version = modelVersion;
     this.round = new RoundBatcher((txs) => this.scoreTimed(txs));
+    this.restored = { eventTime: scorer.features.eventTime, pending: scorer.features.pendingLabelIds() };
   }
 
   /** The version every score carries: the model's until a retrained one is promoted. */
@@ -106,8 +113,15 @@ export class RiskService {
 
   private onLabels(records: InRecord<LabelMessage>[]): void {
     for (const { value: l } of records) {
-      if (this.labelsSeen.get(l.transaction_id)) continue; // a redelivered label must not count twice
+      if (this.labelsSeen.get(l.transaction_id)) {
+        m.labelsIgnored.labels('duplicate').inc(); // a redelivered label must not count twice
+        continue;
+      }
       this.labelsSeen.set(l.transaction_id, true);
+      if (this.restored.pending.delete(l.transaction_id) || this.availableAt(l) <= this.restored.eventTime) {
+        m.labelsIgnored.labels('in_snapshot').inc();
+        continue;
+      }
       this.scorer.addLabel({
         transactionId: l.transaction_id,
         customerId: l.customer_id,
