@@ -1,8 +1,9 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import kafkajs from 'kafkajs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { OutRecord } from '../../src/platform/bus/types.js';
 import { KafkaBus } from '../../src/platform/kafka/kafka-bus.js';
 import { freePorts } from '../../src/platform/kafka/local-broker.js';
@@ -17,7 +18,6 @@ import { DEFAULT_MODEL_DIR, loadRiskOptions, type RiskServiceOptions } from '../
 import type { ScoreMessage, TransactionMessage } from '../../src/risk/risk.service.js';
 import { derivedId } from '../../src/platform/bus/message-id.js';
 import type { Emit, InRecord } from '../../src/platform/stage/types.js';
-import { VigilProcess } from '../support/vigil-process.js';
 import { buildDist, fmt } from './harness.js';
 
 export interface RiskBenchOptions {
@@ -54,6 +54,8 @@ export interface RiskBenchResult {
   missing: number;
   /** Score record timestamp minus the transaction record's (both CreateTime, stamped at send). */
   e2e_ms: { p50: number; p99: number; max: number };
+  /** The seconds of the run (by transaction append time, from the first send) with the highest p99: where stalls were. */
+  worst_seconds: Array<{ second: number; p99: number; max: number; n: number }>;
   /** From the transaction's timestamp to the handler receiving it: fetch, queueing behind other partitions (inline only). */
   to_handler_ms: { p50: number; p99: number } | null;
   /** The handler's time per transaction (features, model, reasons, rules; a batch's time / its size). */
@@ -116,6 +118,7 @@ export async function riskBench(brokers: string, o: RiskBenchOptions): Promise<R
 
   const seen = new Map<string, number>();
   const e2e: number[] = [];
+  const appendedAt: number[] = [];
   let readerReady!: () => void;
   const readerAssigned = new Promise<void>((r) => (readerReady = r));
   const reader = await bus.subscribe(
@@ -125,6 +128,7 @@ export async function riskBench(brokers: string, o: RiskBenchOptions): Promise<R
         const s = JSON.parse(r.value!.toString()) as ScoreMessage;
         seen.set(s.transaction_id, (seen.get(s.transaction_id) ?? 0) + 1);
         e2e.push(r.timestamp - s.transaction_appended_at);
+        appendedAt.push(s.transaction_appended_at);
       }
       await control.commit(String(BigInt(batch.records.at(-1)!.offset) + 1n));
     },
@@ -139,6 +143,7 @@ export async function riskBench(brokers: string, o: RiskBenchOptions): Promise<R
   let labelsSent = 0;
   let sent = 0;
   const start = performance.now();
+  const startedAt = Date.now();
   while (sent < txs.length) {
     const due = Math.min(txs.length, Math.floor(((performance.now() - start) / 1000) * o.rate));
     if (due <= sent) {
@@ -189,6 +194,7 @@ export async function riskBench(brokers: string, o: RiskBenchOptions): Promise<R
     duplicates,
     missing,
     e2e_ms: { p50: q(e2e, 0.5), p99: q(e2e, 0.99), max: q(e2e, 1) },
+    worst_seconds: worstSeconds(e2e, appendedAt, startedAt, 3),
     to_handler_ms: measured.toHandler,
     processing_ms: measured.processing,
     batch: measured.batch,
@@ -216,17 +222,21 @@ let built = false;
 
 /** `vigil start risk` from dist/ (built first) on the run's topics; its figures from its /metrics. */
 async function startProcess(brokers: string, run: string, prefix: string, modelDir: string, env: Record<string, string>): Promise<ServiceUnderTest> {
-  if (!built) buildDist();
-  built = true;
+  // BENCH_RISK_VIGIL_DIR (a variant's key, not passed on): run another checkout's build, e.g. main's, for a before/after in one window.
+  const { BENCH_RISK_VIGIL_DIR: dir, ...serviceEnv } = env;
+  if (!dir && !built) {
+    buildDist();
+    built = true;
+  }
   const [port] = await freePorts(1);
-  const child = new VigilProcess(['start', 'risk', '--port', String(port)], {
+  const child = new ServiceProcess(dir ?? process.cwd(), ['start', 'risk', '--port', String(port)], {
     KAFKA_BROKERS: brokers,
     VIGIL_DEMO: 'false',
     VIGIL_TOPIC_PREFIX: prefix,
     VIGIL_GROUP_PREFIX: `bench-risk-${run}`,
-    RISK_MODEL_DIR: modelDir,
+    RISK_MODEL_DIR: resolve(modelDir),
     RISK_RETRAIN_INTERVAL: process.env.RISK_RETRAIN_INTERVAL ?? '0',
-    ...env,
+    ...serviceEnv,
   });
   const assigned = (async () => {
     const deadline = Date.now() + 180_000;
@@ -241,7 +251,7 @@ async function startProcess(brokers: string, run: string, prefix: string, modelD
     stop: async () => {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       await child.stop();
-      const log = child.output.split('\n').filter((l) => /model |retrain|error|warn/i.test(l));
+      const log = child.output.split('\n').filter((l) => /\[Risk\].*(model |retrain|labels:)|"level":"ERROR"/.test(l));
       if (log.length) console.log(log.slice(0, 12).map((l) => `  [service] ${l.trim()}`).join('\n'));
       const proc = histogram(text, 'vigil_risk_processing_seconds', '');
       const batch = histogram(text, 'vigil_batch_processing_duration_seconds', 'service="risk",topic="risk.transactions"');
@@ -302,6 +312,26 @@ async function startInline(bus: KafkaBus, catalogue: Catalogue, options: RiskSer
   };
 }
 
+/** `node dist/platform/cli/main.js ...` in `cwd` (a build), its output kept; SIGTERM to stop. */
+class ServiceProcess {
+  readonly child: ChildProcess;
+  output = '';
+
+  constructor(cwd: string, args: string[], env: Record<string, string>) {
+    this.child = spawn(process.execPath, ['dist/platform/cli/main.js', ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const s of [this.child.stdout!, this.child.stderr!]) s.setEncoding('utf8').on('data', (d: string) => (this.output += d));
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
 /** A Prometheus histogram from /metrics text: count, sum and quantiles interpolated within buckets (as histogram_quantile). */
 function histogram(text: string, name: string, labels: string): { count: number; sum: number; quantile(p: number): number } {
   const value = (suffix: string, extra = '') => {
@@ -356,6 +386,7 @@ export async function runRiskBench(brokers: string, o: RiskBenchOptions = riskBe
   console.log(`  scorer processing per transaction: p50 ${r.processing_ms.p50} ms, p99 ${r.processing_ms.p99} ms (goal p99 < 5)${r.processing_source === 'metrics' ? ' (from vigil_risk_processing_seconds, interpolated in its buckets)' : ''}`);
   console.log(`  partition batches of risk.transactions: mean ${r.batch.mean_size} tx, ${r.processing_source === 'metrics' ? 'handle + append + commit' : 'handler'} p50 ${r.batch.p50_ms} ms, p99 ${r.batch.p99_ms} ms`);
   console.log(`  model ${r.model}; ${r.partitions_at_once} partitions at once`);
+  console.log(`  worst seconds of the run (p99/max ms): ${r.worst_seconds.map((w) => `${w.second}s ${w.p99}/${w.max}`).join(', ')}`);
   console.log(`  RESULT risk e2e p50 ${r.e2e_ms.p50} ms, p99 ${r.e2e_ms.p99} ms; processing p99 ${r.processing_ms.p99} ms; scored ${r.scored}/${r.transactions}${r.ok ? '' : ' FAIL'}`);
   console.log(`BENCH_RISK_JSON ${JSON.stringify(r)}`);
   return { ok: r.ok, result: r };
@@ -379,6 +410,21 @@ function echo(records: Array<InRecord<TransactionMessage>>, topics: { transactio
     };
     return { topic: topics.scores, key: r.value.customer_id, value, id, source: r };
   });
+}
+
+/** Per second of the run (transaction append time): p99 and max latency; the `k` seconds with the highest p99. */
+function worstSeconds(e2e: number[], appendedAt: number[], startedAt: number, k: number): RiskBenchResult['worst_seconds'] {
+  const bins = new Map<number, number[]>();
+  e2e.forEach((ms, i) => {
+    const second = Math.floor((appendedAt[i]! - startedAt) / 1000);
+    const bin = bins.get(second);
+    if (bin) bin.push(ms);
+    else bins.set(second, [ms]);
+  });
+  return [...bins]
+    .map(([second, xs]) => ({ second, p99: round(quantile(xs, 0.99)), max: round(quantile(xs, 1)), n: xs.length }))
+    .sort((a, b) => b.p99 - a.p99)
+    .slice(0, k);
 }
 
 function quantile(xs: number[], p: number): number {
