@@ -121,6 +121,6 @@ describe('risk service (vigil start risk) on a real broker', () => {
     vigil = undefined;
     const code = await v.stop();
     expect(code === 0 || v.child.signalCode === 'SIGTERM', `exit ${code} ${v.child.signalCode}`).toBe(true);
-    expect(v.output).toMatch(/stopping 1 consumers on SIGTERM/);
+    expect(v.output).toMatch(/stopping 2 consumers on SIGTERM/);
   });
 });

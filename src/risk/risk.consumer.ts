@@ -3,6 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { StagesService } from '../platform/app/stages.service.js';
+import { BUS, VIGIL_CONFIG } from '../platform/app/tokens.js';
+import type { Bus } from '../platform/bus/types.js';
+import type { VigilConfig } from '../platform/config/options.js';
 import { initBackend } from '../platform/ml/backend.js';
 import { RiskFeatureState, type SerialisedFeatureState } from './features/feature-state.js';
 import { modelVersion } from './model/model-version.js';
@@ -13,6 +16,7 @@ import { RiskScorer } from './risk-scorer.js';
 import { riskMetrics } from './risk.metrics.js';
 import { DEFAULT_MODEL_DIR, loadRiskOptions, type RiskServiceOptions } from './risk.options.js';
 import { RiskService } from './risk.service.js';
+import { startRiskStages } from './risk.stages.js';
 import { loadRiskRules } from './rules/load-rules.js';
 import { FEATURE_STATE_FILE } from './train.js';
 
@@ -52,34 +56,46 @@ export async function loadRiskService(options: RiskServiceOptions, log: (msg: st
 }
 
 /**
- * Kafka in: consumes risk.transactions and risk.labels as the consumer group `<prefix>-risk`,
- * scores each transaction batch and appends the scores to risk.scores before committing.
+ * Kafka in: consumes risk.transactions as the consumer group `<prefix>-risk` (partitions shared
+ * between risk processes) and every partition of risk.labels in a group of this process's own
+ * (see startRiskStages), scores each transaction batch and appends the scores to risk.scores
+ * before committing.
  *
- * State: one feature state for every partition this process is given. On a rebalance nothing is
- * rebuilt: a partition that moves here starts from what this process already holds (the snapshot
- * saved with the model, plus whatever it has seen), see README "State and rebalancing".
+ * State: one feature state for every partition this process is given. Label features (terminal
+ * fraud rates, amount bands) come from every label, so they agree between processes; customer
+ * and terminal transaction features come from this process's partitions, and nothing of them is
+ * rebuilt on a rebalance, see README "State and rebalancing".
  */
 @Injectable()
 export class RiskConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Risk');
   private retrainer: Retrainer | undefined;
 
-  constructor(@Inject(StagesService) private readonly stages: StagesService) {}
+  constructor(
+    @Inject(StagesService) private readonly stages: StagesService,
+    @Inject(BUS) private readonly bus: Bus,
+    @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const options = loadRiskOptions();
-    const service = await loadRiskService(options, (msg) => this.logger.log(msg));
-    this.retrainer = attachRetraining(service, options.retrain, options.modelDir, (msg) => this.logger.log(msg));
-    await this.stages.start<Parameters<RiskService['handle']>[0][number]['value']>({
-      service: 'risk',
-      topics: [options.topics.transactions, options.topics.labels],
-      handle: service.handle,
-      partitionsConsumedConcurrently: options.concurrency,
-      onAssignment: (assigned) => {
-        const count = (t: string) => assigned.filter((a) => a.topic === t).length;
-        this.logger.log(`assigned ${count(options.topics.transactions)} partition(s) of ${options.topics.transactions}, ${count(options.topics.labels)} of ${options.topics.labels}; feature state kept for all (${service.scorer.features.customerCount} customers held)`);
+    const log = (msg: string) => this.logger.log(msg);
+    const service = await loadRiskService(options, log);
+    this.retrainer = attachRetraining(service, options.retrain, options.modelDir, log);
+    await startRiskStages(
+      {
+        start: (o) => this.stages.start(o),
+        endOffsets: (topic) => this.bus.endOffsets(topic),
+        groupPrefix: this.config.groupPrefix,
+        log,
+        onAssignment: (assigned) => {
+          const count = assigned.filter((a) => a.topic === options.topics.transactions).length;
+          this.logger.log(`assigned ${count} partition(s) of ${options.topics.transactions}; feature state kept for all (${service.scorer.features.customerCount} customers held)`);
+        },
       },
-    });
+      service,
+      options,
+    );
     this.retrainer?.start();
   }
 

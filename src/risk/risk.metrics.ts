@@ -33,6 +33,12 @@ export const riskMetrics = {
     labelNames: ['fraud'] as const,
     registers: [registry],
   }),
+  labelsIgnored: new Counter({
+    name: 'vigil_risk_labels_ignored_total',
+    help: 'Labels read from risk.labels and not counted: seen before (duplicate), or already in the feature state the process started from (in_snapshot).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  }),
   rejected: new Counter({
     name: 'vigil_risk_rejected_total',
     help: 'Valid transactions the service refused (sent to risk.transactions.dlq, reason rejected).',

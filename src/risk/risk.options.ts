@@ -32,6 +32,8 @@ export interface RiskServiceOptions {
   topics: { transactions: string; labels: string; scores: string };
   /** Partitions handled at once (each still in order); the platform's default is 4. */
   concurrency: number;
+  /** The transaction batches handled side by side are scored in one model call. */
+  roundScoring: boolean;
   retrain: RetrainOptions;
 }
 
@@ -73,6 +75,7 @@ export function loadRiskOptions(env: NodeJS.ProcessEnv = process.env): RiskServi
     dedupeCapacity: envNumber(env, 'RISK_DEDUPE_CAPACITY', 100_000),
     topics: { ...RISK_TOPICS },
     concurrency: Math.max(1, envNumber(env, 'RISK_PARTITIONS_CONCURRENCY', 12)),
+    roundScoring: envBool(env, 'RISK_ROUND_SCORING', true),
     retrain: loadRetrainOptions(env),
   };
 }

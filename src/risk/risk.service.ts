@@ -2,6 +2,7 @@ import { derivedId } from '../platform/bus/message-id.js';
 import type { Emit, HandlerContext, InRecord } from '../platform/stage/types.js';
 import type { RiskModel } from './model/risk-model.js';
 import { RecentResults } from './recent-results.js';
+import { RoundBatcher } from './round-batcher.js';
 import type { RiskScore, RiskScorer } from './risk-scorer.js';
 import { riskMetrics as m } from './risk.metrics.js';
 import type { RiskServiceOptions } from './risk.options.js';
@@ -44,7 +45,11 @@ export interface ScoreMessage {
   transaction_appended_at: number;
 }
 
-export type RiskServiceConfig = Pick<RiskServiceOptions, 'currencies' | 'labelDelayMs' | 'topics'> & { dedupeCapacity?: number };
+export type RiskServiceConfig = Pick<RiskServiceOptions, 'currencies' | 'labelDelayMs' | 'topics'> & {
+  dedupeCapacity?: number;
+  /** Score the transaction batches handled side by side (one fetch round) in one model call (default true). */
+  roundScoring?: boolean;
+};
 
 /**
  * The risk service's logic, no I/O: a batch of one partition of `risk.transactions` becomes one
@@ -54,7 +59,15 @@ export type RiskServiceConfig = Pick<RiskServiceOptions, 'currencies' | 'labelDe
  */
 export class RiskService {
   private readonly labelsSeen: RecentResults<true>;
+  /**
+   * What the feature state already held when the service started (a snapshot): labels that had
+   * arrived by its event time, and the ids of those still pending. Labels are read from the start
+   * of risk.labels, so these come again and must not count twice.
+   */
+  private readonly restored: { eventTime: number; pending: Set<string> };
   private version: string;
+  /** Gathers the transaction batches of one fetch round into one scoring call. */
+  private readonly round: RoundBatcher<Transaction, RiskScore>;
 
   constructor(
     readonly scorer: RiskScorer,
@@ -63,6 +76,8 @@ export class RiskService {
   ) {
     this.labelsSeen = new RecentResults(config.dedupeCapacity ?? 100_000);
     this.version = modelVersion;
+    this.round = new RoundBatcher((txs) => this.scoreTimed(txs));
+    this.restored = { eventTime: scorer.features.eventTime, pending: scorer.features.pendingLabelIds() };
   }
 
   /** The version every score carries: the model's until a retrained one is promoted. */
@@ -98,8 +113,15 @@ export class RiskService {
 
   private onLabels(records: InRecord<LabelMessage>[]): void {
     for (const { value: l } of records) {
-      if (this.labelsSeen.get(l.transaction_id)) continue; // a redelivered label must not count twice
+      if (this.labelsSeen.get(l.transaction_id)) {
+        m.labelsIgnored.labels('duplicate').inc(); // a redelivered label must not count twice
+        continue;
+      }
       this.labelsSeen.set(l.transaction_id, true);
+      if (this.restored.pending.delete(l.transaction_id) || this.availableAt(l) <= this.restored.eventTime) {
+        m.labelsIgnored.labels('in_snapshot').inc();
+        continue;
+      }
       this.scorer.addLabel({
         transactionId: l.transaction_id,
         customerId: l.customer_id,
@@ -113,7 +135,21 @@ export class RiskService {
     this.updateGauges();
   }
 
-  private onTransactions(records: InRecord<TransactionMessage>[], ctx: HandlerContext): Emit[] {
+  /**
+   * One scoring call (features, one model call, rules) over the transactions of one or more
+   * batches, with its time per transaction as the processing metric.
+   */
+  private scoreTimed(txs: Transaction[]): RiskScore[] {
+    const duplicates = txs.filter((tx) => this.scorer.seen(tx.id)).length;
+    const started = performance.now();
+    const scores = this.scorer.scoreBatch(txs);
+    const perTx = (performance.now() - started) / 1000 / txs.length;
+    if (duplicates) m.duplicates.inc(duplicates);
+    for (let i = 0; i < txs.length; i++) m.processing.observe(perTx);
+    return scores;
+  }
+
+  private async onTransactions(records: InRecord<TransactionMessage>[], ctx: HandlerContext): Promise<Emit[]> {
     const accepted: InRecord<TransactionMessage>[] = [];
     for (const r of records) {
       const problem = this.currencyProblem(r.value);
@@ -132,15 +168,10 @@ export class RiskService {
       terminalId: v.terminal_id,
       amount: v.amount,
     }));
-    const duplicates = txs.filter((tx) => this.scorer.seen(tx.id)).length;
-    const started = performance.now();
-    const scores = this.scorer.scoreBatch(txs);
-    const perTx = (performance.now() - started) / 1000 / txs.length;
-    if (duplicates) m.duplicates.inc(duplicates);
+    const scores = this.config.roundScoring === false ? this.scoreTimed(txs) : await this.round.add(txs);
     const emits = accepted.map((r, i): Emit => {
       const s = scores[i]!;
       if (!Number.isFinite(s.score)) throw new Error(`transaction ${s.transactionId}: the model returned ${s.score}`);
-      m.processing.observe(perTx);
       m.score.observe(s.score);
       m.decisions.labels(s.decision).inc();
       for (const rule of s.rules) m.rulesFired.labels(rule).inc();

@@ -33,4 +33,15 @@ describe('Coalescer', () => {
     expect(await Promise.all(merged)).toEqual(['refused', 'refused']);
     await expect(c.add(['later'])).resolves.toBeUndefined();
   });
+
+  it('with gather, callers of the same event-loop turn (microtasks included) share the first request', async () => {
+    const requests: number[][] = [];
+    const c = new Coalescer<number>(async (items) => void requests.push(items), { gather: true });
+    const calls = [c.add([1]), Promise.resolve().then(() => c.add([2])), c.add([3])];
+    expect(requests).toEqual([]);
+    await Promise.all(calls);
+    expect(requests).toEqual([[1, 3, 2]]);
+    await c.add([4]);
+    expect(requests).toEqual([[1, 3, 2], [4]]);
+  });
 });

@@ -52,6 +52,8 @@ export class KafkaBus implements Bus {
   /**
    * Appends to a topic from batches processed side by side travel together (see Coalescer);
    * one coalescer per topic, so a topic the broker is slow to take stalls only its own senders.
+   * They gather for the rest of the event-loop turn, so the batches of one fetch round, which
+   * finish in the same turn, share the first request rather than queue behind it.
    */
   private readonly sends = new Map<string, Coalescer<OutRecord>>();
 
@@ -92,7 +94,7 @@ export class KafkaBus implements Bus {
     await Promise.all(
       [...groupByTopic(records)].map(([topic, list]) => {
         let coalescer = this.sends.get(topic);
-        if (!coalescer) this.sends.set(topic, (coalescer = new Coalescer((merged) => this.sendNow(merged))));
+        if (!coalescer) this.sends.set(topic, (coalescer = new Coalescer((merged) => this.sendNow(merged), { gather: true })));
         return coalescer.add(list);
       }),
     );
@@ -162,7 +164,7 @@ export class KafkaBus implements Bus {
       }
       const topics = [...byTopic].map(([topic, parts]) => ({ topic, partitions: [...parts].map(([partition, offset]) => ({ partition, offset })) }));
       return commitWith!({ topics });
-    });
+    }, { gather: true });
     await consumer.connect();
     const physical = options.topics.map((t) => this.onCluster(t));
     await consumer.subscribe({ topics: physical, fromBeginning: options.fromBeginning });

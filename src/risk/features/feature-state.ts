@@ -76,6 +76,16 @@ export class RiskFeatureState {
     return this.pending.size;
   }
 
+  /** Event time: the latest transaction time seen (or restored); -Infinity before any. */
+  get eventTime(): number {
+    return this.clock;
+  }
+
+  /** Transaction ids of the labels waiting for their arrival time. */
+  pendingLabelIds(): Set<string> {
+    return new Set(this.pending.toArray().map((l) => l.transactionId));
+  }
+
   /** Queues a label; it starts counting at its `availableAt` (or at once if that has passed). */
   addLabel(label: LabelEvent): void {
     this.pending.push(label);
