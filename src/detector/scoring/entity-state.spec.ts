@@ -40,4 +40,30 @@ describe('EntityState training windows', () => {
     expect(results.filter((r) => r.isAnomaly).length).toBeGreaterThan(5);
     expect(state.trainingWindows().count).toBe(200 - w + 1);
   });
+
+  it('a near miss damps the rows after it but does not hide an alarm; an alarm hides its repeats', () => {
+    const options = resolveOptions({ autoencoder: { enabled: false } });
+    const series = (seed: number, faults: Map<number, number>) => {
+      const random = seededRandom(seed);
+      return Array.from({ length: 1000 }, (_, i) => ({ time: i * 60_000, values: [10 + random() + (faults.get(i) ?? 0)] }));
+    };
+    const score = (rows: ReturnType<typeof series>) => {
+      const state = new EntityState('s', 1, options);
+      state.pending.push(...rows);
+      return state.scorePending(undefined);
+    };
+    // Plain noise: the first seed whose series has a near miss (rare enough to start a
+    // suppression period, not an alarm) well before its end.
+    const found = Array.from({ length: 30 }, (_, seed) => seed + 1)
+      .map((seed) => ({ seed, at: score(series(seed, new Map())).findIndex((r, i) => i >= options.warmupRows && i < 800 && r.pValue < options.suppressRisk && !r.isAnomaly) }))
+      .find((c) => c.at > 0);
+    expect(found).toBeDefined();
+    const { seed, at } = found!;
+    const fault = at + 50;
+    const events = (faults: Map<number, number>) => score(series(seed, faults)).flatMap((r, i) => (r.score >= r.threshold ? [i] : []));
+    // A fault 50 rows after the near miss, inside its suppression period, is published.
+    expect(events(new Map([[fault, 1e3]]))).toContain(fault);
+    // A second fault within an alarm's suppression period is not.
+    expect(events(new Map([[fault, 1e3], [fault + 40, 1e3]]))).not.toContain(fault + 40);
+  });
 });

@@ -41,6 +41,8 @@ export class EntityState {
   private riskScale = 1;
   private rows = 0;
   private suppressUntil = -1;
+  /** Whether the current suppression period was started by an alarm (else by a near miss). */
+  private suppressedByAlarm = false;
 
   // Recent rows (raw values and whether they were flagged) for the autoencoder.
   private readonly recent: Float64Array;
@@ -228,8 +230,14 @@ export class EntityState {
     const warm = this.rows >= this.options.warmupRows;
     const isAnomaly = warm && p < this.options.alarmRisk * this.riskScale;
     let score = warm ? evidenceToScore(-Math.log10(p)) : 0;
-    if (this.rows <= this.suppressUntil) score *= this.options.suppressFactor;
-    else if (warm && p < this.options.suppressRisk * this.riskScale) this.suppressUntil = this.rows + this.options.suppressRows;
+    // A period started by a near miss (p below suppressRisk, not an alarm) damps what follows but
+    // does not hide an alarm: otherwise a chance blip would blind the entity for suppressRows.
+    const overrides = isAnomaly && !this.suppressedByAlarm;
+    if (this.rows <= this.suppressUntil && !overrides) score *= this.options.suppressFactor;
+    else if (warm && p < this.options.suppressRisk * this.riskScale) {
+      this.suppressUntil = this.rows + this.options.suppressRows;
+      this.suppressedByAlarm = isAnomaly;
+    }
 
     const weights = perMetric.map((q) => Math.max(0, -Math.log10(Math.max(MIN_P, q))));
     const total = weights.reduce((s, v) => s + v, 0);
