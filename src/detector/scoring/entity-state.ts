@@ -116,18 +116,20 @@ export class EntityState {
    * will (or when one is overdue and could not happen), else the rows that bring it due.
    */
   rowsBeforeTraining(): number {
-    const ae = this.options.autoencoder;
-    if (!ae.enabled) return this.pending.length;
-    const left = this.models.length === 0 ? ae.coldStartRows - this.recentCount : ae.retrainEveryRows - this.rowsSinceTraining;
+    const left = this.rowsUntilTraining();
     return left > 0 ? Math.min(this.pending.length, left) : this.pending.length;
   }
 
   /** True when the model is missing and cold start has enough rows, or a retrain is due. */
   needsTraining(): boolean {
+    return this.rowsUntilTraining() <= 0;
+  }
+
+  /** Rows still to come before cold start ends or a retrain is due (Infinity with the autoencoder off). */
+  private rowsUntilTraining(): number {
     const ae = this.options.autoencoder;
-    if (!ae.enabled) return false;
-    if (this.models.length === 0) return this.recentCount >= ae.coldStartRows;
-    return this.rowsSinceTraining >= ae.retrainEveryRows;
+    if (!ae.enabled) return Infinity;
+    return this.models.length === 0 ? ae.coldStartRows - this.recentCount : ae.retrainEveryRows - this.rowsSinceTraining;
   }
 
   /**
