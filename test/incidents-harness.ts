@@ -144,6 +144,7 @@ export async function startIncidents(services: string[], env: Record<string, str
     await vigil.stop(); // only removes its state directory
     throw new Error(`vigil exited ${vigil.child.exitCode}:\n${vigil.output}`);
   }
+  await vigil.serving();
   return { vigil, api: new Api(`http://127.0.0.1:${port}`) };
 }
 

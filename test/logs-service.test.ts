@@ -124,6 +124,7 @@ describe('logs service on Kafka', () => {
     const [port2] = await freePorts(1);
     vigil = new VigilProcess(['start', 'logs', '--port', String(port2)], { KAFKA_BROKERS: brokers(), VIGIL_DEMO: 'false', VIGIL_GROUP_PREFIX: group, LOGS_TEMPLATE_DIR: templateDir });
     await until(() => vigil!.output.includes('logs consuming telemetry.logs'), 45_000, 'the restarted logs consumer');
+    await vigil.serving();
     expect(vigil.output).toMatch(new RegExp(`template store ${templateDir}: version ${version}, [1-9]\\d* template\\(s\\) loaded`));
     expect(vigil.output).toContain(`model store ${templateDir}: LSTM v1 loaded, scoring from the first line`);
     expect(await (await fetch(`http://127.0.0.1:${port2}/metrics`)).text()).toMatch(new RegExp(`^vigil_logs_template_version ${version}$`, 'm'));

@@ -181,6 +181,7 @@ async function scenario(procs: VigilProcess[], cleanup: Array<() => Promise<void
     procs.push(p);
     await until(() => p.output.includes('detector consuming') || p.child.exitCode !== null, 90_000, 'the detector consumer');
     if (p.child.exitCode !== null) throw new Error(`detector exited ${p.child.exitCode}:\n${p.output}`);
+    await p.serving();
     return { p, metrics: async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text() };
   };
   const incidentsEnv = {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from './until.js';
 
 /** `vigil start ...` as a child process, from the build (NestJS needs its decorator metadata). */
 export class VigilProcess {
@@ -26,6 +27,15 @@ export class VigilProcess {
     for (const s of [this.child.stdout!, this.child.stderr!]) {
       s.setEncoding('utf8').on('data', (d: string) => (this.output += d.replace(/\x1b\[[0-9;]*m/g, '')));
     }
+  }
+
+  /**
+   * Waits for the line Vigil logs once its HTTP server listens. A service's consumers start during
+   * Nest's init, before `listen`, so a consumer's "consuming" line does not mean /metrics answers.
+   */
+  async serving(ms = 45_000): Promise<void> {
+    await until(() => /running .*http:\/\/localhost:\d+\/metrics/.test(this.output) || this.child.exitCode !== null, ms, 'the HTTP server');
+    if (this.child.exitCode !== null) throw new Error(`vigil exited ${this.child.exitCode}:\n${this.output}`);
   }
 
   /** SIGTERM, then the exit code (null if it had to be killed after `ms`, or was ended by a signal before). */
