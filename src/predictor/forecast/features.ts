@@ -22,6 +22,11 @@ export interface WindowSpec {
   /** Season in steps (0: none). */
   readonly season: number;
   readonly scale: number;
+  /**
+   * The value the series rests at, when it has one (see restingValue): forecast medians near it
+   * are snapped to it exactly.
+   */
+  readonly rest?: number;
 }
 
 /** First row index usable as an origin (enough history for the window and the season). */
@@ -58,6 +63,28 @@ export function seriesScale(values: ArrayLike<number>, from = 0, to = values.len
   const mad = n > 0 ? sum / n : 0;
   const floor = Math.max(1e-9, 1e-6 * (n > 0 ? magnitude / n : 0));
   return Math.max(mad, floor);
+}
+
+/**
+ * The value the series takes exactly on at least `minShare` of the rows given (its most frequent
+ * value), if any: a gauge that rests at 0 between bursts, a flag, a saturated 100%. Such a point
+ * mass is lost when everything is seen relative to the origin, yet where it is large the median
+ * of what comes next is often exactly that value.
+ */
+export function restingValue(values: ArrayLike<number>, from = 0, to = values.length, minShare = 0.2): number | undefined {
+  const counts = new Map<number, number>();
+  let best: number | undefined;
+  let most = 0;
+  for (let i = from; i < to; i++) {
+    const v = values[i]!;
+    const n = (counts.get(v) ?? 0) + 1;
+    counts.set(v, n);
+    if (n > most) {
+      most = n;
+      best = v;
+    }
+  }
+  return to > from && most >= minShare * (to - from) ? best : undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../platform/ml/backend.js';
-import { seededRandom } from '../../platform/random.js';
+import { hashString, seededRandom } from '../../platform/random.js';
 import { Accuracy, maseScale } from '../eval/metrics.js';
 import { rollingForecasts } from '../eval/rolling.js';
 import { OnlineForecaster } from './online-forecaster.js';
@@ -94,5 +94,25 @@ describe('LSTM forecaster', () => {
     await f.update();
     expect(f.modelCount).toBe(3);
     expect(f.trainings).toBe(3);
+  }, 60_000);
+
+  it('the backtest and the service make the same forecasts, selection included', async () => {
+    // One training (no retrain within the rows), the same seed: the rolling backtest and the
+    // online forecaster fed step by step in uneven batches must agree origin for origin.
+    const o = { ...(await import('./options.js')).DEFAULT_FORECASTER, ...FAST, coldStartRows: 200, trainRows: 200, epochs: 3, selectionMinScored: 4, selectionHalfLife: 20 };
+    const values = noisySine(360, 7);
+    const f = new OnlineForecaster(o);
+    const online = new Map<number, number[]>();
+    let i = 0;
+    for (const size of [150, 50, 1, 7, 30, 60, 1, 1, 60]) {
+      for (const end = Math.min(values.length, i + size); i < end; i++) f.observe('s', i * 1000, values[i]!, 1000);
+      for (const x of await f.update()) online.set(x.time / 1000, x.forecast.median);
+    }
+    const origins = Array.from({ length: 150 }, (_, n) => 205 + n);
+    const [rolling] = await rollingForecasts([{ values, stepMs: 1000, origins, seed: o.seed + (hashString('s') % 10_000) }], o);
+    origins.forEach((t, n) => expect(rolling![n]!.median).toEqual(online.get(t)));
+    // Forecasts from the last row the first model saw (199) on, none from the rows before it.
+    expect(Math.min(...online.keys())).toBe(199);
+    expect(online.size).toBe(360 - 199);
   }, 60_000);
 });

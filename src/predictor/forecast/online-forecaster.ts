@@ -1,5 +1,6 @@
 import { hashString } from '../../platform/random.js';
 import { DEFAULT_FORECASTER, type ForecasterOptions } from './options.js';
+import { newSelector, selectForecast, type ForecastSelector } from './selector.js';
 import { canForecast, forecastSeries, trainingDue, trainSeriesModels, type Forecast, type SeriesModel } from './series-model.js';
 
 /** One forecast from one step of one series. */
@@ -24,7 +25,11 @@ class SeriesState {
   pending = 0;
   lastTime = -Infinity;
 
-  constructor(readonly stepMs: number) {}
+  constructor(
+    readonly stepMs: number,
+    /** LSTM or benchmark, per step ahead, by recent errors (undefined: the LSTM alone). */
+    readonly selector: ForecastSelector | undefined,
+  ) {}
 
   get rows(): number {
     return this.dropped + this.values.length;
@@ -59,7 +64,7 @@ export class OnlineForecaster {
     let s = this.series.get(series);
     if (!s) {
       if (!Number.isFinite(value)) return;
-      this.series.set(series, (s = new SeriesState(stepMs)));
+      this.series.set(series, (s = new SeriesState(stepMs, newSelector(this.options))));
       this.takeRestored(series, s);
     }
     if (time <= s.lastTime) return;
@@ -102,21 +107,45 @@ export class OnlineForecaster {
       this.trainingSeconds += (performance.now() - started) / 1000;
       if (models) this.trainings += due.length;
     }
-    const requests: Array<{ name: string; s: SeriesState; model: SeriesModel; origins: number[] }> = [];
+    const requests: Array<{ name: string; s: SeriesState; model: SeriesModel; from: number; origins: number[] }> = [];
     for (const [name, s] of this.series) {
       const model = s.model;
+      const from = Math.max(s.pending, s.dropped);
       const origins: number[] = [];
-      for (let row = Math.max(s.pending, s.dropped); row < s.rows; row++) if (model && canForecast(model, row - s.dropped)) origins.push(row - s.dropped);
+      // Only from the last row the model saw on (as the backtest): a model trained in this call
+      // on a batch of rows would otherwise forecast the earlier rows of that batch in-sample.
+      const first = Math.max(from, (s.trainedAt ?? 0) - 1);
+      for (let row = first; row < s.rows; row++) if (model && canForecast(model, row - s.dropped)) origins.push(row - s.dropped);
       s.pending = s.rows;
-      if (model && origins.length > 0) requests.push({ name, s, model, origins });
+      if (model && origins.length > 0) requests.push({ name, s, model, from, origins });
     }
     const forecasts = forecastSeries(
       requests.map((r) => ({ model: r.model, values: r.s.values, origins: r.origins })),
       o,
     );
-    return requests.flatMap((r, i) =>
-      r.origins.map((t, j) => ({ series: r.name, time: r.s.times[t]!, stepMs: r.s.stepMs, forecast: forecasts[i]![j]!, modelVersion: r.model.version })),
-    );
+    return requests.flatMap((r, i) => {
+      const { s, model } = r;
+      const selected = s.selector ? this.select(s, s.selector, r.from, r.origins, forecasts[i]!, model.spec.season) : forecasts[i]!;
+      return r.origins.map((t, j) => ({ series: r.name, time: s.times[t]!, stepMs: s.stepMs, forecast: selected[j]!, modelVersion: model.version }));
+    });
+  }
+
+  /**
+   * The selector walks the new rows in order: each row's actual is observed before the forecast
+   * from it is chosen, so a choice sees only errors already known at its origin.
+   */
+  private select(s: SeriesState, selector: ForecastSelector, from: number, origins: readonly number[], lstm: readonly Forecast[], season: number): Forecast[] {
+    const out: Forecast[] = [];
+    let j = 0;
+    for (let row = from; row < s.rows; row++) {
+      const t = row - s.dropped;
+      selector.observe(row, s.values[t]!);
+      if (origins[j] === t) {
+        out.push(selectForecast(selector, s.values, t, row, lstm[j]!, season));
+        j++;
+      }
+    }
+    return out;
   }
 
   /**

@@ -23,7 +23,22 @@ export interface ForecasterOptions {
   readonly seasonCorrelation: number;
   /** A forecast median change smaller than this (in units of the series' mean step change) is no change. */
   readonly noChangeBand: number;
+  /**
+   * A series whose most frequent value covers at least restShare of a training's rows rests at
+   * it (0: never); a forecast median within restBand scales of it is exactly it.
+   */
+  readonly restShare: number;
+  readonly restBand: number;
   readonly seed: number;
+  /**
+   * Online selection per series and step ahead between the LSTM, naive and seasonal naive by
+   * their recent errors (forecast/selector.ts): half-life of the error weights in origins (0:
+   * the LSTM alone), errors known before a benchmark may be chosen, and the margin (a fraction
+   * of the LSTM's error) a benchmark must win by.
+   */
+  readonly selectionHalfLife: number;
+  readonly selectionMinScored: number;
+  readonly selectionMargin: number;
   /**
    * Series trained per update() at most (the longest-waiting first): training blocks the
    * process's one thread, so a cold start of many series is spread over several batches.
@@ -46,6 +61,11 @@ export const DEFAULT_FORECASTER: ForecasterOptions = {
   highQuantile: 0.9,
   seasonCorrelation: 0.3,
   noChangeBand: 0.25,
+  restShare: 0.2,
+  restBand: 1,
   seed: 42,
+  selectionHalfLife: 288,
+  selectionMinScored: 24,
+  selectionMargin: 0,
   maxTrainPerUpdate: 4,
 };

@@ -1,4 +1,4 @@
-import { CHANNELS, dailySeason, firstOrigin, seriesScale, writeTargets, writeWindow, type WindowSpec } from './features.js';
+import { CHANNELS, dailySeason, firstOrigin, restingValue, seriesScale, writeTargets, writeWindow, type WindowSpec } from './features.js';
 import { forecastQuantiles, trainLstms, type LstmWeights, type SeqBatch } from './lstm.js';
 import type { ForecasterOptions } from './options.js';
 
@@ -37,7 +37,8 @@ export async function trainSeriesModels(requests: readonly TrainRequest[], o: Fo
   const batches: SeqBatch[] = requests.map((r) => {
     const from = Math.max(0, r.end - o.trainRows);
     const season = dailySeason(r.values, r.stepMs, 0, r.end, o.seasonCorrelation);
-    const spec: WindowSpec = { window: o.window, horizon: o.horizon, season, scale: seriesScale(r.values, from, r.end) };
+    const rest = o.restShare > 0 ? restingValue(r.values, from, r.end, o.restShare) : undefined;
+    const spec: WindowSpec = { window: o.window, horizon: o.horizon, season, scale: seriesScale(r.values, from, r.end), ...(rest !== undefined ? { rest } : {}) };
     specs.push(spec);
     const first = Math.max(firstOrigin(spec), from);
     const last = r.end - 1 - o.horizon;
@@ -71,7 +72,7 @@ export interface ForecastRequest {
 }
 
 /** Forecasts from every origin of every request in one stacked call. */
-export function forecastSeries(requests: readonly ForecastRequest[], o: Pick<ForecasterOptions, 'window' | 'noChangeBand'>): Forecast[][] {
+export function forecastSeries(requests: readonly ForecastRequest[], o: Pick<ForecasterOptions, 'window' | 'noChangeBand' | 'restBand'>): Forecast[][] {
   if (requests.length === 0) return [];
   const batches: SeqBatch[] = requests.map((r) => {
     const inputs = new Float32Array(r.origins.length * o.window * CHANNELS);
@@ -86,12 +87,23 @@ export function forecastSeries(requests: readonly ForecastRequest[], o: Pick<For
   return requests.map((r, i) => {
     const h = r.model.spec.horizon;
     const s = r.model.spec.scale;
+    const rest = r.model.spec.rest;
     return r.origins.map((t, j) => {
       const last = r.values[t]!;
       // A median change well below the series' typical step is forecast as no change: exactly,
-      // not a hair off (a gauge resting at 0 stays at 0, which sMAPE rewards and MASE barely sees).
-      const pick = (a: Float32Array, deadband: number) => Array.from(a.subarray(j * h, (j + 1) * h), (z) => (Math.abs(z) < deadband ? last : last + s * z));
-      return { median: pick(q[i]!.median, o.noChangeBand), low: pick(q[i]!.low, 0), high: pick(q[i]!.high, 0) };
+      // not a hair off (a gauge resting at 0 stays at 0, which sMAPE rewards and MASE barely sees);
+      // a median within restBand typical steps of the series' resting value is that value.
+      const pick = (a: Float32Array, deadband: number, restBand: number) =>
+        Array.from(a.subarray(j * h, (j + 1) * h), (z) => {
+          if (Math.abs(z) < deadband) return last;
+          const f = last + s * z;
+          return rest !== undefined && Math.abs(f - rest) < restBand * s ? rest : f;
+        });
+      const median = pick(q[i]!.median, o.noChangeBand, o.restBand);
+      // The band keeps the LSTM's quantiles, widened where a snapped median fell outside them.
+      const low = pick(q[i]!.low, 0, 0).map((v, k) => Math.min(v, median[k]!));
+      const high = pick(q[i]!.high, 0, 0).map((v, k) => Math.max(v, median[k]!));
+      return { median, low, high };
     });
   });
 }
