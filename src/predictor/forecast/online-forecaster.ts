@@ -1,7 +1,12 @@
 import { hashString } from '../../platform/random.js';
 import { DEFAULT_FORECASTER, type ForecasterOptions } from './options.js';
 import { newSelector, selectForecast, type ForecastSelector } from './selector.js';
-import { canForecast, forecastSeries, trainingDue, trainSeriesModels, type Forecast, type SeriesModel } from './series-model.js';
+import { canForecast, dueRow, forecastSeries, trainingDue, trainSeriesModels, type Forecast, type SeriesModel } from './series-model.js';
+
+/** A series' k-th training (k from 0) draws its initial weights from this seed, as the backtest's does. */
+export function seriesSeed(seed: number, series: string, k: number): number {
+  return seed + (hashString(series) % 10_000) + k;
+}
 
 /** One forecast from one step of one series. */
 export interface SeriesForecast {
@@ -91,57 +96,80 @@ export class OnlineForecaster {
       .filter(([, s]) => trainingDue(s.rows, s.trainedAt, o))
       .sort(([, a], [, b]) => b.rows - (b.trainedAt ?? 0) - (a.rows - (a.trainedAt ?? 0)))
       .slice(0, o.maxTrainPerUpdate);
+    // The model a series had before this call forecasts its rows up to the training row.
+    const before = new Map<SeriesState, SeriesModel | undefined>();
     if (due.length > 0) {
       const started = performance.now();
+      // Trained on the rows up to the one where training fell due (or up to the first row not yet
+      // forecast, if it waited), so the rest of the batch is forecast out of sample by the new
+      // model: how rows are batched does not change what is forecast, nor by which model.
+      const ends = due.map(([, s]) => {
+        const end = Math.max(dueRow(s.trainedAt, o), s.pending) - s.dropped;
+        // That row already trimmed off (one huge batch): all rows held.
+        return end > 0 ? Math.min(s.values.length, end) : s.values.length;
+      });
       const models = await trainSeriesModels(
-        due.map(([name, s]) => ({ values: s.values, end: s.values.length, stepMs: s.stepMs, version: (s.model?.version ?? 0) + 1, seed: o.seed + (hashString(name) % 10_000) })),
+        due.map(([name, s], i) => ({ values: s.values, end: ends[i]!, stepMs: s.stepMs, version: (s.model?.version ?? 0) + 1, seed: seriesSeed(o.seed, name, s.model?.version ?? 0) })),
         o,
         cancelled,
       );
       due.forEach(([name, s], i) => {
         if (!models) return;
+        before.set(s, s.model);
         s.model = models[i];
-        s.trainedAt = s.rows;
+        s.trainedAt = s.dropped + ends[i]!;
         this.trained.push(name);
       });
       this.trainingSeconds += (performance.now() - started) / 1000;
       if (models) this.trainings += due.length;
     }
-    const requests: Array<{ name: string; s: SeriesState; model: SeriesModel; from: number; origins: number[] }> = [];
+    const requests: Array<{ name: string; s: SeriesState; from: number; parts: Array<{ model: SeriesModel; origins: number[] }> }> = [];
     for (const [name, s] of this.series) {
-      const model = s.model;
       const from = Math.max(s.pending, s.dropped);
-      const origins: number[] = [];
-      // Only from the last row the model saw on (as the backtest): a model trained in this call
-      // on a batch of rows would otherwise forecast the earlier rows of that batch in-sample.
-      const first = Math.max(from, (s.trainedAt ?? 0) - 1);
-      for (let row = first; row < s.rows; row++) if (model && canForecast(model, row - s.dropped)) origins.push(row - s.dropped);
       s.pending = s.rows;
-      if (model && origins.length > 0) requests.push({ name, s, model, from, origins });
+      const retrained = before.has(s);
+      // A model forecasts from the last row it trained on, never from earlier (in-sample) rows.
+      const split = retrained ? s.trainedAt! - 1 : from;
+      const parts = [
+        { model: before.get(s), origins: this.origins(s, before.get(s), from, split) },
+        { model: s.model, origins: this.origins(s, s.model, Math.max(from, split), s.rows) },
+      ].filter((p): p is { model: SeriesModel; origins: number[] } => p.model !== undefined && p.origins.length > 0);
+      if (parts.length > 0) requests.push({ name, s, from, parts });
     }
     const forecasts = forecastSeries(
-      requests.map((r) => ({ model: r.model, values: r.s.values, origins: r.origins })),
+      requests.flatMap((r) => r.parts.map((p) => ({ model: p.model, values: r.s.values, origins: p.origins }))),
       o,
     );
-    return requests.flatMap((r, i) => {
-      const { s, model } = r;
-      const selected = s.selector ? this.select(s, s.selector, r.from, r.origins, forecasts[i]!, model.spec.season) : forecasts[i]!;
-      return r.origins.map((t, j) => ({ series: r.name, time: s.times[t]!, stepMs: s.stepMs, forecast: selected[j]!, modelVersion: model.version }));
+    let k = 0;
+    return requests.flatMap((r) => {
+      const { s } = r;
+      const lstm = r.parts.flatMap(() => forecasts[k++]!);
+      const origins = r.parts.flatMap((p) => p.origins);
+      const models = r.parts.flatMap((p) => p.origins.map(() => p.model));
+      const selected = s.selector ? this.select(s, s.selector, r.from, origins, lstm, models) : lstm;
+      return origins.map((t, j) => ({ series: r.name, time: s.times[t]!, stepMs: s.stepMs, forecast: selected[j]!, modelVersion: models[j]!.version }));
     });
+  }
+
+  /** Indexes (into the series' arrays) of absolute rows [from, to) the model can forecast from. */
+  private origins(s: SeriesState, model: SeriesModel | undefined, from: number, to: number): number[] {
+    const out: number[] = [];
+    if (model) for (let row = from; row < to; row++) if (canForecast(model, row - s.dropped)) out.push(row - s.dropped);
+    return out;
   }
 
   /**
    * The selector walks the new rows in order: each row's actual is observed before the forecast
    * from it is chosen, so a choice sees only errors already known at its origin.
    */
-  private select(s: SeriesState, selector: ForecastSelector, from: number, origins: readonly number[], lstm: readonly Forecast[], season: number): Forecast[] {
+  private select(s: SeriesState, selector: ForecastSelector, from: number, origins: readonly number[], lstm: readonly Forecast[], models: readonly SeriesModel[]): Forecast[] {
     const out: Forecast[] = [];
     let j = 0;
     for (let row = from; row < s.rows; row++) {
       const t = row - s.dropped;
       selector.observe(row, s.values[t]!);
       if (origins[j] === t) {
-        out.push(selectForecast(selector, s.values, t, row, lstm[j]!, season));
+        out.push(selectForecast(selector, s.values, t, row, lstm[j]!, models[j]!.spec.season));
         j++;
       }
     }

@@ -110,7 +110,12 @@ export function forecastSeries(requests: readonly ForecastRequest[], o: Pick<For
 
 /** Whether a series with `rows` rows (trained at `trainedAt` rows, if ever) is due for training. */
 export function trainingDue(rows: number, trainedAt: number | undefined, o: ForecasterOptions): boolean {
-  return trainedAt === undefined ? rows >= o.coldStartRows : rows - trainedAt >= o.retrainEveryRows;
+  return rows >= dueRow(trainedAt, o);
+}
+
+/** The row count at which a series (trained at `trainedAt` rows, or never) is due for training. */
+export function dueRow(trainedAt: number | undefined, o: Pick<ForecasterOptions, 'coldStartRows' | 'retrainEveryRows'>): number {
+  return trainedAt === undefined ? o.coldStartRows : trainedAt + o.retrainEveryRows;
 }
 
 /** An origin needs the window (and a season back) behind it. */
