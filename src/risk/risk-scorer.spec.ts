@@ -7,6 +7,7 @@ import { DAY_MS } from './options.js';
 import { RiskScorer } from './risk-scorer.js';
 import { parseRiskRules } from './rules/load-rules.js';
 import type { Transaction } from './types.js';
+import { warmUp } from './warm-up.js';
 
 const rules = parseRiskRules([
   { file: 'r.yaml', text: 'thresholds: { review: 0.5, decline: 0.9 }\nlists:\n  - { id: blocked, decision: decline, terminals: [bad] }' },
@@ -57,6 +58,14 @@ describe('RiskScorer', () => {
     expect(named).toContain('amount');
     expect(named.every((f) => ['amount', 'cust_amount_z_30d', 'cust_amount_ratio_30d', 'cust_avg_amount_1d', 'cust_avg_amount_7d', 'cust_avg_amount_30d'].includes(f))).toBe(true);
     expect(one[0]!.decision).toBe('approve');
+  });
+
+  it('a warm-up at start scores synthetic transactions on a state of its own: the live scores are those of a cold scorer', () => {
+    const cold = new RiskScorer(model, rules).scoreBatch(txs);
+    const w = warmUp(model, rules, { reasons: 'always' }, 300);
+    expect(w.transactions).toBe(300);
+    const live = new RiskScorer(model, rules);
+    expect(live.scoreBatch(txs)).toEqual(cold);
   });
 
   it('explains only flagged transactions when asked to', () => {

@@ -17,6 +17,7 @@ import { riskMetrics } from './risk.metrics.js';
 import { DEFAULT_MODEL_DIR, loadRiskOptions, type RiskServiceOptions } from './risk.options.js';
 import { RiskService } from './risk.service.js';
 import { startRiskStages } from './risk.stages.js';
+import { warmUp } from './warm-up.js';
 import { loadRiskRules } from './rules/load-rules.js';
 import { FEATURE_STATE_FILE } from './train.js';
 
@@ -49,7 +50,12 @@ export async function loadRiskService(options: RiskServiceOptions, log: (msg: st
   }
   riskMetrics.model.labels(version).set(1);
   riskMetrics.modelSince.set(Date.now() / 1000);
-  const scorer = new RiskScorer(model, rules, state, { reasons: options.reasons, dedupeCapacity: options.dedupeCapacity });
+  const scorerOptions = { reasons: options.reasons, dedupeCapacity: options.dedupeCapacity };
+  if (options.warmUpTransactions > 0) {
+    const w = warmUp(model, rules, scorerOptions, options.warmUpTransactions);
+    log(`warmed up on ${w.transactions} synthetic transactions in ${Math.round(w.ms)} ms (first batch ${w.firstBatchMs.toFixed(1)} ms, last ${w.lastBatchMs.toFixed(2)} ms); the live feature state is untouched`);
+  }
+  const scorer = new RiskScorer(model, rules, state, scorerOptions);
   if (options.currencies) log(`accepting currencies ${[...options.currencies].join(', ')}; others go to ${options.topics.transactions}.dlq (reason rejected)`);
   log(`labels count from max(label timestamp, transaction time + ${options.labelDelayMs / 86_400_000} d)`);
   return new RiskService(scorer, options, version);

@@ -29,6 +29,8 @@ export interface RiskServiceOptions {
   warmState: boolean;
   /** Transactions remembered by id so a redelivery is not counted into the features twice. */
   dedupeCapacity: number;
+  /** Synthetic transactions scored at start, before taking traffic (0: none). */
+  warmUpTransactions: number;
   topics: { transactions: string; labels: string; scores: string };
   /** Partitions handled at once (each still in order); the platform's default is 4. */
   concurrency: number;
@@ -73,6 +75,7 @@ export function loadRiskOptions(env: NodeJS.ProcessEnv = process.env): RiskServi
     reasons,
     warmState: envBool(env, 'RISK_WARM_STATE', true),
     dedupeCapacity: envNumber(env, 'RISK_DEDUPE_CAPACITY', 100_000),
+    warmUpTransactions: Math.max(0, envNumber(env, 'RISK_WARM_UP_TRANSACTIONS', 2000)),
     topics: { ...RISK_TOPICS },
     concurrency: Math.max(1, envNumber(env, 'RISK_PARTITIONS_CONCURRENCY', 12)),
     roundScoring: envBool(env, 'RISK_ROUND_SCORING', true),
