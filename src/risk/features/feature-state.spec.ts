@@ -140,4 +140,19 @@ describe('state lifecycle', () => {
     expect(state.customerCount).toBe(0);
     expect(state.terminalCount).toBe(0);
   });
+
+  it('forgets idle entities a few per transaction, and a forgotten customer scores as one not yet forgotten', () => {
+    const state = new RiskFeatureState();
+    for (let i = 0; i < 100; i++) state.observe(tx(DAY0 + i, 5, `c${i}`, `t${i}`));
+    state.advanceTo(DAY0 + 45 * DAY_MS);
+    // One call looks at a few entities, not all 200.
+    expect(state.customerCount).toBeGreaterThan(50);
+    const forgotten = Array.from(state.observe(tx(DAY0 + 45 * DAY_MS, 7, 'c0', 'fresh-1')));
+    const kept = Array.from(state.observe(tx(DAY0 + 45 * DAY_MS, 7, 'c99', 'fresh-2')));
+    expect(kept).toEqual(forgotten);
+    for (let k = 0; k < 20; k++) state.advanceTo(DAY0 + 45 * DAY_MS + k);
+    // c0 and c99 came back; the other 98 and their terminals are gone.
+    expect(state.customerCount).toBe(2);
+    expect(state.terminalCount).toBe(2);
+  });
 });

@@ -9,6 +9,8 @@ const CUSTOMER_FRAUD_WINDOWS_MS = [7 * DAY_MS, 30 * DAY_MS];
 const HOUR_MS = 3_600_000;
 /** "No previous transaction" reads as a month of quiet. */
 const MAX_GAP_HOURS = 30 * 24;
+/** Entities the forgetting pass looks at per transaction. */
+const SWEEP_STEP = 16;
 const Z_CLIP = 20;
 const BAND_WINDOWS_MS = [30 * DAY_MS];
 /** Amount bands are 5% wide on a log scale: about 280 bands from 0 to 10^6. */
@@ -58,6 +60,8 @@ export class RiskFeatureState {
   private readonly pending = new PendingLabels();
   private clock = Number.NEGATIVE_INFINITY;
   private nextSweep = Number.NEGATIVE_INFINITY;
+  /** The forgetting pass under way, if any. */
+  private sweeping: Generator<void, void, void> | undefined;
   /**
    * Told of each label the moment it starts counting (its `availableAt` reached in event time):
    * retraining takes its labels here, so it can never use one earlier than the features do.
@@ -202,23 +206,45 @@ export class RiskFeatureState {
     }
   }
 
-  /** Once a day of event time, forget entities with nothing left in any window. */
+  /**
+   * Once a day of event time, forget entities with nothing left in any window: a pass over every
+   * entity, a few per call, so no transaction waits for a whole pass (at 2,000 transactions/s a
+   * day of event time goes by in seconds, and a pass in one go stalled scoring for 50-120 ms).
+   * When an entity is forgotten does not change any feature: a customer goes only after 30 days
+   * without a transaction, where the gap feature is already capped, and empty windows count 0.
+   */
   private sweep(now: number): void {
-    if (now < this.nextSweep) return;
-    this.nextSweep = now + DAY_MS;
+    if (!this.sweeping) {
+      if (now < this.nextSweep) return;
+      this.nextSweep = now + DAY_MS;
+      this.sweeping = this.sweepPass();
+    }
+    for (let i = 0; i < SWEEP_STEP; i++) {
+      if (this.sweeping.next().done) {
+        this.sweeping = undefined;
+        return;
+      }
+    }
+  }
+
+  /** One entity per step, at the event time of that step (Map iteration tolerates the deletes). */
+  private *sweepPass(): Generator<void, void, void> {
     for (const [id, c] of this.customers) {
-      c.amounts.advance(now);
-      c.labels.advance(now);
+      c.amounts.advance(this.clock);
+      c.labels.advance(this.clock);
       if (c.amounts.size === 0 && c.labels.size === 0) this.customers.delete(id);
+      yield;
     }
     for (const [id, t] of this.terminals) {
-      t.txs.advance(now);
-      t.labels.advance(now);
+      t.txs.advance(this.clock);
+      t.labels.advance(this.clock);
       if (t.txs.size === 0 && t.labels.size === 0) this.terminals.delete(id);
+      yield;
     }
     for (const [key, band] of this.bands) {
-      band.advance(now);
+      band.advance(this.clock);
       if (band.size === 0) this.bands.delete(key);
+      yield;
     }
   }
 
