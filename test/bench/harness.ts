@@ -19,7 +19,7 @@ export async function benchBroker(): Promise<{ brokers: string; stop: () => Prom
   if (process.env.KAFKA_BROKERS) return { brokers: process.env.KAFKA_BROKERS, stop: async () => {} };
   const [port, controllerPort] = await freePorts(2);
   const dir = `.vigil/bench-kafka-${process.pid}`;
-  const broker = new LocalBroker({ dir, port, controllerPort, heapMb: 1024 });
+  const broker = new LocalBroker({ dir, port, controllerPort, heapMb: 1024, fullJit: true });
   await broker.start(120_000);
   return {
     brokers: broker.bootstrap,
