@@ -1,3 +1,4 @@
+import kafkajs from 'kafkajs';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -71,12 +72,17 @@ describe('risk service (vigil start risk) on a real broker', () => {
       value: JSON.stringify({ transaction_id: t.id, customer_id: t.customerId, terminal_id: t.terminalId, transaction_timestamp: t.time, timestamp: t.time + 86_400_000, fraud: t.fraud, amount: t.amount }),
     }));
     await bus.send([...good.slice(0, 1000), ...bad, ...good.slice(1000), ...labels]);
+    // Every record of this test is before these offsets (asked again while a loaded broker still settles the topic).
+    let ends: Array<{ partition: number; offset: string }> = [];
+    await until(async () => (ends = await bus.endOffsets('risk.transactions').catch(() => [])).length > 0, 30_000, 'the end offsets of risk.transactions');
 
     vigil = new VigilProcess(['start', 'risk', '--port', String(PORT)], {
       KAFKA_BROKERS: brokers(),
       VIGIL_GROUP_PREFIX: run,
       RISK_MODEL_DIR: dir,
       RISK_CURRENCIES: 'EUR,USD',
+      // No timed commit within the test: the offsets must be committed by the graceful stop.
+      RISK_COMMIT_INTERVAL_MS: '600000',
     });
     const scores = new Map<string, ScoreMessage[]>();
     await until(async () => {
@@ -122,5 +128,14 @@ describe('risk service (vigil start risk) on a real broker', () => {
     const code = await v.stop();
     expect(code === 0 || v.child.signalCode === 'SIGTERM', `exit ${code} ${v.child.signalCode}`).toBe(true);
     expect(v.output).toMatch(/stopping 2 consumers on SIGTERM/);
+    // Offsets are committed on a timer (here never within the test), and what was noted last is
+    // committed on the way out: nothing this process scored will be delivered again.
+    const admin = new kafkajs.Kafka({ clientId: 'risk-test-admin', brokers: brokers().split(','), logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await admin.connect();
+    const [committed] = await admin.fetchOffsets({ groupId: `${run}-risk`, topics: [`${process.env.VIGIL_TOPIC_PREFIX ?? ''}risk.transactions`] }).finally(() => admin.disconnect());
+    for (const e of ends) {
+      const c = committed!.partitions.find((p) => p.partition === e.partition);
+      expect(BigInt(c?.offset ?? '-1'), `partition ${e.partition}`).toBeGreaterThanOrEqual(BigInt(e.offset));
+    }
   });
 });

@@ -36,6 +36,8 @@ export interface RiskServiceOptions {
   concurrency: number;
   /** The transaction batches handled side by side are scored in one model call. */
   roundScoring: boolean;
+  /** Offsets of risk.transactions committed this often instead of after every batch (0: every batch). */
+  commitIntervalMs: number;
   retrain: RetrainOptions;
 }
 
@@ -79,6 +81,7 @@ export function loadRiskOptions(env: NodeJS.ProcessEnv = process.env): RiskServi
     topics: { ...RISK_TOPICS },
     concurrency: Math.max(1, envNumber(env, 'RISK_PARTITIONS_CONCURRENCY', 12)),
     roundScoring: envBool(env, 'RISK_ROUND_SCORING', true),
+    commitIntervalMs: Math.max(0, envNumber(env, 'RISK_COMMIT_INTERVAL_MS', 250)),
     retrain: loadRetrainOptions(env),
   };
 }

@@ -72,6 +72,7 @@ export async function startRiskStages(deps: RiskStageDeps, service: RiskService,
     topics: [options.topics.transactions],
     handle: service.handle,
     partitionsConsumedConcurrently: options.concurrency,
+    commitIntervalMs: options.commitIntervalMs,
     ...(deps.onAssignment && { onAssignment: deps.onAssignment }),
   });
   return [transactions, labels];

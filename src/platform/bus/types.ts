@@ -55,6 +55,11 @@ export interface SubscribeOptions {
   fromBeginning: boolean;
   /** Partitions processed at the same time (each still in order). */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Commit offsets every this many ms rather than after each batch (0 or absent: after each
+   * batch). Kafka only; a crash re-delivers at most this long of batches.
+   */
+  commitIntervalMs?: number;
   /** Called when partitions are assigned or revoked, so owners can rebuild state. */
   onAssignment?: (assigned: Array<{ topic: string; partition: number }>) => void;
   /** The consumer stopped for good (an error it will not retry): the service is no longer ready. */

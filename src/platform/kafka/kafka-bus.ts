@@ -12,6 +12,7 @@ import type {
 import { groupByTopic } from '../bus/group-by-topic.js';
 import { topicPrefixFromEnv } from './client-options.js';
 import { Coalescer } from './coalescer.js';
+import { IntervalCommits } from './interval-commits.js';
 import { misconfiguration, probeSettings } from './connect-errors.js';
 import { snappyCodec } from './snappy-codec.js';
 
@@ -165,6 +166,12 @@ export class KafkaBus implements Bus {
       const topics = [...byTopic].map(([topic, parts]) => ({ topic, partitions: [...parts].map(([partition, offset]) => ({ partition, offset })) }));
       return commitWith!({ topics });
     }, { gather: true });
+    // With an interval, offsets are noted per batch and committed on a timer (see IntervalCommits).
+    const interval = options.commitIntervalMs
+      ? new IntervalCommits(() => commitWith, options.commitIntervalMs, (e) => console.error(`${options.groupId}: offset commit failed (those batches may be delivered again): ${e.message}`))
+      : undefined;
+    if (interval) consumer.on(consumer.events.GROUP_JOIN, () => interval.drop());
+    let active = 0;
     await consumer.connect();
     const physical = options.topics.map((t) => this.onCluster(t));
     await consumer.subscribe({ topics: physical, fromBeginning: options.fromBeginning });
@@ -175,29 +182,18 @@ export class KafkaBus implements Bus {
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }) => {
         if (batch.messages.length === 0 || isStale()) return;
-        const topic = this.inVigil(batch.topic);
-        const records: BusRecord[] = batch.messages.map((msg) => ({
-          topic,
-          partition: batch.partition,
-          offset: msg.offset,
-          key: msg.key,
-          value: msg.value,
-          headers: stringHeaders(msg.headers),
-          timestamp: Number(msg.timestamp),
-        }));
-        await handler(
-          { topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
-          {
-            heartbeat,
-            isRunning: () => running && isRunning(),
-            commit: async (next) => {
-              resolveOffset(String(BigInt(next) - 1n));
-              // Any batch's committer will do: they all reach the group's one offset manager.
-              commitWith = commitOffsetsIfNecessary;
-              await commits.add([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-            },
-          },
-        );
+        active++;
+        try {
+          await this.handleBatch(batch, handler, { heartbeat, resolveOffset, isRunning }, () => running, (next) => {
+            // Any batch's committer will do: they all reach the group's one offset manager.
+            commitWith = commitOffsetsIfNecessary;
+            if (!interval) return commits.add([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+            interval.note(batch.topic, batch.partition, next);
+            return Promise.resolve();
+          });
+        } finally {
+          active--;
+        }
       },
     });
     const topics = physical.map((topic) => ({ topic }));
@@ -206,11 +202,48 @@ export class KafkaBus implements Bus {
       resume: () => consumer.resume(topics),
       stop: async () => {
         running = false;
+        if (interval) {
+          // No new batch; the ones in hand finish and note their offsets, committed before leaving.
+          consumer.pause(topics);
+          while (active > 0) await new Promise((r) => setTimeout(r, 10));
+          await interval.close();
+        }
         // disconnect() stops fetching, waits for the batch in hand (which commits) and leaves the group.
         await consumer.disconnect();
         this.consumers.delete(consumer);
       },
     };
+  }
+
+  /** One fetched batch to the handler, as a BusBatch with its control. */
+  private async handleBatch(
+    batch: kafkajs.Batch,
+    handler: BatchHandler,
+    k: Pick<kafkajs.EachBatchPayload, 'heartbeat' | 'resolveOffset' | 'isRunning'>,
+    running: () => boolean,
+    commit: (next: string) => Promise<void>,
+  ): Promise<void> {
+    const topic = this.inVigil(batch.topic);
+    const records: BusRecord[] = batch.messages.map((msg) => ({
+      topic,
+      partition: batch.partition,
+      offset: msg.offset,
+      key: msg.key,
+      value: msg.value,
+      headers: stringHeaders(msg.headers),
+      timestamp: Number(msg.timestamp),
+    }));
+    await handler(
+      { topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
+      {
+        heartbeat: k.heartbeat,
+        isRunning: () => running() && k.isRunning(),
+        commit: async (next) => {
+          k.resolveOffset(String(BigInt(next) - 1n));
+          await commit(next);
+        },
+      },
+    );
   }
 
   async applyTopics(specs: Array<TopicSpec & { replicationFactor?: number }>): Promise<string[]> {

@@ -76,6 +76,7 @@ export class StageRunner<T> {
         topics: this.options.topics,
         fromBeginning: this.options.fromBeginning ?? true,
         partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
+        ...(this.options.commitIntervalMs ? { commitIntervalMs: this.options.commitIntervalMs } : {}),
         onAssignment: this.options.onAssignment,
         onCrash: (error) => {
           this.crashed = error;

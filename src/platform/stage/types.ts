@@ -64,5 +64,7 @@ export interface StageOptions<T> {
   /** Larger records are dead-lettered unread (default 1 MiB). */
   maxRecordBytes?: number;
   partitionsConsumedConcurrently?: number;
+  /** See SubscribeOptions.commitIntervalMs (default: commit after each batch). */
+  commitIntervalMs?: number;
   onAssignment?: (assigned: Array<{ topic: string; partition: number }>) => void;
 }
