@@ -1,3 +1,4 @@
+import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { StageRunner } from '../src/platform/stage/stage-runner.js';
@@ -8,7 +9,7 @@ import { loadRiskService } from '../src/risk/risk.consumer.js';
 import { loadRiskOptions } from '../src/risk/risk.options.js';
 import type { RiskService } from '../src/risk/risk.service.js';
 import { startRiskStages } from '../src/risk/risk.stages.js';
-import { kafkaBus } from './support/kafka.js';
+import { brokers, kafkaBus } from './support/kafka.js';
 import { testCatalogue } from './support/test-catalogue.js';
 import { until } from './support/until.js';
 
@@ -109,5 +110,12 @@ describe('terminal label features with two risk processes', () => {
     expect(term('b-early')).toEqual({ labelled30d: 0, fraudRate30d: 0, fraudRate7d: 0 });
     expect(term('a-late')).toEqual({ labelled30d: 2, fraudRate30d: 0.5, fraudRate7d: 0.5 });
     expect(term('b-late')).toEqual(term('a-late'));
+
+    // Stopped, each process's own labels group is deleted; the shared transactions group stays.
+    for (const r of running.splice(0)) await r.stop();
+    const admin = new kafkajs.Kafka({ clientId: 'risk-term-admin', brokers: brokers().split(','), logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await admin.connect();
+    const groups = (await admin.listGroups().finally(() => admin.disconnect())).groups.map((g) => g.groupId).filter((g) => g.startsWith(groupPrefix));
+    expect(groups).toEqual([`${groupPrefix}-risk`]);
   });
 });

@@ -17,7 +17,7 @@ import type { FeedbackValue } from './types.js';
  */
 export function startFeedbackReader(bus: Bus, schemas: SchemaRegistry, service: DetectorService, maxRecordBytes: number): Promise<Subscription> {
   const topic = service.options.topics.feedback;
-  return bus.subscribe({ groupId: service.options.feedbackGroup, topics: [topic], fromBeginning: true }, async (batch, control) => {
+  return bus.subscribe({ groupId: service.options.feedbackGroup, topics: [topic], fromBeginning: true, deleteGroupOnStop: true }, async (batch, control) => {
     const last = batch.records.at(-1);
     if (!last) return;
     const values: FeedbackValue[] = [];

@@ -25,6 +25,8 @@ export interface RecoServiceConfig {
   learnChunk: number;
   /** This process's consumer group: its own, so that it reads every partition (see README). */
   groupId: string;
+  /** The group was made up for this start (no VIGIL_RECO_GROUP): deleted when the process stops. */
+  groupPerStart: boolean;
   recommender: Partial<RecommenderOptions>;
 }
 
@@ -40,6 +42,7 @@ export function recoConfigFromEnv(env: NodeJS.ProcessEnv = process.env, now = Da
     refitIntervalMs: int(env, 'VIGIL_RECO_REFIT_INTERVAL_MS', 300_000, 0),
     learnChunk: int(env, 'VIGIL_RECO_LEARN_CHUNK', 500, 1),
     groupId: env.VIGIL_RECO_GROUP?.trim() || `${prefix}-reco-${hostname()}-${process.pid}-${now.toString(36)}`,
+    groupPerStart: !env.VIGIL_RECO_GROUP?.trim(),
     recommender: {
       refitEvery: int(env, 'VIGIL_RECO_REFIT_EVERY', 5000, 0),
       recencyHalfLife: num(env, 'VIGIL_RECO_RECENCY_HALF_LIFE', 10),

@@ -35,6 +35,7 @@ export class RecoConsumer implements OnApplicationBootstrap, OnApplicationShutdo
       groupId: this.config.groupId,
       topics: [RECO_TOPICS.interactions, RECO_TOPICS.remediations],
       fromBeginning: true,
+      deleteGroupOnStop: this.config.groupPerStart,
       handle: async (records) => this.handle(records),
     });
     if (this.config.refitIntervalMs > 0) {

@@ -48,6 +48,7 @@ export async function startRiskStages(deps: RiskStageDeps, service: RiskService,
     groupId: `${deps.groupPrefix}-risk-labels-${instance}`,
     topics: [labelsTopic],
     fromBeginning: true,
+    deleteGroupOnStop: true,
     handle: async (records, ctx) => {
       const out = await service.handle(records, ctx);
       const last = records.at(-1);

@@ -52,6 +52,22 @@ describe('MemoryBus', () => {
     expect(again).toEqual(['5', '6', '7', '8', '9']);
   });
 
+  it('deletes a group of its own when asked to, once its last member stops; keeps the others', async () => {
+    const bus = new MemoryBus();
+    await bus.applyTopics([{ name: 't', partitions: 1, config: {} }]);
+    await bus.send([{ topic: 't', key: 'k', value: '1' }]);
+    const read = (groupId: string, deleteGroupOnStop: boolean) =>
+      bus.subscribe({ groupId, topics: ['t'], fromBeginning: true, deleteGroupOnStop }, async (b, c) => c.commit(String(Number(b.records.at(-1)!.offset) + 1)));
+    const own = await read('own', true);
+    const shared = await read('shared', false);
+    await until(() => bus.hasGroup('own') && bus.hasGroup('shared'));
+    await new Promise((r) => setTimeout(r, 50));
+    await own.stop();
+    await shared.stop();
+    expect(bus.hasGroup('own')).toBe(false);
+    expect(bus.hasGroup('shared')).toBe(true);
+  });
+
   it('splits partitions among the members of a group and rebalances when one leaves', async () => {
     const bus = new MemoryBus();
     await bus.applyTopics([{ name: 't', partitions: 4, config: {} }]);

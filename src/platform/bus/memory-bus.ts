@@ -135,9 +135,18 @@ export class MemoryBus implements Bus {
     return () => this.appended.off(topic, listener);
   }
 
-  leave(group: Group, member: MemoryMember): void {
+  leave(group: Group, member: MemoryMember, deleteGroup: boolean): void {
     group.members = group.members.filter((m) => m !== member);
+    if (deleteGroup && group.members.length === 0) {
+      for (const [id, g] of this.groups) if (g === group) this.groups.delete(id);
+      return;
+    }
     this.rebalance(group);
+  }
+
+  /** Whether a group exists (has members, or offsets committed). */
+  hasGroup(groupId: string): boolean {
+    return this.groups.has(groupId);
   }
 
   /** Round-robin the partitions of the group's topics over its members, as Kafka's range-free assignors do. */
@@ -205,7 +214,7 @@ class MemoryMember implements Subscription {
     this.wake?.();
     await this.loop;
     this.unlisten.forEach((u) => u());
-    this.bus.leave(this.group, this);
+    this.bus.leave(this.group, this, this.options.deleteGroupOnStop === true);
   }
 
   private async run(): Promise<void> {

@@ -60,6 +60,12 @@ export interface SubscribeOptions {
    * batch). Kafka only; a crash re-delivers at most this long of batches.
    */
   commitIntervalMs?: number;
+  /**
+   * The group is this process's alone and read from the start at every start (a per-process
+   * reader of a whole topic): deleted when the subscription stops, so starts do not leave
+   * committed groups behind (a crash still does, until the broker's offsets retention).
+   */
+  deleteGroupOnStop?: boolean;
   /** Called when partitions are assigned or revoked, so owners can rebuild state. */
   onAssignment?: (assigned: Array<{ topic: string; partition: number }>) => void;
   /** The consumer stopped for good (an error it will not retry): the service is no longer ready. */

@@ -211,6 +211,10 @@ export class KafkaBus implements Bus {
         // disconnect() stops fetching, waits for the batch in hand (which commits) and leaves the group.
         await consumer.disconnect();
         this.consumers.delete(consumer);
+        if (options.deleteGroupOnStop) {
+          const admin = await this.adminClient();
+          await admin.deleteGroups([options.groupId]).catch((e: Error) => console.error(`consumer group ${options.groupId} not deleted: ${e.message}`));
+        }
       },
     };
   }

@@ -77,6 +77,7 @@ export class StageRunner<T> {
         fromBeginning: this.options.fromBeginning ?? true,
         partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
         ...(this.options.commitIntervalMs ? { commitIntervalMs: this.options.commitIntervalMs } : {}),
+        ...(this.options.deleteGroupOnStop ? { deleteGroupOnStop: true } : {}),
         onAssignment: this.options.onAssignment,
         onCrash: (error) => {
           this.crashed = error;

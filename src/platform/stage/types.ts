@@ -66,5 +66,7 @@ export interface StageOptions<T> {
   partitionsConsumedConcurrently?: number;
   /** See SubscribeOptions.commitIntervalMs (default: commit after each batch). */
   commitIntervalMs?: number;
+  /** See SubscribeOptions.deleteGroupOnStop. */
+  deleteGroupOnStop?: boolean;
   onAssignment?: (assigned: Array<{ topic: string; partition: number }>) => void;
 }
