@@ -3,6 +3,7 @@ import { initBackend } from '../platform/ml/backend.js';
 import { loadLoghub } from './eval/loghub-dataset.js';
 import { evaluateParsing, type ParseEvalReport } from './eval/parse-eval.js';
 import { readSessions } from './sessions/session-file.js';
+import type { DeepLogOptions } from './sessions/deeplog-detector.js';
 import { evaluateSessions, type SessionsEvalReport } from './sessions/sessions-eval.js';
 
 /** `vigil logs ...`: offline evaluations of the log miner and the log-sequence detectors. */
@@ -38,6 +39,8 @@ export function registerLogsCommands(program: Command): void {
     .option('--members <n>', 'LSTMs (different seeds) whose predictions are averaged', Number)
     .option('--layers <n>', 'stacked LSTM layers (DeepLog: 2)', Number)
     .option('--units <n>', 'units per LSTM layer (DeepLog: 64)', Number)
+    .option('--weighting <w>', 'how much a distinct training window counts: count, sqrt or log')
+    .option('--validation-fraction <x>', 'share of training sessions held out to pick the epoch (0: keep the last)', Number)
     .option('--ngram-contexts <list>', 'comma-separated context lengths (n-1) of the n-gram baselines (default 1,2,3)')
     .option('--json', 'print the report as one JSON object on the last line')
     .action(async (opts: SessionsOpts) => {
@@ -49,7 +52,7 @@ export function registerLogsCommands(program: Command): void {
           testNormal: readSessions(opts.testNormal),
           testAbnormal: readSessions(opts.testAbnormal),
           ...(opts.normalScale ? { normalScale: opts.normalScale } : {}),
-          deeplog: defined({ epochs: opts.epochs, topG: opts.topG, minProbability: opts.minProbability, history: opts.history, seed: opts.seed, members: opts.members, layers: opts.layers, units: opts.units }),
+          deeplog: defined({ epochs: opts.epochs, topG: opts.topG, minProbability: opts.minProbability, history: opts.history, seed: opts.seed, members: opts.members, layers: opts.layers, units: opts.units, weighting: weighting(opts.weighting), validationFraction: opts.validationFraction }),
           ngram: defined({ topG: opts.topG }),
           ...(opts.ngramContexts ? { ngramContexts: opts.ngramContexts.split(',').map(Number) } : {}),
         },
@@ -73,8 +76,15 @@ interface SessionsOpts {
   members?: number;
   layers?: number;
   units?: number;
+  weighting?: string;
+  validationFraction?: number;
   ngramContexts?: string;
   json?: boolean;
+}
+
+function weighting(w: string | undefined): DeepLogOptions['weighting'] | undefined {
+  if (w === undefined || w === 'count' || w === 'sqrt' || w === 'log') return w;
+  throw new Error(`--weighting must be count, sqrt or log, not ${w}`);
 }
 
 /** Drop options the user did not give, so the detectors' defaults apply. */

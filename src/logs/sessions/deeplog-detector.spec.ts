@@ -37,4 +37,30 @@ describe('DeepLogDetector', () => {
       detector.dispose();
     }
   });
+
+  it('keeps the epoch with the lowest loss on held-out novel windows, or trains on everything without any', async () => {
+    await initBackend(() => {});
+    const common = [
+      ...Array.from({ length: 30 }, () => ['5', '22', '11', '9', '26', '21']),
+      ...Array.from({ length: 10 }, () => ['5', '22', '11', '9', '3', '26', '21']),
+    ];
+    // One-off keys make held-out sessions hold windows the rest lacks.
+    const varied = [...common, ...Array.from({ length: 12 }, (_, i) => ['5', '22', '11', '9', String(100 + i), '21'])];
+    const options = { history: 3, units: 8, epochs: 6, batchSize: 16, learningRate: 0.03, validationFraction: 0.25 };
+    const detector = new DeepLogDetector(options);
+    const repetitive = new DeepLogDetector(options);
+    try {
+      const summary = await detector.train(varied);
+      expect(summary.bestEpoch).toBeGreaterThanOrEqual(1);
+      expect(summary.bestEpoch).toBeLessThanOrEqual(6);
+      expect(Number.isFinite(summary.validationLoss)).toBe(true);
+      // Every held-out window also occurs in the rest: nothing to judge by, so all 290 windows are trained on.
+      const plain = await repetitive.train(common);
+      expect(plain.bestEpoch).toBeUndefined();
+      expect(plain.windows).toBe(30 * 7 + 10 * 8);
+    } finally {
+      detector.dispose();
+      repetitive.dispose();
+    }
+  });
 });
