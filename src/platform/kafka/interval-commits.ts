@@ -1,4 +1,25 @@
-export type CommitOffsets = (offsets: { topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }) => Promise<void>;
+export type TopicOffsets = Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
+export type CommitOffsets = (offsets: { topics: TopicOffsets }) => Promise<void>;
+
+/** The next offset to read per topic and partition, keeping the furthest one noted: one commit request's worth. */
+export class OffsetMap {
+  private readonly byTopic = new Map<string, Map<number, string>>();
+
+  note(topic: string, partition: number, next: string): void {
+    const parts = this.byTopic.get(topic) ?? new Map<number, string>();
+    const prev = parts.get(partition);
+    if (prev === undefined || BigInt(next) > BigInt(prev)) parts.set(partition, next);
+    this.byTopic.set(topic, parts);
+  }
+
+  get size(): number {
+    return this.byTopic.size;
+  }
+
+  topics(): TopicOffsets {
+    return [...this.byTopic].map(([topic, parts]) => ({ topic, partitions: [...parts].map(([partition, offset]) => ({ partition, offset })) }));
+  }
+}
 
 /**
  * Offsets committed every `intervalMs` instead of after every batch: a batch's commit then costs
@@ -9,7 +30,7 @@ export type CommitOffsets = (offsets: { topics: Array<{ topic: string; partition
  * now be another member's, and an old offset committed late would move it back.
  */
 export class IntervalCommits {
-  private pending = new Map<string, Map<number, string>>();
+  private pending = new OffsetMap();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -24,15 +45,12 @@ export class IntervalCommits {
 
   /** The next offset to read of a partition whose batch is done (outputs acknowledged). */
   note(topic: string, partition: number, next: string): void {
-    const parts = this.pending.get(topic) ?? new Map<number, string>();
-    const prev = parts.get(partition);
-    if (prev === undefined || BigInt(next) > BigInt(prev)) parts.set(partition, next);
-    this.pending.set(topic, parts);
+    this.pending.note(topic, partition, next);
   }
 
   /** A rebalance: what was noted belongs to the old assignment. */
   drop(): void {
-    this.pending = new Map();
+    this.pending = new OffsetMap();
   }
 
   /** Commits what is noted (one request), after any commit still under way. */
@@ -40,8 +58,8 @@ export class IntervalCommits {
     this.flushing = this.flushing.then(async () => {
       const commit = this.commit();
       if (this.pending.size === 0 || !commit) return;
-      const topics = [...this.pending].map(([topic, parts]) => ({ topic, partitions: [...parts].map(([partition, offset]) => ({ partition, offset })) }));
-      this.pending = new Map();
+      const topics = this.pending.topics();
+      this.pending = new OffsetMap();
       await commit({ topics }).catch((e: Error) => this.onError(e));
     });
     return this.flushing;

@@ -12,7 +12,7 @@ import type {
 import { groupByTopic } from '../bus/group-by-topic.js';
 import { topicPrefixFromEnv } from './client-options.js';
 import { Coalescer } from './coalescer.js';
-import { IntervalCommits } from './interval-commits.js';
+import { IntervalCommits, OffsetMap } from './interval-commits.js';
 import { misconfiguration, probeSettings } from './connect-errors.js';
 import { snappyCodec } from './snappy-codec.js';
 
@@ -156,15 +156,9 @@ export class KafkaBus implements Bus {
     // Offset commits of partitions processed side by side share one request, as appends do.
     let commitWith: ((offsets: { topics: kafkajs.TopicOffsets[] }) => Promise<void>) | undefined;
     const commits = new Coalescer<{ topic: string; partition: number; offset: string }>((list) => {
-      const byTopic = new Map<string, Map<number, string>>();
-      for (const c of list) {
-        const parts = byTopic.get(c.topic) ?? new Map<number, string>();
-        const prev = parts.get(c.partition);
-        if (prev === undefined || BigInt(c.offset) > BigInt(prev)) parts.set(c.partition, c.offset);
-        byTopic.set(c.topic, parts);
-      }
-      const topics = [...byTopic].map(([topic, parts]) => ({ topic, partitions: [...parts].map(([partition, offset]) => ({ partition, offset })) }));
-      return commitWith!({ topics });
+      const offsets = new OffsetMap();
+      for (const c of list) offsets.note(c.topic, c.partition, c.offset);
+      return commitWith!({ topics: offsets.topics() });
     }, { gather: true });
     // With an interval, offsets are noted per batch and committed on a timer (see IntervalCommits).
     const interval = options.commitIntervalMs
