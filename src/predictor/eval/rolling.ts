@@ -1,5 +1,5 @@
 import type { ForecasterOptions } from '../forecast/options.js';
-import { newSelector, selectForecast } from '../forecast/selector.js';
+import { newSelector, selectAlong } from '../forecast/selector.js';
 import { canForecast, forecastSeries, trainSeriesModels, type Forecast, type SeriesModel } from '../forecast/series-model.js';
 
 /** One series to backtest: its values, step, and the origins to forecast from. */
@@ -71,15 +71,11 @@ export async function rollingForecasts(series: readonly RollingSeries[], o: Fore
         return;
       }
       const wanted = new Map(r.slots.map((slot) => [series[r.index]!.origins[slot]!, slot]));
-      let m = 0;
-      for (let t = r.from; t < r.to; t++) {
-        selector.observe(t, r.values[t]!);
-        if (r.origins[m] !== t) continue;
-        const f = selectForecast(selector, r.values, t, t, made[n]![m]!, r.model.spec.season);
-        m++;
+      const chosen = selectAlong(selector, r.values, 0, r.from, r.to, r.origins, made[n]!, () => r.model.spec.season);
+      r.origins.forEach((t, m) => {
         const slot = wanted.get(t);
-        if (slot !== undefined) out[r.index]![slot] = f;
-      }
+        if (slot !== undefined) out[r.index]![slot] = chosen[m];
+      });
     });
   }
   return out;

@@ -1,6 +1,6 @@
 import { hashString } from '../../platform/random.js';
 import { DEFAULT_FORECASTER, type ForecasterOptions } from './options.js';
-import { newSelector, selectForecast, type ForecastSelector } from './selector.js';
+import { newSelector, selectAlong, type ForecastSelector } from './selector.js';
 import { canForecast, dueRow, forecastSeries, trainingDue, trainSeriesModels, type Forecast, type SeriesModel } from './series-model.js';
 
 /** A series' k-th training (k from 0) draws its initial weights from this seed, as the backtest's does. */
@@ -146,7 +146,7 @@ export class OnlineForecaster {
       const lstm = r.parts.flatMap(() => forecasts[k++]!);
       const origins = r.parts.flatMap((p) => p.origins);
       const models = r.parts.flatMap((p) => p.origins.map(() => p.model));
-      const selected = s.selector ? this.select(s, s.selector, r.from, origins, lstm, models) : lstm;
+      const selected = s.selector ? selectAlong(s.selector, s.values, s.dropped, r.from, s.rows, origins, lstm, (j) => models[j]!.spec.season) : lstm;
       return origins.map((t, j) => ({ series: r.name, time: s.times[t]!, stepMs: s.stepMs, forecast: selected[j]!, modelVersion: models[j]!.version }));
     });
   }
@@ -155,24 +155,6 @@ export class OnlineForecaster {
   private origins(s: SeriesState, model: SeriesModel | undefined, from: number, to: number): number[] {
     const out: number[] = [];
     if (model) for (let row = from; row < to; row++) if (canForecast(model, row - s.dropped)) out.push(row - s.dropped);
-    return out;
-  }
-
-  /**
-   * The selector walks the new rows in order: each row's actual is observed before the forecast
-   * from it is chosen, so a choice sees only errors already known at its origin.
-   */
-  private select(s: SeriesState, selector: ForecastSelector, from: number, origins: readonly number[], lstm: readonly Forecast[], models: readonly SeriesModel[]): Forecast[] {
-    const out: Forecast[] = [];
-    let j = 0;
-    for (let row = from; row < s.rows; row++) {
-      const t = row - s.dropped;
-      selector.observe(row, s.values[t]!);
-      if (origins[j] === t) {
-        out.push(selectForecast(selector, s.values, t, row, lstm[j]!, models[j]!.spec.season));
-        j++;
-      }
-    }
     return out;
   }
 

@@ -147,3 +147,30 @@ export function selectForecast(selector: ForecastSelector, values: ArrayLike<num
   const seasonal = season > 0 ? Array.from({ length: h }, (_, k) => values[t + k + 1 - season * Math.ceil((k + 1) / season)]!) : undefined;
   return selector.select(row, lstm, naive, seasonal);
 }
+
+/**
+ * Walks absolute rows [from, to) in order: each row's actual is observed before the forecast
+ * from it is chosen, so a choice sees only errors already known at its origin (the service and
+ * the backtest both walk this way, so they choose alike). `origins` are ascending indexes into
+ * `values`, whose index 0 is absolute row `offset`; returns their chosen forecasts, in order.
+ */
+export function selectAlong(
+  selector: ForecastSelector,
+  values: ArrayLike<number>,
+  offset: number,
+  from: number,
+  to: number,
+  origins: readonly number[],
+  lstm: readonly Forecast[],
+  seasonOf: (j: number) => number,
+): Forecast[] {
+  const out: Forecast[] = [];
+  for (let row = from, j = 0; row < to; row++) {
+    const t = row - offset;
+    selector.observe(row, values[t]!);
+    if (origins[j] !== t) continue;
+    out.push(selectForecast(selector, values, t, row, lstm[j]!, seasonOf(j)));
+    j++;
+  }
+  return out;
+}
