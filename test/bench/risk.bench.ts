@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import kafkajs from 'kafkajs';
@@ -18,6 +17,7 @@ import { DEFAULT_MODEL_DIR, loadRiskOptions, type RiskServiceOptions } from '../
 import type { ScoreMessage, TransactionMessage } from '../../src/risk/risk.service.js';
 import { derivedId } from '../../src/platform/bus/message-id.js';
 import type { Emit, InRecord } from '../../src/platform/stage/types.js';
+import { VigilProcess } from '../support/vigil-process.js';
 import { buildDist, fmt } from './harness.js';
 
 export interface RiskBenchOptions {
@@ -254,7 +254,7 @@ async function startProcess(brokers: string, run: string, prefix: string, modelD
     built = true;
   }
   const [port] = await freePorts(1);
-  const child = new ServiceProcess(dir ?? process.cwd(), ['start', 'risk', '--port', String(port)], {
+  const child = new VigilProcess(['start', 'risk', '--port', String(port)], {
     KAFKA_BROKERS: brokers,
     VIGIL_DEMO: 'false',
     VIGIL_TOPIC_PREFIX: prefix,
@@ -262,7 +262,7 @@ async function startProcess(brokers: string, run: string, prefix: string, modelD
     RISK_MODEL_DIR: resolve(modelDir),
     RISK_RETRAIN_INTERVAL: process.env.RISK_RETRAIN_INTERVAL ?? '0',
     ...serviceEnv,
-  });
+  }, { cwd: dir ?? process.cwd() });
   const assigned = (async () => {
     const deadline = Date.now() + 180_000;
     while (!/assigned [1-9]\d* partition/.test(child.output)) {
@@ -335,26 +335,6 @@ async function startInline(bus: KafkaBus, catalogue: Catalogue, options: RiskSer
       };
     },
   };
-}
-
-/** `node dist/platform/cli/main.js ...` in `cwd` (a build), its output kept; SIGTERM to stop. */
-class ServiceProcess {
-  readonly child: ChildProcess;
-  output = '';
-
-  constructor(cwd: string, args: string[], env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['dist/platform/cli/main.js', ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const s of [this.child.stdout!, this.child.stderr!]) s.setEncoding('utf8').on('data', (d: string) => (this.output += d));
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
-    await exited;
-    clearTimeout(timer);
-  }
 }
 
 /** A Prometheus histogram from /metrics text: count, sum and quantiles interpolated within buckets (as histogram_quantile). */

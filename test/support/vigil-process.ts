@@ -4,15 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from './until.js';
 
-/** `vigil start ...` as a child process, from the build (NestJS needs its decorator metadata). */
+/**
+ * `vigil start ...` as a child process, from the build (NestJS needs its decorator metadata) of
+ * this checkout, or of another one in `cwd` (a benchmark's "before").
+ */
 export class VigilProcess {
   readonly child: ChildProcess;
   output = '';
   /** Each process gets its own, empty state (models, log templates) unless the test names one. */
   readonly stateDir = mkdtempSync(join(tmpdir(), 'vigil-test-state-'));
 
-  constructor(args: string[], env: Record<string, string>) {
+  constructor(args: string[], env: Record<string, string>, options: { cwd?: string } = {}) {
     this.child = spawn(process.execPath, ['dist/platform/cli/main.js', ...args], {
+      ...(options.cwd ? { cwd: options.cwd } : {}),
       env: {
         ...process.env,
         NO_COLOR: '1',
