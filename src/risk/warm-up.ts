@@ -37,7 +37,7 @@ export function warmUp(model: RiskModel | undefined, rules: RiskRules, options: 
     lastBatchMs = performance.now() - t;
     if (b === 0) firstBatchMs = lastBatchMs;
     // Labels too, so the label features' code is warm as well.
-    for (const tx of batch) if (Number(tx.id.slice(8)) % 5 === 0) scorer.addLabel({ transactionId: tx.id, customerId: tx.customerId, terminalId: tx.terminalId, fraud: tx.amount > 150, amount: tx.amount, availableAt: tx.time + 1000 });
+    for (const [k, tx] of batch.entries()) if ((done + k) % 5 === 0) scorer.addLabel({ transactionId: tx.id, customerId: tx.customerId, terminalId: tx.terminalId, fraud: tx.amount > 150, amount: tx.amount, availableAt: tx.time + 1000 });
     done += size;
   }
   return { transactions: done, ms: performance.now() - started, firstBatchMs, lastBatchMs };
