@@ -29,26 +29,19 @@ export class RoundBatcher<I, O> {
     const callers = this.waiting;
     this.waiting = [];
     this.scheduled = false;
-    if (callers.length === 1) {
-      const c = callers[0]!;
+    const alone = (c: (typeof callers)[number]) => {
       try {
         c.done(this.run(c.items));
       } catch (err) {
         c.fail(err);
       }
-      return;
-    }
+    };
+    if (callers.length === 1) return alone(callers[0]!);
     let out: O[];
     try {
       out = this.run(callers.flatMap((c) => c.items));
     } catch {
-      for (const c of callers) {
-        try {
-          c.done(this.run(c.items));
-        } catch (err) {
-          c.fail(err);
-        }
-      }
+      callers.forEach(alone);
       return;
     }
     let at = 0;
