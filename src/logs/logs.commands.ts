@@ -26,7 +26,7 @@ export function registerLogsCommands(program: Command): void {
 
   logs
     .command('sessions-eval')
-    .description('session anomaly detection: DeepLog-style LSTM against an n-gram baseline, trained on normal sessions')
+    .description('session anomaly detection: DeepLog-style LSTM against n-gram baselines, each alone and with the key-pair invariant, trained on normal sessions')
     .requiredOption('--train <file>', 'normal training sessions, one per line, keys separated by spaces')
     .requiredOption('--test-normal <file>', 'normal test sessions')
     .requiredOption('--test-abnormal <file>', 'anomalous test sessions')
@@ -105,14 +105,15 @@ function printParseReport(r: ParseEvalReport): void {
 
 function printSessionsReport(r: SessionsEvalReport): void {
   console.log(`sessions: train ${r.sessions.train}, test normal ${r.sessions.testNormal}, test abnormal ${r.sessions.testAbnormal}; FP scale ${r.normalScale.toFixed(2)}`);
-  console.log('detector          TP     FP     FN  precision  recall      F1 | scaled: precision      F1 | train s  detect s');
+  console.log('detector                TP     FP     FN  precision  recall      F1 | scaled: precision      F1 | train s  detect s');
   for (const d of r.detectors) {
     console.log(
-      `${d.name.padEnd(16)} ${String(d.raw.truePositives).padStart(5)} ${String(d.raw.falsePositives).padStart(6)} ${String(d.raw.falseNegatives).padStart(6)}` +
+      `${d.name.padEnd(22)} ${String(d.raw.truePositives).padStart(5)} ${String(d.raw.falsePositives).padStart(6)} ${String(d.raw.falseNegatives).padStart(6)}` +
         `  ${d.raw.precision.toFixed(4).padStart(9)}  ${d.raw.recall.toFixed(4)}  ${d.raw.f1.toFixed(4)} |          ${d.scaled.precision.toFixed(4)}  ${d.scaled.f1.toFixed(4)}` +
         ` | ${(d.trainMillis / 1000).toFixed(1).padStart(7)}  ${(d.detectMillis / 1000).toFixed(1).padStart(8)}`,
     );
   }
-  const sweep = r.detectors.find((d) => d.sweep)?.sweep ?? [];
-  if (sweep.length > 0) console.log(`lstm rule sweep (scaled F1): ${sweep.map((x) => `${x.rule} ${x.scaledF1.toFixed(3)}`).join(', ')}`);
+  for (const d of r.detectors) {
+    if (d.sweep) console.log(`${d.name.replace(/p<[^ ]+/, 'rule')} sweep (scaled F1): ${d.sweep.map((x) => `${x.rule} ${x.scaledF1.toFixed(3)}`).join(', ')}`);
+  }
 }

@@ -109,6 +109,31 @@ describe('LogsService', () => {
     expect(s.publicSessionId('10.1.2.3')).toMatch(/^sha256:[0-9a-f]{16}$/);
   });
 
+  it('sessions: two templates never seen in one training request flag it as an unseen pair, naming both; LOGS_KEY_PAIRS=off keeps quiet', async () => {
+    // g = 9 over five templates: the LSTM accepts every known step, so only the invariant can flag.
+    const run = async (keyPairs: string) => {
+      const s = service({ LOGS_SESSION_ATTRIBUTE: 'request_id', LOGS_SESSION_IDLE_MS: '5000', LOGS_LSTM_COLD_START_LINES: '300', LOGS_LSTM_TOP_G: '9', LOGS_KEY_PAIRS: keyPairs });
+      let t = 1_700_000_000_000;
+      const normal: Emit[] = [];
+      for (let i = 1; i < 100; i++, t += 1000) normal.push(...(await s.handle(request(i, t).map(record))));
+      await s.sequences.whenTrained();
+      // A request that both hit and missed the cache: each step is common, the two together never.
+      const [get, , db, sent] = request(501, t);
+      const missed = request(500, t)[1]!;
+      const mixed = [get!, missed, { ...missed, message: 'cache hit for order 100501' }, db!, sent!].map((l, k) => ({ ...l, attributes: { request_id: 'req-mixed' }, timestamp: t + k * 10 }));
+      const found = emitted(await s.handle(mixed.map(record)));
+      for (let i = 600; i < 620; i++, t += 1000) normal.push(...(await s.handle(request(i, t + 1000).map(record))));
+      return { normal: emitted(normal), found };
+    };
+    const on = await run('on');
+    expect(on.normal).toEqual([]);
+    expect(on.found.map((f) => [f.labels.reason, f.score, f.templates.slice(0, 2).map((x) => [x.role, x.template])])).toEqual([
+      ['unseen_pair', 1, [['unexpected', 'cache hit for order <*>'], ['paired', 'cache miss for order <*>']]],
+    ]);
+    const off = await run('off');
+    expect([...off.normal, ...off.found]).toEqual([]);
+  });
+
   it('template-count windows: a burst of one template is scored by the detector and names it', async () => {
     const s = service({ LOGS_COUNT_WINDOW_MS: '1000', LOGS_COUNT_WARMUP_WINDOWS: '100', LOGS_COUNT_COLD_START_WINDOWS: '100000', LOGS_LSTM_COLD_START_LINES: '1000000', LOGS_COUNTS: 'on' });
     let t = 1_700_000_000_000;
@@ -176,6 +201,9 @@ describe('LogsService', () => {
     await b.loadTemplates(new TemplateStore(dir));
     expect(await b.loadModel(new LstmStore(dir))).toBe(1);
     expect(b.sequences.ready).toBe(true);
+    // The template pairs come back with the weights.
+    expect(b.sequences.currentPairs?.toJSON()).toEqual(a.sequences.currentPairs?.toJSON());
+    expect(b.sequences.currentPairs?.size).toBeGreaterThan(0);
     const odd = { entity: 'web-1', timestamp: t, message: 'kernel panic: not syncing on 10.9.9.9' };
     const found = emitted(await b.handle([...request(200, t), odd].map(record)));
     expect(found.map((f) => [f.model_version, f.labels.reason, f.templates[0]!.template])).toEqual([['deeplog-v1', 'unknown_template', 'kernel panic: not syncing on <*>']]);

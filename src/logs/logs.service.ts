@@ -90,7 +90,7 @@ export class LogsService {
   async loadModel(store: LstmStore): Promise<number | undefined> {
     this.lstmStore = store;
     const stored = await store.load(this.options.sequence.topG);
-    if (!stored || !this.sequences.adopt(stored.detector, stored.version)) return undefined;
+    if (!stored || !this.sequences.adopt(stored.detector, stored.version, stored.pairs)) return undefined;
     this.savedModelVersion = stored.version;
     return stored.version;
   }
@@ -105,8 +105,9 @@ export class LogsService {
     // Read the weights now: a later training disposes this model when it replaces it.
     const exported = model.export();
     exported.catch(() => undefined);
+    const pairs = this.sequences.currentPairs;
     this.saving = this.saving.then(() =>
-      store.save(version, exported).then(
+      store.save(version, exported, pairs).then(
         () => void m.modelSaves.labels('ok').inc(),
         (err: Error) => {
           m.modelSaves.labels('error').inc();
@@ -182,12 +183,16 @@ export class LogsService {
   }
 
   private sequenceFinding(step: Step, score: StepScore, out: Emit[]): void {
-    if (!this.sequences.isAnomalous(score) || !this.sequences.flag(step.pending.sequence)) return;
+    if (!this.sequences.isAnomalous(step.pending, score) || !this.sequences.flag(step.pending.sequence)) return;
     const { pending } = step;
     const templates: FindingTemplate[] = [];
     const unexpected = pending.next;
     if (unexpected !== null) templates.push({ ...this.templateOf(unexpected), role: 'unexpected', probability: score.probability, ...(step.masked ? { example: step.masked.slice(0, 1024) } : {}) });
-    const seen = new Set<string>(unexpected === null ? [] : [unexpected]);
+    const paired = pending.unseenPairWith;
+    if (paired !== undefined) templates.push({ ...this.templateOf(paired), role: 'paired' });
+    // Only the invariant broke when the LSTM itself found the line likely enough.
+    const pairOnly = paired !== undefined && !score.unknown && score.rank < this.sequences.options.topG;
+    const seen = new Set<string>([...(unexpected === null ? [] : [unexpected]), ...(paired === undefined ? [] : [paired])]);
     for (const key of [...pending.history].reverse()) {
       if (seen.has(key)) continue;
       seen.add(key);
@@ -195,7 +200,7 @@ export class LogsService {
     }
     const [entity, session] = pending.sequence.split('\u0000');
     const labels: Record<string, string> = {
-      reason: unexpected === null ? 'unexpected_end' : score.unknown ? 'unknown_template' : 'unlikely_next',
+      reason: unexpected === null ? 'unexpected_end' : score.unknown ? 'unknown_template' : pairOnly ? 'unseen_pair' : 'unlikely_next',
       rank: Number.isFinite(score.rank) ? String(score.rank) : 'unseen',
       top_g: String(this.sequences.options.topG),
       template_version: String(this.miner.version),
@@ -206,7 +211,8 @@ export class LogsService {
       entity: entity!,
       timestamp: step.time,
       source: 'logs',
-      score: clamp01(1 - score.probability),
+      // An invariant of every training session broke: no probability to report, so the full score.
+      score: pairOnly ? 1 : clamp01(1 - score.probability),
       threshold: clamp01(1 - score.gthProbability),
       scorer: 'deeplog-lstm',
       model_version: `deeplog-v${this.sequences.version}`,

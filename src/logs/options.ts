@@ -29,6 +29,11 @@ export interface SequenceScorerOptions {
   units: number;
   /** After a finding, an entity stream is quiet for this many lines (one finding per burst). */
   suppressLines: number;
+  /**
+   * Sessions (not entity streams) are also flagged when they hold two templates that no session
+   * the model trained on held together (the key-pair invariant of sessions-eval).
+   */
+  keyPairs: boolean;
 }
 
 /** Template-count windows per entity, scored by the detector's code. */
@@ -94,6 +99,7 @@ export function loadLogsOptions(env: NodeJS.ProcessEnv = process.env): LogsServi
       minUpdates: num(env, 'LOGS_LSTM_MIN_UPDATES', 300, 0),
       units: num(env, 'LOGS_LSTM_UNITS', 64, 1),
       suppressLines: num(env, 'LOGS_SUPPRESS_LINES', 100, 0),
+      keyPairs: onOff(env, 'LOGS_KEY_PAIRS', true),
     },
     counts: {
       enabled: env.LOGS_COUNTS !== 'off',
@@ -103,6 +109,13 @@ export function loadLogsOptions(env: NodeJS.ProcessEnv = process.env): LogsServi
       coldStartWindows: num(env, 'LOGS_COUNT_COLD_START_WINDOWS', 400, 1),
     },
   };
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on' || raw === 'off') return raw === 'on';
+  throw new Error(`${name} must be on or off, got ${raw}`);
 }
 
 function num(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {

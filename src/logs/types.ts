@@ -16,8 +16,11 @@ export interface LogRecordValue {
 export interface FindingTemplate {
   id: number;
   template: string;
-  /** unexpected: the line that broke the pattern; history: the lines before it; count: a column of the count window. */
-  role: 'unexpected' | 'history' | 'count';
+  /**
+   * unexpected: the line that broke the pattern; paired: the session's earlier template it never
+   * occurred with in training; history: the lines before it; count: a column of the count window.
+   */
+  role: 'unexpected' | 'paired' | 'history' | 'count';
   probability?: number;
   /** The masked line itself (unexpected template only): placeholders say what was there (<IP>, <EMAIL>...). */
   example?: string;

@@ -1,4 +1,5 @@
 import { DeepLogDetector, type StepScore } from '../sessions/deeplog-detector.js';
+import { KeyPairs } from '../sessions/key-pairs.js';
 import type { SequenceScorerOptions } from '../options.js';
 
 /** One line to score: the keys before it in its sequence, and its own key (null: the session ended). */
@@ -6,6 +7,8 @@ export interface PendingStep {
   sequence: string;
   history: string[];
   next: string | null;
+  /** A session's earlier template that `next` never occurred with in training (key-pair invariant). */
+  unseenPairWith?: string;
 }
 
 interface SequenceState {
@@ -15,6 +18,8 @@ interface SequenceState {
   keys: string[];
   /** The last h keys: what the next prediction is made from. */
   history: string[];
+  /** Distinct keys of the session so far (sessions only): what a new key is paired with. */
+  distinct: Set<string>;
   /** Something in this session/chunk was flagged: it is kept out of training. */
   flagged: boolean;
   /** Lines left during which an entity stream stays quiet after a finding. */
@@ -29,7 +34,8 @@ interface SequenceState {
  * `coldStartLines` lines in finished sessions (or entity chunks) are held; then an LSTM trains on
  * them in the background and scoring starts when it is ready. Every `retrainEveryLines` further
  * lines a new model trains on the most recent `trainLines` and replaces the old one when done.
- * Sessions or chunks that held a finding are not learned from.
+ * Sessions or chunks that held a finding are not learned from. With each model come the template
+ * pairs its training sessions held, and a session holding a pair never seen is flagged too.
  */
 export class SequenceScorer {
   private readonly sequences = new Map<string, SequenceState>();
@@ -37,6 +43,7 @@ export class SequenceScorer {
   private bufferLines = 0;
   private linesSinceTraining = 0;
   private model: DeepLogDetector | undefined;
+  private pairs: KeyPairs | undefined;
   private training: Promise<void> | undefined;
   version = 0;
   trainings = 0;
@@ -60,18 +67,24 @@ export class SequenceScorer {
     return this.model;
   }
 
+  /** The template pairs of the current model's training sessions (undefined for a stored model saved without them). */
+  get currentPairs(): KeyPairs | undefined {
+    return this.pairs;
+  }
+
   /**
    * Take over a stored model (at start): scoring begins at once, and the next training comes
    * after `retrainEveryLines` instead of the cold start. A model with another history length
    * is refused.
    */
-  adopt(model: DeepLogDetector, version: number): boolean {
+  adopt(model: DeepLogDetector, version: number, pairs?: KeyPairs): boolean {
     if (model.options.history !== this.options.history) {
       model.dispose();
       return false;
     }
     this.model?.dispose();
     this.model = model;
+    this.pairs = pairs;
     this.version = version;
     return true;
   }
@@ -85,14 +98,20 @@ export class SequenceScorer {
   observe(sequence: string, mode: 'session' | 'entity', key: string, time: number): PendingStep | undefined {
     let s = this.sequences.get(sequence);
     if (!s) {
-      s = { mode, keys: [], history: [], flagged: false, quiet: 0, reported: false, lastTime: time };
+      s = { mode, keys: [], history: [], distinct: new Set(), flagged: false, quiet: 0, reported: false, lastTime: time };
       this.sequences.set(sequence, s);
     } else {
       // Map order is recency order: the least recently active sequence is first in line to close.
       this.sequences.delete(sequence);
       this.sequences.set(sequence, s);
     }
-    const step = this.model ? { sequence, history: [...s.history], next: key } : undefined;
+    const step: PendingStep | undefined = this.model ? { sequence, history: [...s.history], next: key } : undefined;
+    if (mode === 'session' && !s.distinct.has(key)) {
+      // An unknown key is the LSTM's finding already; here only known keys never seen together.
+      const conflict = step && this.options.keyPairs ? this.pairs?.conflict(s.distinct, key) : undefined;
+      if (conflict?.length === 2) step!.unseenPairWith = conflict[0];
+      s.distinct.add(key);
+    }
     s.keys.push(key);
     s.history.push(key);
     if (s.history.length > this.options.history) s.history.shift();
@@ -129,8 +148,8 @@ export class SequenceScorer {
     return model.scoreSteps(steps);
   }
 
-  isAnomalous(score: StepScore): boolean {
-    return score.unknown || score.rank >= this.options.topG;
+  isAnomalous(step: PendingStep, score: StepScore): boolean {
+    return score.unknown || score.rank >= this.options.topG || step.unseenPairWith !== undefined;
   }
 
   /**
@@ -160,6 +179,7 @@ export class SequenceScorer {
     const sessions = this.buffer.map((k) => [...k]);
     const lines = this.bufferLines;
     this.linesSinceTraining = 0;
+    const pairs = new KeyPairs(sessions);
     const next = new DeepLogDetector({ history: o.history, topG: o.topG, rule: 'top-g', epochs: o.epochs, minUpdates: o.minUpdates, units: o.units, layers: 1, members: 1 });
     const started = performance.now();
     this.training = next
@@ -168,6 +188,7 @@ export class SequenceScorer {
         (summary) => {
           const old = this.model;
           this.model = next;
+          this.pairs = pairs;
           old?.dispose();
           this.version++;
           this.trainings++;

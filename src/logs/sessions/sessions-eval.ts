@@ -1,5 +1,6 @@
 import { DeepLogDetector, type DeepLogOptions, type SessionScore, type TrainingSummary } from './deeplog-detector.js';
 import { scoreDetections, scoreScaled, type DetectionScores } from './detection-metrics.js';
+import { KeyPairs } from './key-pairs.js';
 import { NgramDetector, type NgramOptions } from './ngram-detector.js';
 import type { Session } from './session-file.js';
 
@@ -28,7 +29,10 @@ export interface DetectorResult {
   trainMillis: number;
   detectMillis: number;
   training?: TrainingSummary;
-  /** The LSTM under other g and probability floors, from the same scores (how sensitive the choice is). */
+  /**
+   * The LSTM under other g and probability floors, from the same scores (how sensitive the
+   * choice is); on the "+ pairs" row, each of them together with the key-pair invariant.
+   */
   sweep?: { rule: string; fp: number; tp: number; f1: number; scaledF1: number }[];
 }
 
@@ -53,15 +57,30 @@ export async function evaluateSessions(input: SessionsEvalInput, log: (msg: stri
     };
   };
 
+  // The order-free invariant: every sequence detector is reported alone and together with it.
+  let t0 = performance.now();
+  const keyPairs = new KeyPairs(input.train);
+  const pairsTrainMillis = Math.round(performance.now() - t0);
+  t0 = performance.now();
+  const pairsN = input.testNormal.map((s) => keyPairs.isAnomalous(s));
+  const pairsA = input.testAbnormal.map((s) => keyPairs.isAnomalous(s));
+  const pairs = score('key pairs', { pairs: keyPairs.size }, pairsN, pairsA, pairsTrainMillis, Math.round(performance.now() - t0));
+  const withPairs = (flags: boolean[], pairFlags: boolean[]) => flags.map((f, i) => f || pairFlags[i]!);
+  /** A detector's row and its row with the key-pair invariant added. */
+  const both = (name: string, options: object, flagsN: boolean[], flagsA: boolean[], trainMillis: number, detectMillis: number): [DetectorResult, DetectorResult] => [
+    score(`${name} + pairs`, { ...options, keyPairs: true }, withPairs(flagsN, pairsN), withPairs(flagsA, pairsA), trainMillis + pairs.trainMillis, detectMillis + pairs.detectMillis),
+    score(name, options, flagsN, flagsA, trainMillis, detectMillis),
+  ];
+
   // Several n-gram orders, so the LSTM is compared with the best of them, not a straw man.
-  const ngramResults = (input.ngramContexts ?? DEFAULT_NGRAM_CONTEXTS).map((context) => {
-    let t = performance.now();
+  const ngramResults = (input.ngramContexts ?? DEFAULT_NGRAM_CONTEXTS).flatMap((context) => {
+    const t = performance.now();
     const ngram = new NgramDetector(input.train, { ...input.ngram, context });
     const trainMillis = performance.now() - t;
-    t = performance.now();
+    const t1 = performance.now();
     const flagsN = input.testNormal.map((s) => ngram.isAnomalous(s));
     const flagsA = input.testAbnormal.map((s) => ngram.isAnomalous(s));
-    return score(`${context + 1}-gram`, ngram.options, flagsN, flagsA, Math.round(trainMillis), Math.round(performance.now() - t));
+    return both(`${context + 1}-gram`, ngram.options, flagsN, flagsA, Math.round(trainMillis), Math.round(performance.now() - t1));
   });
 
   const deeplog = new DeepLogDetector(input.deeplog);
@@ -73,29 +92,33 @@ export async function evaluateSessions(input: SessionsEvalInput, log: (msg: stri
     const detectMillis = Math.round(performance.now() - t);
     // One scoring pass, both decision rules: DeepLog's top-g and the probability floor.
     const rules = ['top-g', 'probability'] as const;
-    const lstm = rules.map((rule) => {
+    const lstm = rules.flatMap((rule) => {
       const name = rule === 'top-g' ? `lstm top-${deeplog.options.topG}` : `lstm p<${deeplog.options.minProbability}`;
       const flag = (sc: SessionScore) => deeplog.isAnomalous(sc, rule);
-      const result = score(name, { ...deeplog.options, rule }, scoresN.map(flag), scoresA.map(flag), training.millis, detectMillis);
-      result.training = training;
-      return result;
+      const rows = both(name, { ...deeplog.options, rule }, scoresN.map(flag), scoresA.map(flag), training.millis, detectMillis);
+      for (const r of rows) r.training = training;
+      return rows;
     });
-    lstm[0]!.sweep = sweepRules(scoresN, scoresA, scale);
+    // The probability rule with the invariant leads the report; the sweeps show both with and without it.
+    const [topPairs, top, floorPairs, floor] = lstm as [DetectorResult, DetectorResult, DetectorResult, DetectorResult];
+    floorPairs.sweep = sweepRules(scoresN, scoresA, scale, pairsN, pairsA);
+    floor.sweep = sweepRules(scoresN, scoresA, scale);
     return {
       sessions: { train: input.train.length, testNormal: input.testNormal.length, testAbnormal: input.testAbnormal.length },
       normalScale: scale,
-      detectors: [...lstm, ...ngramResults],
+      detectors: [floorPairs, floor, topPairs, top, pairs, ...ngramResults],
     };
   } finally {
     deeplog.dispose();
   }
 }
 
-function sweepRules(normal: SessionScore[], abnormal: SessionScore[], scale: number): NonNullable<DetectorResult['sweep']> {
+/** Every g and floor on the same scores; with pair flags, each rule OR the invariant. */
+function sweepRules(normal: SessionScore[], abnormal: SessionScore[], scale: number, pairsN?: boolean[], pairsA?: boolean[]): NonNullable<DetectorResult['sweep']> {
   const rows: NonNullable<DetectorResult['sweep']> = [];
   const add = (rule: string, flag: (s: SessionScore) => boolean) => {
-    const fp = normal.filter(flag).length;
-    const tp = abnormal.filter(flag).length;
+    const fp = normal.filter((s, i) => flag(s) || pairsN?.[i] === true).length;
+    const tp = abnormal.filter((s, i) => flag(s) || pairsA?.[i] === true).length;
     rows.push({ rule, fp, tp, f1: scoreDetections(tp, abnormal.length, fp).f1, scaledF1: scoreScaled(tp, abnormal.length, fp, scale).f1 });
   };
   for (let g = 1; g <= 12; g++) add(`top-${g}`, (s) => s.worstRank >= g);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeepLogDetector, type DeepLogExport } from '../sessions/deeplog-detector.js';
+import { KeyPairs } from '../sessions/key-pairs.js';
 import { writeAtomically } from './atomic-write.js';
 
 const FILE = 'lstm.json';
@@ -14,6 +15,8 @@ interface StoredLstm {
   specs: Awaited<ReturnType<DeepLogDetector['export']>>['specs'];
   /** The weights, base64: the model is small (tens of keys, one layer of 64). */
   weights: string;
+  /** Template pairs of the training sessions (files written before they existed lack them). */
+  keyPairs?: ReturnType<KeyPairs['toJSON']>;
 }
 
 /**
@@ -28,14 +31,23 @@ export class LstmStore {
     this.file = join(dir, FILE);
   }
 
-  async save(version: number, exported: DeepLogExport | Promise<DeepLogExport>): Promise<void> {
+  async save(version: number, exported: DeepLogExport | Promise<DeepLogExport>, pairs?: KeyPairs): Promise<void> {
     const e = await exported;
-    const body: StoredLstm = { format: 'vigil.log-lstm', version, savedAt: new Date().toISOString(), keys: e.keys, options: e.options, specs: e.specs, weights: Buffer.from(e.weights).toString('base64') };
+    const body: StoredLstm = {
+      format: 'vigil.log-lstm',
+      version,
+      savedAt: new Date().toISOString(),
+      keys: e.keys,
+      options: e.options,
+      specs: e.specs,
+      weights: Buffer.from(e.weights).toString('base64'),
+      ...(pairs ? { keyPairs: pairs.toJSON() } : {}),
+    };
     await writeAtomically(this.dir, FILE, JSON.stringify(body));
   }
 
-  /** The stored model and its version, or undefined when there is none. */
-  async load(topG: number): Promise<{ version: number; detector: DeepLogDetector } | undefined> {
+  /** The stored model, its version and its template pairs, or undefined when there is none. */
+  async load(topG: number): Promise<{ version: number; detector: DeepLogDetector; pairs?: KeyPairs } | undefined> {
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
@@ -46,6 +58,7 @@ export class LstmStore {
     const body = JSON.parse(text) as StoredLstm;
     if (body?.format !== 'vigil.log-lstm') throw new Error(`${this.file}: not a vigil log LSTM`);
     const weights = new Uint8Array(Buffer.from(body.weights, 'base64'));
-    return { version: body.version, detector: DeepLogDetector.restore({ keys: body.keys, options: body.options, specs: body.specs, weights }, { topG }) };
+    const pairs = body.keyPairs ? KeyPairs.fromJSON(body.keyPairs) : undefined;
+    return { version: body.version, detector: DeepLogDetector.restore({ keys: body.keys, options: body.options, specs: body.specs, weights }, { topG }), ...(pairs ? { pairs } : {}) };
   }
 }
