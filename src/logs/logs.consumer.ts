@@ -39,7 +39,7 @@ export class LogsConsumer implements OnApplicationBootstrap, OnApplicationShutdo
     }
     const s = options.sequence;
     this.logger.log(
-      `masking: ${options.maskPatterns.length} patterns (${options.maskingSource}); sequences by ${describeSession(options)}; LSTM after ${s.coldStartLines} lines, top-${s.topG} rule${s.keyPairs ? " and key pairs" : ""}; count windows ${options.counts.enabled ? `${options.counts.windowMs} ms` : 'off'}`,
+      `masking: ${options.maskPatterns.length} patterns (${options.maskingSource}); sequences by ${describeSession(options)}; LSTM after ${s.coldStartLines} lines, ${s.rule === 'top-g' ? `top-${s.topG}` : `p < ${s.minProbability}`} rule${s.keyPairs ? ' and key pairs' : ''}; count windows ${options.counts.enabled ? `${options.counts.windowMs} ms` : 'off'}`,
     );
     await this.stages.start({
       service: 'logs',

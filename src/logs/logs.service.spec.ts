@@ -88,9 +88,12 @@ describe('LogsService', () => {
     for (const secret of ['192.168.77.5', 'alice.ops@shop.example', '10.0.', '@shop.example']) expect(text).not.toContain(secret);
   });
 
-  it('sessions by attribute: a request that skips its steps is flagged once, with its id published only when masking leaves it alone', async () => {
-    // Five templates only: g = 2 (HDFS's g = 9 would accept anything among so few).
-    const s = service({ LOGS_SESSION_ATTRIBUTE: 'request_id', LOGS_SESSION_IDLE_MS: '5000', LOGS_LSTM_COLD_START_LINES: '300', LOGS_LSTM_TOP_G: '2' });
+  // Five templates only: g = 2 (HDFS's g = 9 would accept anything among so few); or a floor.
+  it.each<{ rule: string; env: Record<string, string>; labels: Record<string, string> }>([
+    { rule: 'top-g', env: { LOGS_LSTM_TOP_G: '2' }, labels: { top_g: '2' } },
+    { rule: 'probability', env: { LOGS_LSTM_RULE: 'probability', LOGS_LSTM_MIN_PROBABILITY: '0.01' }, labels: { min_probability: '0.01' } },
+  ])('sessions by attribute ($rule rule): a request that skips its steps is flagged once, with its id published only when masking leaves it alone', async ({ env, labels }) => {
+    const s = service({ LOGS_SESSION_ATTRIBUTE: 'request_id', LOGS_SESSION_IDLE_MS: '5000', LOGS_LSTM_COLD_START_LINES: '300', ...env });
     let t = 1_700_000_000_000;
     for (let i = 0; i < 100; i++, t += 1000) expect(emitted(await s.handle(request(i, t).map(record))).map((e) => [e.labels, e.templates])).toEqual([]);
     await s.sequences.whenTrained();
@@ -100,7 +103,9 @@ describe('LogsService', () => {
     const skipped = [lines[0]!, lines[3]!, lines[3]!, lines[3]!].map((l, k) => ({ ...l, timestamp: t + k * 10 }));
     const found = emitted(await s.handle(skipped.map(record)));
     expect(found).toHaveLength(1);
-    expect(found[0]!.labels).toMatchObject({ reason: 'unlikely_next', session: 'req-500' });
+    expect(found[0]!.labels).toMatchObject({ reason: 'unlikely_next', session: 'req-500', ...labels });
+    expect(found[0]!.score).toBeGreaterThan(found[0]!.threshold);
+    if (labels.min_probability) expect(found[0]!.threshold).toBeCloseTo(0.99, 10);
     expect(found[0]!.templates[0]!.template).toMatch(/^response sent/);
     // Well-formed requests afterwards are not flagged.
     const after: Emit[] = [];

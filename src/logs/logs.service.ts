@@ -89,7 +89,8 @@ export class LogsService {
   /** Take over the stored LSTM (if any, and if it fits); later models are saved there after each training. */
   async loadModel(store: LstmStore): Promise<number | undefined> {
     this.lstmStore = store;
-    const stored = await store.load(this.options.sequence.topG);
+    const { rule, topG, minProbability } = this.options.sequence;
+    const stored = await store.load({ rule, topG, minProbability });
     if (!stored || !this.sequences.adopt(stored.detector, stored.version, stored.pairs)) return undefined;
     this.savedModelVersion = stored.version;
     return stored.version;
@@ -191,7 +192,7 @@ export class LogsService {
     const paired = pending.unseenPairWith;
     if (paired !== undefined) templates.push({ ...this.templateOf(paired), role: 'paired' });
     // Only the invariant broke when the LSTM itself found the line likely enough.
-    const pairOnly = paired !== undefined && !score.unknown && score.rank < this.sequences.options.topG;
+    const pairOnly = paired !== undefined && !score.unknown && !this.sequences.unlikely(score);
     const seen = new Set<string>([...(unexpected === null ? [] : [unexpected]), ...(paired === undefined ? [] : [paired])]);
     for (const key of [...pending.history].reverse()) {
       if (seen.has(key)) continue;
@@ -202,7 +203,7 @@ export class LogsService {
     const labels: Record<string, string> = {
       reason: unexpected === null ? 'unexpected_end' : score.unknown ? 'unknown_template' : pairOnly ? 'unseen_pair' : 'unlikely_next',
       rank: Number.isFinite(score.rank) ? String(score.rank) : 'unseen',
-      top_g: String(this.sequences.options.topG),
+      ...(this.sequences.options.rule === 'top-g' ? { top_g: String(this.sequences.options.topG) } : { min_probability: String(this.sequences.options.minProbability) }),
       template_version: String(this.miner.version),
     };
     if (session !== undefined) labels.session = this.publicSessionId(session);
@@ -213,7 +214,7 @@ export class LogsService {
       source: 'logs',
       // An invariant of every training session broke: no probability to report, so the full score.
       score: pairOnly ? 1 : clamp01(1 - score.probability),
-      threshold: clamp01(1 - score.gthProbability),
+      threshold: clamp01(this.sequences.threshold(score)),
       scorer: 'deeplog-lstm',
       model_version: `deeplog-v${this.sequences.version}`,
       kind: 'log_sequence',

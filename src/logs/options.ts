@@ -14,7 +14,13 @@ export interface SessionIdOptions {
 /** The DeepLog-style next-template scorer in the service: cold start, then periodic retrain. */
 export interface SequenceScorerOptions {
   history: number;
+  /**
+   * How a line is judged: `top-g` (DeepLog's: anomalous when its template is not among the g most
+   * likely) or `probability` (anomalous when the LSTM gives it less than `minProbability`).
+   */
+  rule: 'top-g' | 'probability';
   topG: number;
+  minProbability: number;
   /** Lines (in closed sessions or entity chunks) needed before the first training. */
   coldStartLines: number;
   /** Retrain after this many further lines. */
@@ -90,7 +96,9 @@ export function loadLogsOptions(env: NodeJS.ProcessEnv = process.env): LogsServi
     maxSessions: num(env, 'LOGS_MAX_SESSIONS', 100_000, 1),
     sequence: {
       history: num(env, 'LOGS_LSTM_HISTORY', 10, 1),
+      rule: lstmRule(env.LOGS_LSTM_RULE),
       topG: num(env, 'LOGS_LSTM_TOP_G', 9, 1),
+      minProbability: probability(env, 'LOGS_LSTM_MIN_PROBABILITY', 0.001),
       coldStartLines: num(env, 'LOGS_LSTM_COLD_START_LINES', 5000, 1),
       retrainEveryLines: num(env, 'LOGS_LSTM_RETRAIN_LINES', 50_000, 1),
       trainLines: num(env, 'LOGS_LSTM_TRAIN_LINES', 20_000, 1),
@@ -109,6 +117,20 @@ export function loadLogsOptions(env: NodeJS.ProcessEnv = process.env): LogsServi
       coldStartWindows: num(env, 'LOGS_COUNT_COLD_START_WINDOWS', 400, 1),
     },
   };
+}
+
+function lstmRule(raw: string | undefined): SequenceScorerOptions['rule'] {
+  if (raw === undefined || raw === '') return 'top-g';
+  if (raw === 'top-g' || raw === 'probability') return raw;
+  throw new Error(`LOGS_LSTM_RULE must be top-g or probability, got ${raw}`);
+}
+
+function probability(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const p = Number(raw);
+  if (!(p > 0 && p < 1)) throw new Error(`${name} must be a number between 0 and 1 (exclusive), got ${raw}`);
+  return p;
 }
 
 function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

@@ -149,7 +149,17 @@ export class SequenceScorer {
   }
 
   isAnomalous(step: PendingStep, score: StepScore): boolean {
-    return score.unknown || score.rank >= this.options.topG || step.unseenPairWith !== undefined;
+    return score.unknown || this.unlikely(score) || step.unseenPairWith !== undefined;
+  }
+
+  /** The LSTM's own verdict on a known template, under the configured rule. */
+  unlikely(score: StepScore): boolean {
+    return this.options.rule === 'top-g' ? score.rank >= this.options.topG : score.probability < this.options.minProbability;
+  }
+
+  /** The score a line must reach (1 - probability) to be flagged: the g-th likeliest's, or the floor's. */
+  threshold(score: StepScore): number {
+    return 1 - (this.options.rule === 'top-g' ? score.gthProbability : this.options.minProbability);
   }
 
   /**
@@ -180,7 +190,7 @@ export class SequenceScorer {
     const lines = this.bufferLines;
     this.linesSinceTraining = 0;
     const pairs = new KeyPairs(sessions);
-    const next = new DeepLogDetector({ history: o.history, topG: o.topG, rule: 'top-g', epochs: o.epochs, minUpdates: o.minUpdates, units: o.units, layers: 1, members: 1 });
+    const next = new DeepLogDetector({ history: o.history, topG: o.topG, rule: o.rule, minProbability: o.minProbability, epochs: o.epochs, minUpdates: o.minUpdates, units: o.units, layers: 1, members: 1 });
     const started = performance.now();
     this.training = next
       .train(sessions)
@@ -196,7 +206,7 @@ export class SequenceScorer {
           this.log(`log LSTM v${this.version} trained on ${sessions.length} sequences (${lines} lines, ${summary.uniqueWindows} distinct windows) in ${summary.millis} ms, loss ${summary.finalLoss.toFixed(3)}`);
           // Codes include start, end and unknown markers: with g at or above the rest, every known template is "likely".
           const known = next.vocabularySize - 3;
-          if (known + 1 <= o.topG) this.log(`log LSTM: only ${known} templates known and top-g is ${o.topG}: only unseen templates can be flagged until there are more (or LOGS_LSTM_TOP_G is lowered)`);
+          if (o.rule === 'top-g' && known + 1 <= o.topG) this.log(`log LSTM: only ${known} templates known and top-g is ${o.topG}: only unseen templates can be flagged until there are more (or LOGS_LSTM_TOP_G is lowered)`);
         },
         (err: Error) => {
           next.dispose();

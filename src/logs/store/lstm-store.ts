@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeepLogDetector, type DeepLogExport } from '../sessions/deeplog-detector.js';
+import { DeepLogDetector, type DeepLogExport, type DeepLogOptions } from '../sessions/deeplog-detector.js';
 import { KeyPairs } from '../sessions/key-pairs.js';
 import { writeAtomically } from './atomic-write.js';
 
@@ -46,8 +46,8 @@ export class LstmStore {
     await writeAtomically(this.dir, FILE, JSON.stringify(body));
   }
 
-  /** The stored model, its version and its template pairs, or undefined when there is none. */
-  async load(topG: number): Promise<{ version: number; detector: DeepLogDetector; pairs?: KeyPairs } | undefined> {
+  /** The stored model (judging by `rule`), its version and its template pairs, or undefined when there is none. */
+  async load(rule: Partial<Pick<DeepLogOptions, 'topG' | 'minProbability' | 'rule'>> = {}): Promise<{ version: number; detector: DeepLogDetector; pairs?: KeyPairs } | undefined> {
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
@@ -59,6 +59,6 @@ export class LstmStore {
     if (body?.format !== 'vigil.log-lstm') throw new Error(`${this.file}: not a vigil log LSTM`);
     const weights = new Uint8Array(Buffer.from(body.weights, 'base64'));
     const pairs = body.keyPairs ? KeyPairs.fromJSON(body.keyPairs) : undefined;
-    return { version: body.version, detector: DeepLogDetector.restore({ keys: body.keys, options: body.options, specs: body.specs, weights }, { topG }), ...(pairs ? { pairs } : {}) };
+    return { version: body.version, detector: DeepLogDetector.restore({ keys: body.keys, options: body.options, specs: body.specs, weights }, rule), ...(pairs ? { pairs } : {}) };
   }
 }
