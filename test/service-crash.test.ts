@@ -265,13 +265,21 @@ async function scenario(procs: VigilProcess[], cleanup: Array<() => Promise<void
   // 3. Remediation: wave 2's first webhook is acted on by the receiver, which keeps its answer
   // back; SIGKILL the incidents service while that request is held.
   hold = { entities: new Set(Array.from({ length: ENTITIES }, (_, e) => entityName(e))), held: [] };
-  const wave2 = Math.max(stream.step + 20, wave1 + BETWEEN_WAVES_STEPS);
-  for (let e = 0; e < ENTITIES; e++) stream.faultAt.set(e, wave2 + 3 * e);
+  // An alarm damps its entity's scores for the next 300 rows (suppressRows), a false alarm's too,
+  // so each entity's wave-2 fault comes BETWEEN_WAVES_STEPS after its latest alarm so far.
+  const stepOf = (a: Anomaly) => Math.floor((a.timestamp - stream.start) / STEP_MS);
+  const alarmSteps = (e: number) => metricAnomalies().filter((a) => a.entity === entityName(e)).map(stepOf);
+  const wave2At = Array.from({ length: ENTITIES }, (_, e) => Math.max(stream.step + 20 + 3 * e, Math.max(wave1, ...alarmSteps(e)) + BETWEEN_WAVES_STEPS));
+  wave2At.forEach((step, e) => stream.faultAt.set(e, step));
+  const inWave2 = (a: Anomaly) => {
+    const from = wave2At[Number(a.entity.slice(a.entity.lastIndexOf('-') + 1))]!;
+    return stepOf(a) >= from && stepOf(a) < from + 3 * ENTITIES + FAULT_STEPS;
+  };
   await until(() => hold!.held.length > 0 && receiver.inFlight > 0, 120_000, 'a wave-2 webhook held by the receiver');
   await kill(inc.p);
   inc = await startInc();
   const resumedLine = /resumed (\d+) action\(s\)/.exec(inc.p.output);
-  await until(() => stream.step > wave2 + 3 * ENTITIES + FAULT_STEPS + 20, 60_000, 'the stream past wave 2');
+  await until(() => stream.step > Math.max(...wave2At) + 3 * ENTITIES + FAULT_STEPS + 20, 60_000, 'the stream past wave 2');
   await stream.stop();
 
   // Drained: every group at the end of what it reads.
@@ -295,7 +303,10 @@ async function scenario(procs: VigilProcess[], cleanup: Array<() => Promise<void
     ['remediation', 'aiops.incidents'],
   ];
   await until(async () => (await Promise.all(groups.map(([s, t]) => lagOf(s, t)))).every((l) => l === 0n), 90_000, 'every consumer group at the end of its topics');
-  await until(() => new Set(metricAnomalies().filter((a) => a.timestamp >= stream.start + wave2 * STEP_MS).map((a) => a.entity)).size === ENTITIES, 30_000, 'a wave-2 anomaly of every entity');
+  const alarms = () => Array.from({ length: ENTITIES }, (_, e) => `entity ${e}: wave 1 at ${wave1 + 3 * e}, wave 2 at ${wave2At[e]}, alarms at ${alarmSteps(e).join(' ')}`).join('; ');
+  await until(() => new Set(metricAnomalies().filter(inWave2).map((a) => a.entity)).size === ENTITIES, 30_000, 'a wave-2 anomaly of every entity').catch((err: Error) => {
+    throw new Error(`${err.message} (${alarms()})`);
+  });
   await until(async () => (await count(delivered)) >= 2 * ENTITIES, 90_000, 'wave-2 actions delivered');
   // Settle: anything still to come (a late repeat, a second action) would show now.
   await new Promise((r) => setTimeout(r, 2000));
@@ -303,7 +314,7 @@ async function scenario(procs: VigilProcess[], cleanup: Array<() => Promise<void
   // (a) No input lost.
   const inWave = (a: Anomaly, from: number) => a.timestamp >= stream.start + from * STEP_MS && a.timestamp < stream.start + (from + 3 * ENTITIES + FAULT_STEPS) * STEP_MS;
   const wave1Anomalies = metricAnomalies().filter((a) => inWave(a, wave1));
-  const wave2Anomalies = metricAnomalies().filter((a) => inWave(a, wave2));
+  const wave2Anomalies = metricAnomalies().filter(inWave2);
   const anomalyIds = new Set(anomalies.map((a) => a.id));
   const storedFindings = await count(`SELECT count(*) AS n FROM "${schema}".findings WHERE entity LIKE 'crash-${run}-%'`);
   const incidents = (await db.query(`SELECT id, entity, doc FROM "${schema}".incidents WHERE entity LIKE 'crash-${run}-%'`)).rows as Array<{ id: string; entity: string; doc: { occurrences: number; status: string } }>;
@@ -326,7 +337,7 @@ async function scenario(procs: VigilProcess[], cleanup: Array<() => Promise<void
       `incidents SIGKILLed with ${groupedAtKill}/${burst.length} burst findings stored, finally ${storedFindings} findings for ${anomalyIds.size} distinct anomaly ids, ${incidents.length} incidents; ` +
       `SIGKILLed with webhook ${hold.held[0]} held, restart resumed ${resumedLine?.[1] ?? 0}; ` +
       `receiver ${receiver.requests.length} requests, ${requestIds.size} distinct ids, ${receiver.processed.size} processed, ${receiver.repeats} repeats; ${deliveredIds.size} actions delivered; ` +
-      `lag 0 on ${groups.map(([s]) => s).join(', ')}; ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+      `lag 0 on ${groups.map(([s]) => s).join(', ')}; ${alarms()}; ${((Date.now() - t0) / 1000).toFixed(0)} s`,
   );
 
   // (a) Every group committed up to the end (checked above); every fault has its anomaly and
