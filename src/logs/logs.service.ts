@@ -193,7 +193,7 @@ export class LogsService {
     if (paired !== undefined) templates.push({ ...this.templateOf(paired), role: 'paired' });
     // Only the invariant broke when the LSTM itself found the line likely enough.
     const pairOnly = paired !== undefined && !score.unknown && !this.sequences.unlikely(score);
-    const seen = new Set<string>([...(unexpected === null ? [] : [unexpected]), ...(paired === undefined ? [] : [paired])]);
+    const seen = new Set([unexpected, paired].filter((k): k is string => typeof k === 'string'));
     for (const key of [...pending.history].reverse()) {
       if (seen.has(key)) continue;
       seen.add(key);

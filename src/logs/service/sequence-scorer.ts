@@ -1,4 +1,4 @@
-import { DeepLogDetector, type StepScore } from '../sessions/deeplog-detector.js';
+import { breaksRule, DeepLogDetector, type StepScore } from '../sessions/deeplog-detector.js';
 import { KeyPairs } from '../sessions/key-pairs.js';
 import type { SequenceScorerOptions } from '../options.js';
 
@@ -154,7 +154,7 @@ export class SequenceScorer {
 
   /** The LSTM's own verdict on a known template, under the configured rule. */
   unlikely(score: StepScore): boolean {
-    return this.options.rule === 'top-g' ? score.rank >= this.options.topG : score.probability < this.options.minProbability;
+    return breaksRule(score.rank, score.probability, this.options);
   }
 
   /** The score a line must reach (1 - probability) to be flagged: the g-th likeliest's, or the floor's. */

@@ -223,7 +223,7 @@ export class DeepLogDetector {
   }
 
   isAnomalous(score: SessionScore, rule = this.options.rule): boolean {
-    return rule === 'top-g' ? score.worstRank >= this.options.topG : score.minProb < this.options.minProbability;
+    return breaksRule(score.worstRank, score.minProb, { ...this.options, rule });
   }
 
   /**
@@ -367,6 +367,15 @@ export class DeepLogDetector {
     if (!this.vocab || this.models.length === 0) throw new Error('DeepLogDetector: train() first');
     return { vocab: this.vocab, models: this.models };
   }
+}
+
+/**
+ * Whether a key the model knows, ranked `rank` (0 = most likely) with `probability`, is anomalous
+ * under the rule: outside the top g, or below the floor. Sessions (their worst step) and the
+ * service's streamed steps are judged by this one rule.
+ */
+export function breaksRule(rank: number, probability: number, o: Pick<DeepLogOptions, 'rule' | 'topG' | 'minProbability'>): boolean {
+  return o.rule === 'top-g' ? rank >= o.topG : probability < o.minProbability;
 }
 
 function buildModel(vocabSize: number, baseSeed: number, o: DeepLogOptions): tf.LayersModel {
