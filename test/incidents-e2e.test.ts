@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
-import { actionsOf, freshSchema, incidentsOf, newSecret, Receiver, rulesDir, startIncidents, syntheticEntity, SYNTHETIC_BAD_STEPS as BAD_STEPS, SYNTHETIC_QUIET_STEPS as QUIET_STEPS, SYNTHETIC_STEP_MS as STEP_MS, type Api, type IncidentJson } from './incidents-harness.js';
+import { actionsOf, firstWebhook, freshSchema, incidentsOf, newSecret, Receiver, rulesDir, startIncidents, syntheticEntity, SYNTHETIC_BAD_STEPS as BAD_STEPS, SYNTHETIC_QUIET_STEPS as QUIET_STEPS, SYNTHETIC_STEP_MS as STEP_MS, type Api, type IncidentJson } from './incidents-harness.js';
 import { kafkaBus } from './support/kafka.js';
 import { until } from './support/until.js';
 import type { VigilProcess } from './support/vigil-process.js';
@@ -94,7 +94,7 @@ describe('incidents end to end: detector → incident → rule → signed webhoo
       const own = lines.filter((l) => !l.includes('"logger":"kafkajs"'));
       throw new Error(`${err.message} (${anomalies.got.length} anomalies read back); ${lines.length - own.length} kafkajs log lines; metrics:\n${counts}\nvigil's last own output:\n${own.join('\n').slice(-3000)}`);
     });
-    await until(() => receiver.requests.length > 0, 20_000, 'the webhook request');
+    await firstWebhook(api, entity, receiver, 20_000);
     // Let every finding of the excursion arrive before counting.
     await until(() => anomalies.got.length > 0 && lifecycle.got.length > 0, 10_000, 'anomalies and lifecycle events read back');
     await new Promise((r) => setTimeout(r, 2500));

@@ -225,6 +225,20 @@ export async function actionsOf(api: Api, incidentId: string): Promise<ActionJso
   return (await api.get<{ actions: ActionJson[] }>(`/actions?incident_id=${incidentId}`)).actions;
 }
 
+/**
+ * Waits for the receiver's first request; when none comes, the error names every action of the
+ * entity's incidents with its status and reason (a skip, such as a stale incident, says why).
+ */
+export async function firstWebhook(api: Api, entity: string, receiver: Receiver, ms: number): Promise<Received> {
+  await until(() => receiver.requests.length > 0, ms, 'the webhook request').catch(async (err: Error) => {
+    const incidents = await incidentsOf(api, entity).catch(() => []);
+    const rows = await Promise.all(incidents.map(async (i) => ({ i, actions: await actionsOf(api, i.id).catch(() => []) })));
+    const lines = rows.map(({ i, actions }) => `incident ${i.id} (${i.status}, ${i.occurrences} finding(s)): ${actions.map((a) => `${a.rule} ${a.status}: ${a.reason ?? ''}`).join('; ') || 'no action'}`);
+    throw new Error(`${err.message}\n${lines.join('\n')}`);
+  });
+  return receiver.requests[0]!;
+}
+
 /** A TCP proxy in front of PostgreSQL that the test can cut and restore: a database outage, for real. */
 export class PgProxy {
   private server: import('node:net').Server | undefined;

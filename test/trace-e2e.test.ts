@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
-import { freshSchema, incidentsOf, newSecret, Receiver, rulesDir, startIncidents, syntheticEntity, SYNTHETIC_BAD_STEPS as BAD_STEPS, SYNTHETIC_QUIET_STEPS as QUIET_STEPS, SYNTHETIC_STEP_MS as STEP_MS, type Api } from './incidents-harness.js';
+import { firstWebhook, freshSchema, incidentsOf, newSecret, Receiver, rulesDir, startIncidents, syntheticEntity, SYNTHETIC_BAD_STEPS as BAD_STEPS, SYNTHETIC_QUIET_STEPS as QUIET_STEPS, SYNTHETIC_STEP_MS as STEP_MS, type Api } from './incidents-harness.js';
 import { until } from './support/until.js';
 import type { VigilProcess } from './support/vigil-process.js';
 
@@ -94,6 +94,9 @@ describe('one trace from ingest to the remediation webhook', () => {
       VIGIL_DATABASE_SCHEMA: schema,
       INCIDENTS_RULES_DIR: dir.dir,
       TRACE_SECRET: SECRET,
+      // The synthetic entity's samples are back-dated by up to 11 hours: an incident opened by an
+      // early (false) finding would be skipped as stale, and no webhook sent.
+      REMEDIATION_MAX_FINDING_AGE_MS: String(24 * 3_600_000),
       OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
       OTEL_BSP_SCHEDULE_DELAY: '200',
       // Every traced sample gets a span of its own in the detector (5,000 here, in a few
@@ -129,8 +132,7 @@ describe('one trace from ingest to the remediation webhook', () => {
     }
 
     await until(async () => (await incidentsOf(api, entity)).length > 0, 90_000, `an incident for ${entity}`);
-    await until(() => receiver.requests.length > 0, 30_000, 'the webhook request');
-    const req = receiver.requests[0]!;
+    const req = await firstWebhook(api, entity, receiver, 30_000);
     expect(req.verified).toBe(true);
     expect(req.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
 
