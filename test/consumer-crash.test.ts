@@ -1,26 +1,12 @@
-import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topicPrefixFromEnv } from '../src/platform/kafka/client-options.js';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { topicSpecs } from '../src/platform/streams/catalogue.js';
-import { brokers, kafkaBus } from './support/kafka.js';
+import { brokers, committedOffsets, kafkaBus } from './support/kafka.js';
 import { readAll } from './support/read-all.js';
 import { startWorker } from './support/stage-worker-process.js';
 import { testCatalogue } from './support/test-catalogue.js';
 
 const TOTAL = 100_000;
-
-/** A group's committed offsets on a topic (next offset to read), by partition. */
-async function committedOffsets(groupId: string, topic: string): Promise<Map<number, bigint>> {
-  const admin = new kafkajs.Kafka({ clientId: 'crash-test', brokers: brokers().split(','), logLevel: kafkajs.logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [`${topicPrefixFromEnv()}${topic}`] });
-    return new Map(offsets!.partitions.filter((p) => Number(p.offset) >= 0).map((p) => [p.partition, BigInt(p.offset)]));
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 describe('platform consumer through a real broker', () => {
   const { catalogue, names, raw } = testCatalogue({

@@ -1,4 +1,3 @@
-import kafkajs from 'kafkajs';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +9,7 @@ import { loadCatalogue, topicSpecs } from '../src/platform/streams/catalogue.js'
 import { trainQuickModel } from '../src/risk/evaluation/quick-model.js';
 import { readTransactions, type FileTransaction } from '../src/risk/evaluation/read-transactions.js';
 import type { ScoreMessage } from '../src/risk/risk.service.js';
-import { brokers, kafkaBus } from './support/kafka.js';
+import { brokers, committedOffsets, kafkaBus } from './support/kafka.js';
 import { readAll } from './support/read-all.js';
 import { until } from './support/until.js';
 import { VigilProcess } from './support/vigil-process.js';
@@ -130,12 +129,7 @@ describe('risk service (vigil start risk) on a real broker', () => {
     expect(v.output).toMatch(/stopping 2 consumers on SIGTERM/);
     // Offsets are committed on a timer (here never within the test), and what was noted last is
     // committed on the way out: nothing this process scored will be delivered again.
-    const admin = new kafkajs.Kafka({ clientId: 'risk-test-admin', brokers: brokers().split(','), logLevel: kafkajs.logLevel.NOTHING }).admin();
-    await admin.connect();
-    const [committed] = await admin.fetchOffsets({ groupId: `${run}-risk`, topics: [`${process.env.VIGIL_TOPIC_PREFIX ?? ''}risk.transactions`] }).finally(() => admin.disconnect());
-    for (const e of ends) {
-      const c = committed!.partitions.find((p) => p.partition === e.partition);
-      expect(BigInt(c?.offset ?? '-1'), `partition ${e.partition}`).toBeGreaterThanOrEqual(BigInt(e.offset));
-    }
+    const committed = await committedOffsets(`${run}-risk`, 'risk.transactions');
+    for (const e of ends) expect(committed.get(e.partition) ?? -1n, `partition ${e.partition}`).toBeGreaterThanOrEqual(BigInt(e.offset));
   });
 });

@@ -1,4 +1,3 @@
-import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { StageRunner } from '../src/platform/stage/stage-runner.js';
@@ -9,7 +8,7 @@ import { loadRiskService } from '../src/risk/risk.consumer.js';
 import { loadRiskOptions } from '../src/risk/risk.options.js';
 import type { RiskService } from '../src/risk/risk.service.js';
 import { startRiskStages } from '../src/risk/risk.stages.js';
-import { brokers, kafkaBus } from './support/kafka.js';
+import { kafkaBus, withAdmin } from './support/kafka.js';
 import { testCatalogue } from './support/test-catalogue.js';
 import { until } from './support/until.js';
 
@@ -113,9 +112,7 @@ describe('terminal label features with two risk processes', () => {
 
     // Stopped, each process's own labels group is deleted; the shared transactions group stays.
     for (const r of running.splice(0)) await r.stop();
-    const admin = new kafkajs.Kafka({ clientId: 'risk-term-admin', brokers: brokers().split(','), logLevel: kafkajs.logLevel.NOTHING }).admin();
-    await admin.connect();
-    const groups = (await admin.listGroups().finally(() => admin.disconnect())).groups.map((g) => g.groupId).filter((g) => g.startsWith(groupPrefix));
+    const groups = (await withAdmin((admin) => admin.listGroups())).groups.map((g) => g.groupId).filter((g) => g.startsWith(groupPrefix));
     expect(groups).toEqual([`${groupPrefix}-risk`]);
   });
 });

@@ -1,4 +1,6 @@
+import kafkajs from 'kafkajs';
 import { inject } from 'vitest';
+import { topicPrefixFromEnv } from '../../src/platform/kafka/client-options.js';
 import { KafkaBus, type KafkaBusOptions } from '../../src/platform/kafka/kafka-bus.js';
 import { LocalBroker } from '../../src/platform/kafka/local-broker.js';
 
@@ -19,4 +21,21 @@ export function ownBroker(): LocalBroker | undefined {
 /** A topic name no other test uses. */
 export function uniqueTopic(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+}
+
+/** A raw kafkajs admin client on the test broker for `use` (it sees the cluster's topic names), disconnected after. */
+export async function withAdmin<T>(use: (admin: kafkajs.Admin) => Promise<T>): Promise<T> {
+  const admin = new kafkajs.Kafka({ clientId: 'vigil-test-admin', brokers: brokers().split(','), logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    return await use(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A group's committed offsets on a Vigil topic (next offset to read), by partition; partitions without a commit are left out. */
+export async function committedOffsets(groupId: string, topic: string): Promise<Map<number, bigint>> {
+  const [offsets] = await withAdmin((admin) => admin.fetchOffsets({ groupId, topics: [`${topicPrefixFromEnv()}${topic}`] }));
+  return new Map(offsets!.partitions.filter((p) => Number(p.offset) >= 0).map((p) => [p.partition, BigInt(p.offset)]));
 }
