@@ -34,6 +34,7 @@ export const RECO_TOPICS = { interactions: 'reco.interactions', remediations: 'a
 
 export function recoConfigFromEnv(env: NodeJS.ProcessEnv = process.env, now = Date.now()): RecoServiceConfig {
   const prefix = env.VIGIL_GROUP_PREFIX ?? 'vigil';
+  const named = env.VIGIL_RECO_GROUP?.trim();
   return {
     replyK: int(env, 'VIGIL_RECO_K', 10, 1, 1000),
     maxK: int(env, 'VIGIL_RECO_MAX_K', 1000, 1, 1000),
@@ -41,8 +42,8 @@ export function recoConfigFromEnv(env: NodeJS.ProcessEnv = process.env, now = Da
     foldInBudgetMs: int(env, 'VIGIL_RECO_FOLD_IN_BUDGET_MS', 0, 0),
     refitIntervalMs: int(env, 'VIGIL_RECO_REFIT_INTERVAL_MS', 300_000, 0),
     learnChunk: int(env, 'VIGIL_RECO_LEARN_CHUNK', 500, 1),
-    groupId: env.VIGIL_RECO_GROUP?.trim() || `${prefix}-reco-${hostname()}-${process.pid}-${now.toString(36)}`,
-    groupPerStart: !env.VIGIL_RECO_GROUP?.trim(),
+    groupId: named || `${prefix}-reco-${hostname()}-${process.pid}-${now.toString(36)}`,
+    groupPerStart: !named,
     recommender: {
       refitEvery: int(env, 'VIGIL_RECO_REFIT_EVERY', 5000, 0),
       recencyHalfLife: num(env, 'VIGIL_RECO_RECENCY_HALF_LIFE', 10),
