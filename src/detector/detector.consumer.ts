@@ -10,6 +10,7 @@ import { DetectorService } from './detector.service.js';
 import { awaitFeedback, startFeedbackReader } from './feedback-reader.js';
 import { ModelStore } from './model-store/model-store.js';
 import { loadDetectorOptions } from './options.js';
+import { loadSelectionRules } from './selection/load-selection.js';
 import type { AnomalyEvent } from './types.js';
 
 /** How long a starting detector waits for its feedback reader to read the retained feedback. */
@@ -83,10 +84,15 @@ export class DetectorConsumer implements OnApplicationBootstrap, BeforeApplicati
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const options = loadDetectorOptions(process.env, Date.now(), this.config.groupPrefix);
+    const defaults = loadDetectorOptions(process.env, Date.now(), this.config.groupPrefix);
+    // A mistake in the rules stops the start, naming file, line and field.
+    const selection = loadSelectionRules(defaults.rulesDir);
+    const options = { ...defaults, selection };
+    this.logger.log(`series selection from ${options.rulesDir}: at most ${selection.maxSeriesPerEntity} series per entity, selected by\n  ${selection.describe().join('\n  ')}`);
     const backend = await initBackend((msg) => this.logger.log(msg));
     detectorMetrics.backend.labels(backend).set(1);
     const service = (this.service = new DetectorService(options));
+    service.logTo((line) => this.logger.warn(line));
     if (options.modelDir) {
       const loaded = await service.loadModels(new ModelStore(options.modelDir), (line) => this.logger.warn(line));
       this.logger.log(`model store ${options.modelDir}: ${loaded} entity model(s) loaded; new versions saved after each training`);
@@ -116,7 +122,7 @@ export class DetectorConsumer implements OnApplicationBootstrap, BeforeApplicati
   }
 }
 
-/** `anomaly demo-host-02 at 2026-…Z: score 0.93 >= 0.50 (autoencoder-v1); latency_p99_seconds 41%, error_ratio 30%, …` */
+/** `anomaly demo-host-02 at 2026-…Z: score 0.93 >= 0.50 (autoencoder-v1); latency_p99_seconds{env="demo",service="demo-shop"} 41%, …` */
 export function describeAnomaly(a: AnomalyEvent): string {
   const top = a.contributions
     .slice(0, 3)

@@ -21,8 +21,14 @@ export const detectorMetrics = {
   }),
   samplesDropped: new Counter({
     name: 'vigil_detector_samples_dropped_total',
-    help: 'Samples not scored: late (step already closed), new_metric (after the metric order was fixed), invalid, counter_start (first sample of a counter: baseline only), counter_out_of_order.',
+    help: 'Samples not scored: not_selected (no selector of rules/detector takes the series), series_cap (the entity has max_series_per_entity series already), late (step already closed), new_series (after the series order was fixed), invalid, counter_start (first sample of a counter: baseline only), counter_out_of_order.',
     labelNames: ['reason'] as const,
+    registers: [registry],
+  }),
+  series: new Gauge({
+    name: 'vigil_detector_series',
+    help: "Series in the entities' vectors (selected by rules/detector, within the cap), each its own slot, by metric name.",
+    labelNames: ['metric'] as const,
     registers: [registry],
   }),
   counterResets: new Counter({
@@ -38,7 +44,7 @@ export const detectorMetrics = {
   }),
   contributions: new Counter({
     name: 'vigil_detector_anomaly_contributions_total',
-    help: "Each metric's share of the evidence, summed over the anomaly events (one event adds 1 across its metrics).",
+    help: "Each metric's share of the evidence (its series' shares added up), summed over the anomaly events (one event adds 1 across its metrics).",
     labelNames: ['metric'] as const,
     registers: [registry],
   }),

@@ -112,7 +112,7 @@ describe('DetectorService', () => {
     expect(next.map((s) => [s.step.entity, s.step.time])).toEqual([['h1', 19_000]]);
     expect(next[0]!.result.threshold).toBeGreaterThan(before);
     expect(service.detector.threshold('h2')).toBe(before);
-    expect(service.aligner.dropped).toEqual({ late: 1, new_metric: 1, invalid: 0 });
+    expect(service.aligner.dropped).toEqual({ late: 1, new_series: 1, series_cap: 0, invalid: 0 });
   });
 
   it('scores counters as per-second rates (kind counter), resets included', async () => {
@@ -136,6 +136,6 @@ describe('DetectorService', () => {
     for (let t = 3000; t <= 100_000; t += 1000) await service.process([at('busy', t)]);
     expect(service.detector.stats().entities).toBe(1);
     expect(service.detector.threshold('quiet')).toBeUndefined();
-    expect(service.aligner.metricsOf('quiet')).toEqual([]);
+    expect(service.aligner.seriesOf('quiet')).toEqual([]);
   });
 });

@@ -6,11 +6,18 @@ import { Detector } from './scoring/detector.js';
 import type { DetectorOverrides } from './scoring/options.js';
 import type { ScoreResult } from './scoring/types.js';
 import { CounterRates } from '../platform/series/counter-rates.js';
+import { isSeriesKey, parseSeriesKey, seriesKey, seriesName } from '../platform/series/series-identity.js';
+import { StepAligner, type ClosedStep, type DropReason, type Sample } from '../platform/series/step-aligner.js';
 import type { ModelSnapshot } from './model-store/model-snapshot.js';
 import type { ModelStore } from './model-store/model-store.js';
 import { ScoreDrift } from './score-drift.js';
-import { StepAligner, type ClosedStep } from './step-aligner.js';
+import type { SeriesSelection } from './selection/series-selection.js';
 import type { AnomalyEvent, FeedbackValue, MetricSampleValue } from './types.js';
+
+/** aiops.anomalies: at most this many contributions, names of at most this many characters (its schema's limits). */
+const MAX_CONTRIBUTIONS = 256;
+const MAX_NAME_LENGTH = 1024;
+const ALIGNER_DROPS: readonly DropReason[] = ['late', 'new_series', 'series_cap', 'invalid'];
 
 /** One scored step, as the service saw it (for tests and tools; the stream only gets anomalies). */
 export interface ScoredStep {
@@ -20,8 +27,10 @@ export interface ScoredStep {
 }
 
 /**
- * The detector service's logic, no I/O: telemetry.metrics samples → StepAligner → one vector
- * per entity per closed step → `Detector.scoreDue()` once per batch → aiops.anomalies events;
+ * The detector service's logic, no I/O: telemetry.metrics samples → series selection
+ * (`rules/detector`) → counters to rates → StepAligner (one slot per series: tenant + entity +
+ * metric + labels) → one vector per entity per closed step → `Detector.scoreDue()` once per
+ * batch → aiops.anomalies events, which name each series readably (`metric{label="value"}`);
  * aiops.feedback → `Detector.feedback` (every process applies every record: `readFeedback`).
  *
  * An event is written when a row's `score >= threshold`. The score is damped for 300 rows after
@@ -34,6 +43,7 @@ export interface ScoredStep {
 export class DetectorService {
   readonly detector: Detector;
   readonly aligner: StepAligner<InRecord<unknown>>;
+  readonly selection: SeriesSelection;
   readonly counters = new CounterRates();
   readonly drift = new ScoreDrift();
   /** Model version per entity (0: baseline), for the entities-by-model gauge. */
@@ -52,7 +62,10 @@ export class DetectorService {
   /** This process's feedback reader: next offset per aiops.feedback partition handled. */
   private readonly feedbackRead = new Map<number, bigint>();
   private log: (line: string) => void = () => {};
-  private lastDropped = { late: 0, new_metric: 0, invalid: 0 };
+  private lastDropped: Record<DropReason, number>;
+  /** Per entity, how many of its slots the series gauge counts. */
+  private readonly slotsCounted = new Map<string, number>();
+  private capLogged = false;
   /** Latest step time scored, and when idle entities were last swept (both event time). */
   private eventTime = -Infinity;
   private lastSweep = -Infinity;
@@ -62,21 +75,28 @@ export class DetectorService {
     overrides: DetectorOverrides = {},
   ) {
     this.detector = new Detector(overrides);
-    this.aligner = new StepAligner(options.aligner);
+    this.selection = options.selection;
+    this.aligner = new StepAligner({ ...options.aligner, maxSeries: options.selection.maxSeriesPerEntity });
+    this.lastDropped = { ...this.aligner.dropped };
+  }
+
+  /** Where the service reports what an operator should know (model store problems, the series cap). */
+  logTo(log: (line: string) => void): void {
+    this.log = log;
   }
 
   /**
    * Load the store's models; each is taken over when its entity's first step arrives, if the
-   * entity's metrics still line up with the model's. Returns how many were loaded.
+   * entity's series still line up with the model's. Returns how many were loaded.
    */
   async loadModels(store: ModelStore, log: (line: string) => void): Promise<number> {
     this.store = store;
     const snapshots = await store.loadAll((dir, err) => log(`model store: skipping ${dir}: ${err.message}`));
     for (const snap of snapshots) {
       this.restored.set(snap.entity, snap);
-      // The model's metric order, before the entity's first sample: a restart resumes from the
-      // last commit, often inside a step, and would otherwise order the metrics as they come.
-      this.aligner.seed(snap.entity, snap.metrics);
+      // The model's series order, before the entity's first sample: a restart resumes from the
+      // last commit, often inside a step, and would otherwise order the series as they come.
+      if (snap.metrics.every(isSeriesKey)) this.aligner.seed(snap.entity, snap.metrics);
     }
     this.log = log;
     return snapshots.length;
@@ -90,13 +110,13 @@ export class DetectorService {
   /**
    * An entity this process has not seen may have been trained by another one (its partition
    * moved here after a rebalance): look for its model once, before its first sample is placed,
-   * so the aligner takes the model's metric order.
+   * so the aligner takes the model's series order.
    */
   private async lookUpModels(entities: ReadonlySet<string>): Promise<void> {
     const store = this.store;
     if (!store) return;
     for (const entity of entities) {
-      if (this.lookedUp.has(entity) || this.restored.has(entity) || this.aligner.metricsOf(entity).length > 0 || this.detector.modelVersion(entity) !== undefined) continue;
+      if (this.lookedUp.has(entity) || this.restored.has(entity) || this.aligner.seriesOf(entity).length > 0 || this.detector.modelVersion(entity) !== undefined) continue;
       this.lookedUp.add(entity);
       const snap = await store.load(entity).catch((err: Error) => {
         this.log(`model store: cannot read ${entity}'s model: ${err.message}`);
@@ -104,7 +124,7 @@ export class DetectorService {
       });
       if (snap) {
         this.restored.set(entity, snap);
-        this.aligner.seed(entity, snap.metrics);
+        if (snap.metrics.every(isSeriesKey)) this.aligner.seed(entity, snap.metrics);
       }
     }
   }
@@ -113,12 +133,14 @@ export class DetectorService {
     const snap = this.restored.get(step.entity);
     if (!snap) return;
     this.restored.delete(step.entity);
-    const same = snap.metrics.length === step.metrics.length && snap.metrics.every((name, i) => name === step.metrics[i]);
+    const slots = slotsOf(snap);
+    const same = slots.length === step.series.length && slots.every((key, i) => key === step.series[i]);
     if (!same) {
-      this.log(`model store: ${step.entity} v${snap.version} was trained on [${snap.metrics.join(', ')}], the stream now has [${step.metrics.join(', ')}]; learning anew`);
+      const names = (keys: readonly string[]) => keys.map((k) => nameOf(k)).join(', ');
+      this.log(`model store: ${step.entity} v${snap.version} was trained on [${names(slots)}], the stream now has [${names(step.series)}]; learning anew`);
       return;
     }
-    this.detector.restoreModels(step.entity, step.metrics.length, { ...snap, models: [...snap.models] });
+    this.detector.restoreModels(step.entity, step.series.length, { ...snap, models: [...snap.models] });
     m.modelsRestored.inc();
   }
 
@@ -128,7 +150,8 @@ export class DetectorService {
     if (!store || trained.length === 0) return;
     const snapshots = trained.flatMap((entity) => {
       const models = this.detector.modelsOf(entity);
-      return models ? [{ entity, metrics: [...this.aligner.metricsOf(entity)], ...models }] : [];
+      // A snapshot's `metrics` are its slots' series keys.
+      return models ? [{ entity, metrics: [...this.aligner.seriesOf(entity)], ...models }] : [];
     });
     this.saving = this.saving.then(async () => {
       for (const snap of snapshots) {
@@ -179,6 +202,7 @@ export class DetectorService {
   }
 
   private async processNow(records: InRecord<unknown>[]): Promise<ScoredStep[]> {
+    let notSelected = 0;
     if (this.store) await this.lookUpModels(new Set(records.filter((r) => r.topic !== this.options.topics.feedback).map((r) => (r.value as MetricSampleValue).entity)));
     for (const record of records) {
       if (record.topic === this.options.topics.feedback) {
@@ -192,9 +216,15 @@ export class DetectorService {
         }
       } else {
         const v = record.value as MetricSampleValue;
+        // The user's choice of series (rules/detector): the rest never reach a slot.
+        if (!this.selection.selects(v.metric, v.labels)) {
+          notSelected++;
+          continue;
+        }
+        const key = seriesKey(v);
         let value = v.value;
         if (v.kind === 'counter') {
-          const r = this.counters.rate(v.entity, v.metric, v.timestamp, v.value);
+          const r = this.counters.rate(v, v.timestamp, v.value, key);
           if (!r.ok) {
             m.samplesDropped.labels(r.reason).inc();
             continue;
@@ -202,14 +232,17 @@ export class DetectorService {
           if (r.reset) m.counterResets.inc();
           value = r.rate;
         }
-        this.aligner.add({ entity: v.entity, metric: v.metric, timestamp: v.timestamp, value }, record);
+        this.aligner.add({ entity: v.entity, series: key, timestamp: v.timestamp, value }, record);
       }
     }
+    if (notSelected > 0) m.samplesDropped.labels('not_selected').inc(notSelected);
+    if (this.aligner.dropped.series_cap > this.lastDropped.series_cap) this.logCap(this.aligner.lastCapped!);
     this.countDrops();
     const steps = this.aligner.drain();
     if (steps.length === 0) return [];
     const byEntity = new Map<string, Array<ClosedStep<InRecord<unknown>>>>();
     for (const step of steps) {
+      if (!byEntity.has(step.entity)) this.countSlots(step.entity);
       if (this.restored.size > 0) this.takeRestored(step);
       this.detector.observe(step.entity, { time: step.time, values: step.values });
       let list = byEntity.get(step.entity);
@@ -229,7 +262,10 @@ export class DetectorService {
         const event = result.score >= result.threshold ? this.event(step, result) : undefined;
         if (event) {
           m.anomalies.labels(entity).inc();
-          for (const c of event.contributions) m.contributions.labels(c.metric).inc(c.share);
+          // By metric name, not series: the label's values stay as few as the metric names.
+          result.contributions.forEach((share, i) => {
+            if (share > 0) m.contributions.labels(parseSeriesKey(step.series[i]!).metric).inc(clamp01(share));
+          });
         }
         out.push({ step, result, event });
       });
@@ -279,8 +315,29 @@ export class DetectorService {
     }
   }
 
+  /** The series gauge counts the entity's slots added since the last count (slots only grow until its second step). */
+  private countSlots(entity: string): void {
+    const keys = this.aligner.seriesOf(entity);
+    const counted = this.slotsCounted.get(entity) ?? 0;
+    if (keys.length === counted) return;
+    for (let i = counted; i < keys.length; i++) m.series.labels(metricOf(keys[i]!)).inc();
+    this.slotsCounted.set(entity, keys.length);
+  }
+
+  /** Once per process: an operator sees that the cap cut an entity's vector, and what to change. */
+  private logCap(capped: Sample): void {
+    if (this.capLogged) return;
+    this.capLogged = true;
+    this.log(
+      `${capped.entity}: more selected series than max_series_per_entity (${this.selection.maxSeriesPerEntity}); ${nameOf(capped.series)} and any further series of an entity at its cap are dropped (vigil_detector_samples_dropped_total{reason="series_cap"}): narrow the selectors in rules/detector or raise the cap (logged once)`,
+    );
+  }
+
   /** Drop an entity's series and model bookkeeping (it was forgotten). */
   private forgetMetrics(entity: string): void {
+    const keys = this.aligner.seriesOf(entity);
+    for (let i = 0; i < (this.slotsCounted.get(entity) ?? 0); i++) m.series.labels(metricOf(keys[i]!)).dec();
+    this.slotsCounted.delete(entity);
     this.lookedUp.delete(entity);
     for (const g of [m.score, m.threshold, m.scorePsi, m.anomalies]) g.remove(entity);
     const version = this.versions.get(entity);
@@ -291,13 +348,18 @@ export class DetectorService {
 
   private event(step: ClosedStep<InRecord<unknown>>, r: ScoreResult): AnomalyEvent {
     const contributions = r.contributions
-      .map((share, i) => ({ metric: step.metrics[i]!, share: clamp01(share) }))
+      .map((share, i) => ({ i, share: clamp01(share) }))
       .filter((c) => c.share > 0)
-      .sort((a, b) => b.share - a.share);
+      .sort((a, b) => b.share - a.share)
+      .slice(0, MAX_CONTRIBUTIONS)
+      .map(({ i, share }) => ({ metric: nameOf(step.series[i]!), share }));
     const version = this.detector.modelVersion(step.entity) ?? 0;
     const labels: Record<string, string> = { step_ms: String(step.stepMs) };
-    if (r.cause) {
-      labels.top_metric = step.metrics[r.cause.metric] ?? '';
+    const cause = r.cause ? step.series[r.cause.metric] : undefined;
+    if (r.cause && cause) {
+      // The bare name, as remediation rules match it; the series (which CPU, which mode) beside it.
+      labels.top_metric = metricOf(cause);
+      labels.top_series = nameOf(cause);
       labels.signal = r.cause.signal;
     }
     labels.p_value = r.pValue.toExponential(3);
@@ -331,9 +393,9 @@ export class DetectorService {
     }
     this.lastSweep = this.eventTime;
     for (const entity of this.detector.dropIdle(this.eventTime, idleMs)) {
+      this.forgetMetrics(entity);
       this.aligner.forget(entity);
       this.counters.forget(entity);
-      this.forgetMetrics(entity);
       m.entitiesDropped.inc();
     }
   }
@@ -355,7 +417,7 @@ export class DetectorService {
   }
 
   private countDrops(): void {
-    for (const reason of ['late', 'new_metric', 'invalid'] as const) {
+    for (const reason of ALIGNER_DROPS) {
       const delta = this.aligner.dropped[reason] - this.lastDropped[reason];
       if (delta > 0) m.samplesDropped.labels(reason).inc(delta);
     }
@@ -366,6 +428,25 @@ export class DetectorService {
 /** `baseline` before the entity's first training, then `autoencoder-v<n>` (as in anomaly events). */
 function modelVersionName(trainings: number): string {
   return trainings > 0 ? `autoencoder-v${trainings}` : 'baseline';
+}
+
+/**
+ * A stored model's slots as series keys. Models written before series identity name bare
+ * metrics: those were the entity's label-less series and keep fitting them (they seed no order:
+ * an entity whose series have labels would get their slots besides its own, forever empty).
+ */
+function slotsOf(snap: ModelSnapshot): string[] {
+  return snap.metrics.map((name) => (isSeriesKey(name) ? name : seriesKey({ entity: snap.entity, metric: name })));
+}
+
+/** `node_cpu_seconds_total{cpu="0",mode="idle"}`, as events and logs name a series. */
+function nameOf(key: string): string {
+  const s = parseSeriesKey(key);
+  return seriesName(s.metric, s.labels, MAX_NAME_LENGTH);
+}
+
+function metricOf(key: string): string {
+  return parseSeriesKey(key).metric;
 }
 
 function clamp01(x: number): number {

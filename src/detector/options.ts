@@ -1,10 +1,19 @@
 import { hostname } from 'node:os';
-import { DEFAULT_ALIGNER, type AlignerOptions } from './step-aligner.js';
+import { DEFAULT_ALIGNER, type AlignerOptions } from '../platform/series/step-aligner.js';
+import { SeriesSelection } from './selection/series-selection.js';
 
 /** The detector service's settings, from the environment (defaults in the README table). */
 export interface DetectorServiceOptions {
   readonly topics: { readonly metrics: string; readonly feedback: string; readonly anomalies: string };
-  readonly aligner: AlignerOptions;
+  /** The aligner's step and lateness (its per-entity cap comes from `selection`). */
+  readonly aligner: Omit<AlignerOptions, 'maxSeries'>;
+  /** `rules/detector/*.yaml`, read at start (DETECTOR_RULES_DIR). */
+  readonly rulesDir: string;
+  /**
+   * Which series form an entity's vector, and how many at most. `loadDetectorOptions` gives
+   * every series up to 64; the service at start replaces it with the rules of `rulesDir`.
+   */
+  readonly selection: SeriesSelection;
   /** Entities with no scored step for this long (in event time) are forgotten. */
   readonly idleMs: number;
   /** Where trained models are saved and reloaded from at start; '' keeps them in memory only. */
@@ -24,6 +33,8 @@ export function loadDetectorOptions(env: NodeJS.ProcessEnv = process.env, now = 
     topics: { metrics: 'telemetry.metrics', feedback: 'aiops.feedback', anomalies: 'aiops.anomalies' },
     idleMs: nonNegative(env, 'DETECTOR_IDLE_MS', 7 * 86_400_000),
     modelDir: env.DETECTOR_MODEL_DIR ?? '.vigil/detector-models',
+    rulesDir: env.DETECTOR_RULES_DIR || 'rules/detector',
+    selection: SeriesSelection.all(),
     feedbackGroup: `${prefix}-detector-feedback-${hostname()}-${process.pid}-${now.toString(36)}`,
     aligner: {
       stepMs: nonNegative(env, 'DETECTOR_STEP_MS', DEFAULT_ALIGNER.stepMs),

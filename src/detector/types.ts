@@ -1,14 +1,4 @@
-/** A telemetry.metrics record's value (streams/schemas/telemetry.metrics.schema.json). */
-export interface MetricSampleValue {
-  id?: string;
-  tenant?: string;
-  entity: string;
-  metric: string;
-  labels?: Record<string, string>;
-  timestamp: number;
-  value: number;
-  kind?: 'gauge' | 'counter' | 'rate';
-}
+export type { MetricSampleValue } from '../platform/series/metric-sample.js';
 
 /** An aiops.feedback record's value. */
 export interface FeedbackValue {

@@ -6,7 +6,6 @@ import { countLogRecords, otlpLogEntries } from './otlp-logs.js';
 import { countDataPoints, otlpMetricSamples } from './otlp-metrics.js';
 import { jsonItems, jsonLogs, jsonSamples } from './plain-json.js';
 import { counterFamilies, remoteWriteSamples } from './remote-write.js';
-import { seriesKey } from './sample-ids.js';
 import { invalid, type LogEntry, type MetricSample, type Normalised } from './types.js';
 
 /** Remembered counter families from remote_write metadata, bounded. */
@@ -66,7 +65,10 @@ export class IngestService {
     return this.check(this.options.topics.metrics, this.options.counterRates ? this.toRates(n) : n);
   }
 
-  /** Cumulative counters → per-second rates; a series' first sample only sets its baseline. */
+  /**
+   * Cumulative counters → per-second rates, per series (tenant + entity + metric + labels, the
+   * platform's series identity); a series' first sample only sets its baseline.
+   */
   private toRates(n: Normalised<MetricSample>): Normalised<MetricSample> {
     const dropped = { ...n.dropped };
     const records: MetricSample[] = [];
@@ -75,7 +77,7 @@ export class IngestService {
         records.push(s);
         continue;
       }
-      const r = this.rates.rate(`${s.tenant ?? ''}\u0000${s.entity}`, seriesKey(s.metric, s.labels), s.timestamp, s.value);
+      const r = this.rates.rate(s, s.timestamp, s.value);
       if (r.ok) records.push({ ...s, value: r.rate, kind: 'rate' });
       else dropped[r.reason] = (dropped[r.reason] ?? 0) + 1;
     }

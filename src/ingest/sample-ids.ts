@@ -27,13 +27,6 @@ export function labelsKey(labels: Record<string, string>): string {
   return key;
 }
 
-/** The series identity (name and sorted labels), for per-series counter state. */
-export function seriesKey(metric: string, labels: Record<string, string>): string {
-  let key = metric;
-  for (const k of Object.keys(labels).sort()) key += `\u0001${k}\u0002${labels[k]}`;
-  return key;
-}
-
 /**
  * Log records have no natural identity (two equal lines in one millisecond are two records):
  * their id is the request's content hash and their place in it, so only a retry of the same

@@ -1,4 +1,4 @@
-import { DEFAULT_ALIGNER, type AlignerOptions } from '../detector/step-aligner.js';
+import { DEFAULT_ALIGNER, type AlignerOptions } from '../platform/series/step-aligner.js';
 import { DEFAULT_FORECASTER, type ForecasterOptions } from './forecast/options.js';
 import { DEFAULT_TRACKER, type TrackerOptions } from './limits/prediction-tracker.js';
 

@@ -1,6 +1,8 @@
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../platform/metrics/registry.js';
 import { initBackend } from '../platform/ml/backend.js';
+import type { InRecord } from '../platform/stage/types.js';
 import { parseLimitRules } from './limits/limit-rules.js';
 import { diskSeries, records, STEP, T0 } from './testing/disk-fixture.js';
 import { loadPredictorOptions } from './options.js';
@@ -74,5 +76,31 @@ describe('PredictorService', () => {
     expect(last.timestamp).toBeGreaterThanOrEqual(T0 + (115 + 30) * STEP);
     expect(service.forecaster.seriesCount).toBe(1);
     expect(events.filter((e) => e.entity === 'host-2')).toEqual([]);
+  }, 60_000);
+
+  it('two series of one metric name (two mounts) are forecast apart: one climbs to its limit, the other stays', async () => {
+    const service = new PredictorService(loadPredictorOptions(ENV), RULES);
+    const climbing = diskSeries(125, 200);
+    const steady = diskSeries(0, 200, 8);
+    const mounts = (from: number, to: number): InRecord<unknown>[] =>
+      Array.from({ length: to - from }, (_, k) => from + k).flatMap((i) =>
+        (
+          [
+            ['/', climbing[i]!],
+            ['/data', steady[i]!],
+          ] as const
+        ).map(([mount, value]) => {
+          const v = { entity: 'host-1', metric: 'disk_used_ratio', labels: { mount }, timestamp: T0 + i * STEP, value };
+          return { topic: 'telemetry.metrics', partition: 0, offset: String(i * 2), key: 'host-1', value: v, headers: {}, timestamp: v.timestamp, trace: ROOT_CONTEXT };
+        }),
+      );
+    const events: PredictionEvent[] = [];
+    for (let from = 0; from < 200; from += 10) events.push(...(await service.process(mounts(from, from + 10))).map((e) => e.event));
+    expect(service.forecaster.seriesCount).toBe(2);
+    expect(events.length).toBeGreaterThan(0);
+    // Every prediction is the climbing mount's, and says so in its labels.
+    expect(new Set(events.map((e) => e.labels.mount))).toEqual(new Set(['/']));
+    expect(events.filter((e) => e.status === 'issued')).toHaveLength(1);
+    expect(events[0]!.timestamp).toBeLessThanOrEqual(T0 + (climbing.findIndex((v) => v > 0.95) - 3) * STEP);
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { CounterRates } from '../platform/series/counter-rates.js';
-import { StepAligner } from '../detector/step-aligner.js';
-import type { MetricSampleValue } from '../detector/types.js';
+import type { MetricSampleValue } from '../platform/series/metric-sample.js';
+import { seriesKey, seriesName } from '../platform/series/series-identity.js';
+import { StepAligner } from '../platform/series/step-aligner.js';
 import { derivedId } from '../platform/bus/message-id.js';
 import type { Emit, HandlerContext, InRecord } from '../platform/stage/types.js';
 import { OnlineForecaster, type SeriesForecast } from './forecast/online-forecaster.js';
@@ -14,6 +15,7 @@ import type { PredictionEvent } from './types.js';
 
 const SEP = '\u0000';
 
+/** One forecast series: tenant + entity + metric + labels (`seriesKey`), with what its events carry. */
 interface SeriesInfo {
   readonly entity: string;
   readonly metric: string;
@@ -23,10 +25,12 @@ interface SeriesInfo {
 }
 
 /**
- * The predictor's logic, no I/O: telemetry.metrics samples of watched metrics (those with a
- * limit in the rules) → StepAligner → one value per series per step → OnlineForecaster (train
- * what is due, forecast every new step: one model call each per batch) → each limit's crossing
- * → PredictionTracker → aiops.predictions records (issued / updated / withdrawn).
+ * The predictor's logic, no I/O: telemetry.metrics samples of watched series (those a limit in
+ * the rules applies to) → StepAligner, each series aligned alone under its `seriesKey` (tenant +
+ * entity + metric + labels, as ingest and the detector key series) → one value per series per
+ * step → OnlineForecaster (train what is due, forecast every new step: one model call each per
+ * batch) → each limit's crossing → PredictionTracker → aiops.predictions records (issued /
+ * updated / withdrawn).
  */
 export class PredictorService {
   readonly forecaster: OnlineForecaster;
@@ -35,7 +39,7 @@ export class PredictorService {
   private readonly counters = new CounterRates();
   private readonly info = new Map<string, SeriesInfo>();
   private queue: Promise<unknown> = Promise.resolve();
-  private lastDropped = { late: 0, new_metric: 0, invalid: 0 };
+  private lastDropped = { late: 0, invalid: 0 };
   private trainingSeconds = 0;
   private trainings = 0;
   private restored = 0;
@@ -80,7 +84,7 @@ export class PredictorService {
           () => m.modelsSaved.inc(),
           (err: Error) => {
             m.modelSaveErrors.inc();
-            this.log(`model store: saving ${series.replace(SEP, '/')} v${model.version} failed: ${err.message}`);
+            this.log(`model store: saving ${this.describe(series)} v${model.version} failed: ${err.message}`);
           },
         );
       }
@@ -98,7 +102,7 @@ export class PredictorService {
       if (this.lookedUp.has(key) || this.forecaster.knows(key)) continue;
       this.lookedUp.add(key);
       const model = await store.load(key).catch((err: Error) => {
-        this.log(`model store: cannot read ${key.replace(SEP, '/')}'s model: ${err.message}`);
+        this.log(`model store: cannot read ${this.describe(key)}'s model: ${err.message}`);
         return undefined;
       });
       if (model) this.forecaster.restore(key, model);
@@ -124,34 +128,31 @@ export class PredictorService {
       const v = record.value as MetricSampleValue;
       const labels = v.labels ?? {};
       if (limitsFor(this.rules, v.metric, labels).length === 0) continue;
+      const key = seriesKey(v);
       let value = v.value;
       if (v.kind === 'counter') {
-        const r = this.counters.rate(v.entity, v.metric, v.timestamp, v.value);
+        const r = this.counters.rate(v, v.timestamp, v.value, key);
         if (!r.ok) {
           m.samplesDropped.labels(r.reason).inc();
           continue;
         }
         value = r.rate;
       }
-      const key = v.entity + SEP + v.metric;
-      const info = this.info.get(key);
-      if (info) info.labels = labels;
-      else this.info.set(key, { entity: v.entity, metric: v.metric, labels, ref: undefined });
-      this.aligner.add({ entity: v.entity, metric: v.metric, timestamp: v.timestamp, value }, record);
+      if (!this.info.has(key)) this.info.set(key, { entity: v.entity, metric: v.metric, labels, ref: undefined });
+      // Each series is aligned alone (its key as the aligner's entity): its own step and watermark.
+      this.aligner.add({ entity: key, series: key, timestamp: v.timestamp, value }, record);
     }
     this.countDrops();
     const steps = this.aligner.drain();
-    await this.lookUpModels(steps.flatMap((step) => step.metrics.map((metric) => step.entity + SEP + metric)));
+    await this.lookUpModels(steps.map((step) => step.entity));
     // Each forecast's parent (and the seed of its record's id) is the input of its own step.
     const refs = new Map<string, InRecord<unknown>>();
     for (const step of steps) {
-      step.metrics.forEach((metric, i) => {
-        const key = step.entity + SEP + metric;
-        this.forecaster.observe(key, step.time, step.values[i]!, step.stepMs);
-        const info = this.info.get(key);
-        if (info && step.ref) info.ref = step.ref;
-        if (step.ref) refs.set(key + SEP + step.time, step.ref);
-      });
+      const key = step.entity;
+      this.forecaster.observe(key, step.time, step.values[0]!, step.stepMs);
+      const info = this.info.get(key);
+      if (info && step.ref) info.ref = step.ref;
+      if (step.ref) refs.set(key + SEP + step.time, step.ref);
       this.eventTime = Math.max(this.eventTime, step.time);
     }
     const forecasts = await this.forecaster.update(cancelled);
@@ -163,7 +164,7 @@ export class PredictorService {
       if (!info) continue;
       for (const rule of limitsFor(this.rules, info.metric, info.labels)) {
         const c = crossing(f.forecast, rule, { low: this.forecaster.options.lowQuantile, high: this.forecaster.options.highQuantile });
-        const t = this.tracker.observe(predictionKey(info.entity, info.metric, rule.name), f.time, f.stepMs, c);
+        const t = this.tracker.observe(predictionKey(f.series, rule.name), f.time, f.stepMs, c);
         if (!t) continue;
         m.predictions.labels(t.status).inc();
         out.push({ event: this.event(info, rule, f, t), source: refs.get(f.series + SEP + f.time) ?? info.ref });
@@ -214,9 +215,10 @@ export class PredictorService {
       const info = this.info.get(key);
       this.info.delete(key);
       this.lookedUp.delete(key);
+      this.aligner.forget(key);
       if (!info) continue;
-      for (const t of this.tracker.withdrawAll(info.entity + SEP + info.metric + SEP)) {
-        const rule = this.rules.find((r) => predictionKey(info.entity, info.metric, r.name) === t.key);
+      for (const t of this.tracker.withdrawAll(key + SEP)) {
+        const rule = this.rules.find((r) => predictionKey(key, r.name) === t.key);
         if (!rule) continue;
         m.predictions.labels('withdrawn').inc();
         out.push({
@@ -256,8 +258,15 @@ export class PredictorService {
     m.open.set(this.tracker.openCount);
   }
 
+  /** `host-1/disk_used_ratio{mount="/"}`, for log lines. */
+  private describe(key: string): string {
+    const info = this.info.get(key);
+    return info ? `${info.entity}/${seriesName(info.metric, info.labels)}` : key;
+  }
+
   private countDrops(): void {
-    for (const reason of ['late', 'new_metric', 'invalid'] as const) {
+    // One slot per aligned series: never new_series or series_cap.
+    for (const reason of ['late', 'invalid'] as const) {
       const delta = this.aligner.dropped[reason] - this.lastDropped[reason];
       if (delta > 0) m.samplesDropped.labels(reason).inc(delta);
     }

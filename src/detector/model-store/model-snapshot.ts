@@ -6,7 +6,10 @@ export interface ModelSnapshot {
   readonly entity: string;
   /** The entity's model version: how many times it was trained. */
   readonly version: number;
-  /** Metric names in input order; a model only fits an entity whose metrics line up with these. */
+  /**
+   * The vector's series keys (`seriesKey`) in input order; a model only fits an entity whose
+   * series line up with these. Models written before series identity hold bare metric names.
+   */
   readonly metrics: readonly string[];
   /** Per-metric normalisation the model was trained with. */
   readonly center: Float64Array;

@@ -5,6 +5,7 @@ import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../platform/ml/backend.js';
 import { directoryLoadHandler } from '../../platform/ml/model-files.js';
+import { parseSeriesKey, seriesKey } from '../../platform/series/series-identity.js';
 import type { InRecord } from '../../platform/stage/types.js';
 import { DetectorService } from '../detector.service.js';
 import { loadDetectorOptions } from '../options.js';
@@ -73,8 +74,8 @@ describe('ModelStore', () => {
     // The crashed process had committed cpu and latency of step 100: the stream resumes at its errors sample.
     const scored = await second.process(steps('host-d', 100, 130).slice(2));
     expect(log).toEqual([]);
-    expect(second.aligner.metricsOf('host-d')).toEqual(METRICS);
-    expect(second.aligner.dropped.new_metric).toBe(0);
+    expect(second.aligner.seriesOf('host-d').map((key) => parseSeriesKey(key).metric)).toEqual(METRICS);
+    expect(second.aligner.dropped.new_series).toBe(0);
     expect(second.detector.modelsOf('host-d')?.version).toBe(1);
     expect(scored.slice(6).every((s) => s.result.scorer === 'autoencoder')).toBe(true);
   });
@@ -152,7 +153,8 @@ describe('ModelStore', () => {
       const versionDir = join(own, folder!, `v${version}`);
       expect((await readdir(versionDir)).sort()).toEqual(['ensemble.json', 'member0', 'member1']);
       const meta = JSON.parse(await readFile(join(versionDir, 'ensemble.json'), 'utf8'));
-      expect(meta).toMatchObject({ format: 'vigil-autoencoder-ensemble/2', entity: 'host-b', version, metrics: METRICS, members: ['member0', 'member1'] });
+      // Its slots are series keys (tenant + entity + metric + labels), which name the series back.
+      expect(meta).toMatchObject({ format: 'vigil-autoencoder-ensemble/2', entity: 'host-b', version, metrics: METRICS.map((metric) => seriesKey({ entity: 'host-b', metric })), members: ['member0', 'member1'] });
       // Each member is a plain tfjs Layers model (model.json + weights.bin) that tfjs itself loads
       // and runs: its output is the input minus the reconstruction error the detector computes.
       const json = JSON.parse(await readFile(join(versionDir, 'member0', 'model.json'), 'utf8'));

@@ -1,30 +1,39 @@
+import { seriesKey, type SeriesIdentity } from './series-identity.js';
+
 /**
- * Cumulative counters (`kind: counter` on telemetry.metrics) to per-second rates, before the
- * aligner: rate = (value - previous) / seconds between them, per entity and metric. A value below
- * the previous one is a counter reset (the process restarted and counts from 0): the rate is
- * then value / seconds. The first sample of a counter only sets the baseline (no rate yet), and a
- * sample not newer than the previous one cannot give a rate: both are reported as not usable.
+ * Cumulative counters (`kind: counter` on telemetry.metrics) to per-second rates, per series
+ * (tenant + entity + metric + labels: `seriesKey`): rate = (value - previous) / seconds between
+ * them. A value below the previous one is a counter reset (the process restarted and counts
+ * from 0): the rate is then value / seconds. The first sample of a counter only sets the
+ * baseline (no rate yet), and a sample not newer than the previous one cannot give a rate: both
+ * are reported as not usable. Keyed by the whole identity, so the many series of one metric name
+ * (one per CPU and mode, say) each keep their own previous value and never look like resets of
+ * one another.
  */
 export type CounterOutcome = { ok: true; rate: number; reset: boolean } | { ok: false; reason: 'counter_start' | 'counter_out_of_order' };
 
 export class CounterRates {
-  private readonly last = new Map<string, { timestamp: number; value: number }>();
+  /** entity → series key → the series' previous sample (per entity, so an entity is forgotten at once). */
+  private readonly last = new Map<string, Map<string, { timestamp: number; value: number }>>();
 
-  rate(entity: string, metric: string, timestamp: number, value: number): CounterOutcome {
-    const key = `${entity}\u0000${metric}`;
-    const prev = this.last.get(key);
+  /** `key`: the series' `seriesKey`, when the caller has it already. */
+  rate(series: SeriesIdentity, timestamp: number, value: number, key = seriesKey(series)): CounterOutcome {
+    let entity = this.last.get(series.entity);
+    if (!entity) this.last.set(series.entity, (entity = new Map()));
+    const prev = entity.get(key);
     if (!prev) {
-      this.last.set(key, { timestamp, value });
+      entity.set(key, { timestamp, value });
       return { ok: false, reason: 'counter_start' };
     }
     if (timestamp <= prev.timestamp) return { ok: false, reason: 'counter_out_of_order' };
-    this.last.set(key, { timestamp, value });
+    entity.set(key, { timestamp, value });
     const seconds = (timestamp - prev.timestamp) / 1000;
     const reset = value < prev.value;
     return { ok: true, rate: (reset ? value : value - prev.value) / seconds, reset };
   }
 
+  /** Every series of the entity (of every tenant). */
   forget(entity: string): void {
-    for (const key of this.last.keys()) if (key.startsWith(`${entity}\u0000`)) this.last.delete(key);
+    this.last.delete(entity);
   }
 }

@@ -31,7 +31,7 @@ interface Open {
 }
 
 /**
- * The life of predictions, one per (entity, metric, limit): issued when the forecast band first
+ * The life of predictions, one per (series, limit): issued when the forecast band first
  * crosses the limit, updated only when the expected breach time or the probability moves
  * materially (not repeated on every step), withdrawn once `clearSteps` forecasts in a row no
  * longer cross. No I/O: the service turns transitions into aiops.predictions records.
@@ -93,7 +93,7 @@ export class PredictionTracker {
   }
 }
 
-/** The tracker key of one series and limit. */
-export function predictionKey(entity: string, metric: string, limit: string): string {
-  return `${entity}\u0000${metric}\u0000${limit}`;
+/** The tracker key of one series (its `seriesKey`) and limit. */
+export function predictionKey(series: string, limit: string): string {
+  return `${series}\u0000${limit}`;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../platform/ml/backend.js';
+import { seriesKey } from '../../platform/series/series-identity.js';
 import { parseLimitRules } from '../limits/limit-rules.js';
 import { loadPredictorOptions } from '../options.js';
 import { PredictorService } from '../predictor.service.js';
@@ -10,6 +11,9 @@ import { diskSeries, records } from '../testing/disk-fixture.js';
 import { PredictorModelStore } from './predictor-model-store.js';
 
 const RULES = parseLimitRules([{ file: 'test.yaml', text: 'limits:\n  - { name: disk-full, metric: disk_used_ratio, op: ">", value: 0.95 }\n' }]);
+/** The series are keyed as everywhere: tenant + entity + metric + labels. */
+const DISK_A = seriesKey({ entity: 'host-a', metric: 'disk_used_ratio' });
+const DISK_C = seriesKey({ entity: 'host-c', metric: 'disk_used_ratio' });
 const ENV = { PREDICTOR_COLD_START_ROWS: '40', PREDICTOR_RETRAIN_EVERY_ROWS: '1000', PREDICTOR_TRAIN_ROWS: '120', PREDICTOR_WINDOW: '8', PREDICTOR_HORIZON: '6', PREDICTOR_EPOCHS: '5' };
 
 describe('PredictorModelStore', () => {
@@ -36,10 +40,10 @@ describe('PredictorModelStore', () => {
     expect(await second.loadModels(new PredictorModelStore(dir), () => {})).toBe(1);
     await second.process(records('host-a', values, 50, 70));
     expect(second.forecaster.trainings).toBe(0);
-    expect(second.forecaster.modelVersion('host-a\u0000disk_used_ratio')).toBe(1);
+    expect(second.forecaster.modelVersion(DISK_A)).toBe(1);
     expect(second.forecaster.restoredCount).toBe(1);
-    const trained = first.forecaster.modelOf('host-a\u0000disk_used_ratio')!;
-    const restored = second.forecaster.modelOf('host-a\u0000disk_used_ratio')!;
+    const trained = first.forecaster.modelOf(DISK_A)!;
+    const restored = second.forecaster.modelOf(DISK_A)!;
     expect(restored.spec).toEqual(trained.spec);
     expect([...restored.weights.wh]).toEqual([...trained.weights.wh]);
     expect([...restored.weights.wl]).toEqual([...trained.weights.wl]);
@@ -55,6 +59,6 @@ describe('PredictorModelStore', () => {
     await owner.whenSaved();
     await later.process(records('host-c', values, 50, 60));
     expect(later.forecaster.trainings).toBe(0);
-    expect(later.forecaster.modelVersion('host-c\u0000disk_used_ratio')).toBe(1);
+    expect(later.forecaster.modelVersion(DISK_C)).toBe(1);
   }, 60_000);
 });

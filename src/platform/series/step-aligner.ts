@@ -1,6 +1,9 @@
 /**
- * Streams to vectors: per entity, collects samples (one metric, one timestamp, one value) into
- * one vector per time step, in a fixed metric order, and hands over each step once it is closed.
+ * Streams to vectors: per entity, collects samples (one series, one timestamp, one value) into
+ * one vector per time step, in a fixed series order, and hands over each step once it is closed.
+ * A vector slot is one series (its `seriesKey`: tenant + entity + metric + labels), never a bare
+ * metric name, so the many series of one name each keep a slot of their own. The detector scores
+ * an entity's vector; the predictor aligns each series alone (its series key as the entity).
  *
  * Rules (all per entity):
  * - **Step**: `stepMs` when configured; otherwise the data's own interval — the smallest positive
@@ -14,19 +17,22 @@
  *   at all produce no vector.
  * - **Late**: a sample for a step that is already closed — or that is behind the watermark
  *   (`start + step + latenessMs <= latest timestamp`) — is dropped and counted (`late`).
- * - **Missing**: a metric with no sample in a step is `NaN` in that step's vector. Two samples of
- *   one metric in one step: the last one wins (a redelivered sample changes nothing).
- * - **Metric order**: metrics get positions in the order they first appear (or the order `seed`
- *   gave: a stored model's); a new metric is appended only until the entity's *second* step is
- *   closed. After that the order is fixed and a new metric's samples are dropped and counted
- *   (`new_metric`). The first step an entity sends may be partial — a consumer restarted from a
+ * - **Missing**: a series with no sample in a step is `NaN` in that step's vector. Two samples of
+ *   one series in one step: the last one wins (a redelivered sample changes nothing).
+ * - **Series order**: series get positions in the order they first appear (or the order `seed`
+ *   gave: a stored model's); a new series is appended only until the entity's *second* step is
+ *   closed. After that the order is fixed and a new series' samples are dropped and counted
+ *   (`new_series`). The first step an entity sends may be partial — a consumer restarted from a
  *   commit inside a step, or given a partition mid-stream, sees only its last samples — so it
  *   cannot fix the order: it is held until the second step closes and handed over then, with the
- *   metrics it lacks as `NaN`.
+ *   series it lacks as `NaN`.
+ * - **Cap**: at most `maxSeries` slots per entity; samples of further series are dropped and
+ *   counted (`series_cap`), never put in another series' slot.
  */
 export interface Sample {
   readonly entity: string;
-  readonly metric: string;
+  /** The series' key (`seriesKey`): what the vector slot is keyed by. */
+  readonly series: string;
   /** Epoch milliseconds. */
   readonly timestamp: number;
   readonly value: number;
@@ -39,11 +45,13 @@ export interface AlignerOptions {
   readonly latenessMs: number;
   /** Distinct timestamps seen before an inferred step is fixed. */
   readonly inferFromTimes: number;
-  /** Floor for an inferred step (guards against producers that stamp each metric a few ms apart). */
+  /** Floor for an inferred step (guards against producers that stamp each series a few ms apart). */
   readonly minStepMs: number;
+  /** Slots per entity at most; further series are dropped (`series_cap`). */
+  readonly maxSeries: number;
 }
 
-export const DEFAULT_ALIGNER: AlignerOptions = { stepMs: 0, latenessMs: 0, inferFromTimes: 3, minStepMs: 1 };
+export const DEFAULT_ALIGNER: AlignerOptions = { stepMs: 0, latenessMs: 0, inferFromTimes: 3, minStepMs: 1, maxSeries: Infinity };
 
 /** One closed step of one entity. `ref` is the last input that contributed to it (its source record). */
 export interface ClosedStep<R> {
@@ -51,15 +59,16 @@ export interface ClosedStep<R> {
   /** Step start, epoch ms. */
   readonly time: number;
   readonly stepMs: number;
-  /** One value per metric, in `metrics` order; NaN when missing. */
+  /** One value per series, in `series` order; NaN when missing. */
   readonly values: number[];
-  readonly metrics: readonly string[];
+  /** The series keys of the slots. */
+  readonly series: readonly string[];
   /** Samples that went into this step. */
   readonly samples: number;
   readonly ref: R | undefined;
 }
 
-export type DropReason = 'late' | 'new_metric' | 'invalid';
+export type DropReason = 'late' | 'new_series' | 'series_cap' | 'invalid';
 
 interface OpenStep<R> {
   values: Map<number, number>;
@@ -69,10 +78,10 @@ interface OpenStep<R> {
 
 class EntityAlignment<R> {
   step: number | undefined;
-  readonly metrics: string[] = [];
+  readonly series: string[] = [];
   readonly index = new Map<string, number>();
   frozen = false;
-  /** Steps closed before the metric order was fixed (the first one), handed over once it is. */
+  /** Steps closed before the series order was fixed (the first one), handed over once it is. */
   held: Array<{ start: number; open: OpenStep<R> }> = [];
   /** Samples waiting for the step to be inferred. */
   waiting: Array<{ sample: Sample; ref: R | undefined }> = [];
@@ -91,11 +100,14 @@ export class StepAligner<R = undefined> {
   readonly options: AlignerOptions;
   private readonly entities = new Map<string, EntityAlignment<R>>();
   private ready: Array<ClosedStep<R>> = [];
-  readonly dropped: Record<DropReason, number> = { late: 0, new_metric: 0, invalid: 0 };
+  readonly dropped: Record<DropReason, number> = { late: 0, new_series: 0, series_cap: 0, invalid: 0 };
+  /** The latest sample dropped for the cap (for the operator's log line). */
+  lastCapped: Sample | undefined;
 
   constructor(options: Partial<AlignerOptions> = {}) {
     this.options = { ...DEFAULT_ALIGNER, ...options };
     if (this.options.stepMs < 0 || this.options.latenessMs < 0) throw new Error('stepMs and latenessMs must be >= 0');
+    if (!(this.options.maxSeries >= 1)) throw new Error('maxSeries must be >= 1');
   }
 
   /** Add one sample; returns false when it was dropped (and counted in `dropped`). */
@@ -126,21 +138,21 @@ export class StepAligner<R = undefined> {
   }
 
   /**
-   * Give an entity the metric order it had before (a stored model's), before its first sample:
-   * a restart that resumes inside a step must not reorder its metrics. Further metrics are still
-   * appended as usual. Ignored once the entity has metrics.
+   * Give an entity the series order it had before (a stored model's), before its first sample:
+   * a restart that resumes inside a step must not reorder its series. Further series are still
+   * appended as usual (up to the cap). Ignored once the entity has series.
    */
-  seed(entity: string, metrics: readonly string[]): void {
+  seed(entity: string, series: readonly string[]): void {
     let e = this.entities.get(entity);
     if (!e) {
       e = new EntityAlignment<R>(entity, this.options.stepMs > 0 ? this.options.stepMs : undefined);
       this.entities.set(entity, e);
     }
-    if (e.metrics.length > 0) return;
-    for (const metric of metrics) {
-      if (e.index.has(metric)) continue;
-      e.index.set(metric, e.metrics.length);
-      e.metrics.push(metric);
+    if (e.series.length > 0) return;
+    for (const key of series) {
+      if (e.index.has(key)) continue;
+      e.index.set(key, e.series.length);
+      e.series.push(key);
     }
   }
 
@@ -156,8 +168,9 @@ export class StepAligner<R = undefined> {
     return this.entities.get(entity)?.step;
   }
 
-  metricsOf(entity: string): readonly string[] {
-    return this.entities.get(entity)?.metrics ?? [];
+  /** The entity's slots: series keys in vector order. */
+  seriesOf(entity: string): readonly string[] {
+    return this.entities.get(entity)?.series ?? [];
   }
 
   get entityCount(): number {
@@ -184,12 +197,16 @@ export class StepAligner<R = undefined> {
     const start = Math.floor(sample.timestamp / step) * step;
     // Behind the watermark: its step is closed (or would have been, had it had a sample).
     if (start <= e.closedThrough || start + step + this.options.latenessMs <= e.maxTime) return this.drop('late');
-    let position = e.index.get(sample.metric);
+    let position = e.index.get(sample.series);
     if (position === undefined) {
-      if (e.frozen) return this.drop('new_metric');
-      position = e.metrics.length;
-      e.metrics.push(sample.metric);
-      e.index.set(sample.metric, position);
+      if (e.series.length >= this.options.maxSeries) {
+        this.lastCapped = sample;
+        return this.drop('series_cap');
+      }
+      if (e.frozen) return this.drop('new_series');
+      position = e.series.length;
+      e.series.push(sample.series);
+      e.index.set(sample.series, position);
     }
     let open = e.open.get(start);
     if (!open) {
@@ -228,8 +245,8 @@ export class StepAligner<R = undefined> {
   }
 
   private emit(e: EntityAlignment<R>, start: number, open: OpenStep<R>): void {
-    const values = e.metrics.map((_, i) => open.values.get(i) ?? NaN);
-    this.ready.push({ entity: e.id, time: start, stepMs: e.step!, values, metrics: e.metrics, samples: open.samples, ref: open.ref });
+    const values = e.series.map((_, i) => open.values.get(i) ?? NaN);
+    this.ready.push({ entity: e.id, time: start, stepMs: e.step!, values, series: e.series, samples: open.samples, ref: open.ref });
   }
 
   private drop(reason: DropReason): false {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { StepAligner } from './step-aligner.js';
 
-const s = (metric: string, timestamp: number, value: number, entity = 'h1') => ({ entity, metric, timestamp, value });
+/** A sample of series `series` (the aligner takes any key; the services pass `seriesKey`s). */
+const s = (series: string, timestamp: number, value: number, entity = 'h1') => ({ entity, series, timestamp, value });
 
 describe('StepAligner', () => {
-  it('closes a step once a sample one step later arrives (the watermark), with a fixed metric order and NaN for missing', () => {
+  it('closes a step once a sample one step later arrives (the watermark), with a fixed series order and NaN for missing', () => {
     const a = new StepAligner({ stepMs: 1000 });
     a.add(s('cpu', 0, 1));
     a.add(s('mem', 10, 2));
@@ -12,7 +13,7 @@ describe('StepAligner', () => {
     expect(a.drain()).toEqual([]);
     a.add(s('cpu', 2500, 4)); // closes step 1000 (mem missing): the order is fixed, both are handed over
     const [first, step] = a.drain();
-    expect(first).toMatchObject({ entity: 'h1', time: 0, values: [1, 2], metrics: ['cpu', 'mem'], samples: 2 });
+    expect(first).toMatchObject({ entity: 'h1', time: 0, values: [1, 2], series: ['cpu', 'mem'], samples: 2 });
     expect(step!.time).toBe(1000);
     expect(step!.values[0]).toBe(3);
     expect(step!.values[1]).toBeNaN();
@@ -47,7 +48,7 @@ describe('StepAligner', () => {
     expect(b.dropped.late).toBe(0);
   });
 
-  it('drops and counts samples for a closed step (late), and metrics new after the second closed step', () => {
+  it('drops and counts samples for a closed step (late), and series new after the second closed step', () => {
     const a = new StepAligner({ stepMs: 1000 });
     a.add(s('cpu', 0, 1));
     a.add(s('cpu', 1000, 2));
@@ -61,7 +62,7 @@ describe('StepAligner', () => {
       [1000, [2, 6]],
     ]);
     expect(a.add(s('disk', 2100, 5))).toBe(false);
-    expect(a.dropped.new_metric).toBe(1);
+    expect(a.dropped.new_series).toBe(1);
     a.add(s('cpu', 4000, 4)); // closes step 2000
     expect(a.add(s('cpu', 2900, 9))).toBe(false);
     a.add(s('cpu', 6000, 5)); // closes step 4000
@@ -74,13 +75,13 @@ describe('StepAligner', () => {
     ]);
   });
 
-  it('a restart inside a step: the partial first step does not fix the metric order; a seeded order wins', () => {
+  it('a restart inside a step: the partial first step does not fix the series order; a seeded order wins', () => {
     // Resumed after the commit of cpu and mem of step 0: only disk of it comes again.
     const a = new StepAligner({ stepMs: 1000 });
     a.add(s('disk', 0, 3));
     for (const t of [1000, 2000]) for (const [i, m] of ['cpu', 'mem', 'disk'].entries()) a.add(s(m, t, i));
-    expect(a.dropped.new_metric).toBe(0);
-    expect(a.metricsOf('h1')).toEqual(['disk', 'cpu', 'mem']);
+    expect(a.dropped.new_series).toBe(0);
+    expect(a.seriesOf('h1')).toEqual(['disk', 'cpu', 'mem']);
     expect(a.drain().map((x) => [x.time, x.values])).toEqual([
       [0, [3, NaN, NaN]],
       [1000, [2, 0, 1]],
@@ -90,7 +91,7 @@ describe('StepAligner', () => {
     b.seed('h1', ['cpu', 'mem', 'disk']);
     b.add(s('disk', 0, 3));
     for (const t of [1000, 2000]) for (const [i, m] of ['cpu', 'mem', 'disk'].entries()) b.add(s(m, t, i));
-    expect(b.metricsOf('h1')).toEqual(['cpu', 'mem', 'disk']);
+    expect(b.seriesOf('h1')).toEqual(['cpu', 'mem', 'disk']);
     expect(b.drain().map((x) => [x.time, x.values])).toEqual([
       [0, [NaN, NaN, 3]],
       [1000, [0, 1, 2]],
@@ -141,5 +142,24 @@ describe('StepAligner', () => {
       { entity: 'a', time: 0, values: [1] },
       { entity: 'a', time: 10, values: [2] },
     ]);
+  });
+
+  it('gives each series a slot of its own, up to maxSeries per entity; the rest are dropped, never put in another slot', () => {
+    const a = new StepAligner({ stepMs: 1000, maxSeries: 3 });
+    const cpu = (n: number, mode: string) => `node_cpu_seconds_total{cpu="${n}",mode="${mode}"}`;
+    const keys = [cpu(0, 'idle'), cpu(0, 'user'), cpu(1, 'idle'), cpu(1, 'user')];
+    for (const t of [0, 1000, 2000]) keys.forEach((k, i) => expect(a.add(s(k, t, t / 1000 + i))).toBe(i < 3));
+    expect(a.dropped.series_cap).toBe(3);
+    expect(a.seriesOf('h1')).toEqual(keys.slice(0, 3));
+    expect(a.drain().map((x) => [x.time, x.values])).toEqual([
+      [0, [0, 1, 2]],
+      [1000, [1, 2, 3]],
+    ]);
+    // Another entity has its own cap; a seeded order counts towards it.
+    a.seed('h2', [cpu(1, 'user'), cpu(0, 'idle'), cpu(0, 'user')]);
+    expect(a.add(s(cpu(1, 'idle'), 0, 1, 'h2'))).toBe(false);
+    expect(a.add(s(cpu(0, 'user'), 0, 1, 'h2'))).toBe(true);
+    expect(a.dropped.series_cap).toBe(4);
+    expect(() => new StepAligner({ maxSeries: 0 })).toThrow('maxSeries must be >= 1');
   });
 });
