@@ -61,7 +61,7 @@ export const predictorMetrics = {
   }),
   samplesDropped: new Counter({
     name: 'vigil_predictor_samples_dropped_total',
-    help: 'Watched samples not forecast: late (step already closed), new_metric, invalid, counter_start, counter_out_of_order.',
+    help: 'Watched samples not forecast: late (step already closed), invalid, counter_start, counter_out_of_order (counters per series).',
     labelNames: ['reason'] as const,
     registers: [registry],
   }),

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { RuleFileError } from '../../platform/rules/rule-files.js';
 import { loadSelectionRules } from './load-selection.js';
 import { matches, parseMatcher } from './matchers.js';
@@ -135,5 +137,15 @@ describe('rules/detector files', () => {
     ]);
     expect(await problems({ 'a.yaml': '# all commented out\n' })).toEqual([`DIR: no select entries in any *.yaml file: the detector would score nothing (select everything with matchers: ['__name__=~".+"'])`]);
     expect(() => loadSelectionRules('no/such/dir')).toThrow(/no\/such\/dir: cannot read the rules directory \(ENOENT\)/);
+  });
+});
+
+describe('src/detector/README.md', () => {
+  it('shows the shipped rules as they are', () => {
+    const readme = readFileSync('src/detector/README.md', 'utf8');
+    const section = readme.slice(readme.indexOf('### Which series are scored'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(block, 'a yaml block under "### Which series are scored"').toBeDefined();
+    expect(parse(block!)).toEqual(parse(readFileSync('rules/detector/select.yaml', 'utf8')));
   });
 });
