@@ -7,11 +7,12 @@ import { freePorts } from '../../src/platform/kafka/local-broker.js';
 
 /**
  * Debian's `prometheus` package (`apt-get install -y prometheus`) puts `prometheus` and
- * `promtool` in /usr/bin. PROMETHEUS_BIN / PROMTOOL_BIN override; otherwise PATH, then the
- * usual places. Undefined when not installed.
+ * `promtool` in /usr/bin, its `prometheus-node-exporter` package `prometheus-node-exporter`.
+ * PROMETHEUS_BIN / PROMTOOL_BIN / PROMETHEUS_NODE_EXPORTER_BIN override; otherwise PATH, then
+ * the usual places. Undefined when not installed.
  */
-export function findBinary(name: 'prometheus' | 'promtool'): string | undefined {
-  const override = process.env[`${name.toUpperCase()}_BIN`];
+export function findBinary(name: 'prometheus' | 'promtool' | 'prometheus-node-exporter'): string | undefined {
+  const override = process.env[`${name.toUpperCase().replaceAll('-', '_')}_BIN`];
   const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/bin', '/usr/local/bin', '/usr/sbin'];
   for (const candidate of override ? [override] : dirs.map((d) => join(d, name))) {
     try {
@@ -25,8 +26,9 @@ export function findBinary(name: 'prometheus' | 'promtool'): string | undefined 
 }
 
 export interface PrometheusOptions {
-  /** host:port targets of the job `vigil`, scraped at /metrics. */
+  /** host:port targets of the job (`vigil` unless `job` says), scraped at /metrics. */
   targets: string[];
+  job?: string;
   /** Absolute paths of rule files to load. */
   ruleFiles?: string[];
   scrapeInterval?: string;
@@ -80,7 +82,7 @@ export class PrometheusServer {
       ...(options.ruleFiles ?? []).map((f) => `  - ${JSON.stringify(f)}`),
       ...(options.ruleFiles?.length ? [] : ['  []']),
       'scrape_configs:',
-      '  - job_name: vigil',
+      `  - job_name: ${options.job ?? 'vigil'}`,
       '    static_configs:',
       `      - targets: ${JSON.stringify(options.targets)}`,
       options.extraConfig ?? '',
