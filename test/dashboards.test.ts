@@ -262,10 +262,12 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
     }
     for (const v of lines) out.push({ topic: 'telemetry.logs', key: web, value: JSON.stringify(v), headers: {} });
     // Dead letters (invalid JSON) and late samples the detector must drop; the predictor drops the
-    // one of a metric it watches (a limit of rules/predictor applies to it).
+    // one of a metric it watches (a limit of rules/predictor applies to it). Late for the demo's
+    // own series: the same labels (a sample without them would be a series of its own).
     out.push({ topic: 'telemetry.metrics', key: 'broken', value: 'not json', headers: {} });
+    const { labels } = demoStep(0, t0, DEMO)[0]!;
     for (const [metric, value] of [['cpu_utilization', 0.5], ['disk_used_ratio', 0.4]] as const) {
-      out.push({ topic: 'telemetry.metrics', key: entity('demo-host-00'), value: JSON.stringify({ entity: entity('demo-host-00'), metric, timestamp: t0, value }), headers: {} });
+      out.push({ topic: 'telemetry.metrics', key: entity('demo-host-00'), value: JSON.stringify({ entity: entity('demo-host-00'), metric, labels, timestamp: t0, value }), headers: {} });
     }
     // Operator feedback: judged anomalies, one in three a false positive.
     out.push({
