@@ -4,11 +4,8 @@ import { BUS, SCHEMAS, VIGIL_CONFIG } from '../platform/app/tokens.js';
 import type { Bus, Subscription } from '../platform/bus/types.js';
 import type { VigilConfig } from '../platform/config/options.js';
 import type { SchemaRegistry } from '../platform/streams/validator.js';
-import { initBackend } from '../platform/ml/backend.js';
-import { detectorMetrics } from './detector.metrics.js';
 import { DetectorService } from './detector.service.js';
 import { awaitFeedback, startFeedbackReader } from './feedback-reader.js';
-import { ModelStore } from './model-store/model-store.js';
 import { loadDetectorOptions } from './options.js';
 import { loadSelectionRules } from './selection/load-selection.js';
 import type { AnomalyEvent } from './types.js';
@@ -89,14 +86,8 @@ export class DetectorConsumer implements OnApplicationBootstrap, BeforeApplicati
     const selection = loadSelectionRules(defaults.rulesDir);
     const options = { ...defaults, selection };
     this.logger.log(`series selection from ${options.rulesDir}: at most ${selection.maxSeriesPerEntity} series per entity, selected by\n  ${selection.describe().join('\n  ')}`);
-    const backend = await initBackend((msg) => this.logger.log(msg));
-    detectorMetrics.backend.labels(backend).set(1);
     const service = (this.service = new DetectorService(options));
     service.logTo((line) => this.logger.warn(line));
-    if (options.modelDir) {
-      const loaded = await service.loadModels(new ModelStore(options.modelDir), (line) => this.logger.warn(line));
-      this.logger.log(`model store ${options.modelDir}: ${loaded} entity model(s) loaded; new versions saved after each training`);
-    }
     const a = options.aligner;
     this.logger.log(
       `step ${a.stepMs > 0 ? `${a.stepMs} ms` : 'inferred per entity (smallest gap)'}, lateness ${a.latenessMs} ms; anomalies to ${options.topics.anomalies} when score >= threshold`,
@@ -116,13 +107,10 @@ export class DetectorConsumer implements OnApplicationBootstrap, BeforeApplicati
     this.feedback = undefined;
   }
 
-  /** Models trained in the last batches are still being written: let them land. */
-  async onApplicationShutdown(): Promise<void> {
-    await this.service?.whenSaved();
-  }
+  async onApplicationShutdown(): Promise<void> {}
 }
 
-/** `anomaly demo-host-02 at 2026-…Z: score 0.93 >= 0.50 (autoencoder-v1); latency_p99_seconds{env="demo",service="demo-shop"} 41%, …` */
+/** `anomaly demo-host-02 at 2026-…Z: score 0.93 >= 0.50 (seasonal-shift-v1); latency_p99_seconds{env="demo",service="demo-shop"} 41%, …` */
 export function describeAnomaly(a: AnomalyEvent): string {
   const top = a.contributions
     .slice(0, 3)

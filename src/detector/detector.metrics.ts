@@ -3,12 +3,6 @@ import { registry } from '../platform/metrics/registry.js';
 
 /** The detector service's Prometheus metrics (the platform's per-topic counters come on top). */
 export const detectorMetrics = {
-  backend: new Gauge({
-    name: 'vigil_model_backend_info',
-    help: '1 for the TensorFlow.js backend the models run on.',
-    labelNames: ['backend'] as const,
-    registers: [registry],
-  }),
   samplesScored: new Counter({
     name: 'vigil_detector_samples_scored_total',
     help: 'Metric samples in time steps the detector scored.',
@@ -62,29 +56,14 @@ export const detectorMetrics = {
   }),
   scorePsi: new Gauge({
     name: 'vigil_detector_score_psi',
-    help: "Population stability index of the entity's recent scores against the scores of the period its model was trained on.",
+    help: "Population stability index of the entity's recent scores (half-life 250 rows) against its long run (half-life 10,000 rows).",
     labelNames: ['entity'] as const,
     registers: [registry],
   }),
   entitiesByModel: new Gauge({
     name: 'vigil_detector_entities_by_model',
-    help: 'Entities scored by each model version: baseline (before the autoencoder is trained) or autoencoder-v<n>.',
+    help: 'Entities scored by each model version (the scoring core and its state format, e.g. seasonal-shift-v1).',
     labelNames: ['model_version'] as const,
-    registers: [registry],
-  }),
-  trainings: new Counter({
-    name: 'vigil_detector_trainings_total',
-    help: "Entity autoencoders trained: an entity's first training after cold start, then each retrain.",
-    registers: [registry],
-  }),
-  trainingSeconds: new Counter({
-    name: 'vigil_detector_training_seconds_total',
-    help: 'Time spent training autoencoders.',
-    registers: [registry],
-  }),
-  lastTraining: new Gauge({
-    name: 'vigil_detector_last_training_timestamp_seconds',
-    help: 'Unix time of the latest autoencoder training in this process.',
     registers: [registry],
   }),
   feedback: new Counter({
@@ -103,19 +82,30 @@ export const detectorMetrics = {
     help: 'Entities forgotten after DETECTOR_IDLE_MS of event time without a scored step.',
     registers: [registry],
   }),
-  modelsSaved: new Counter({
-    name: 'vigil_detector_models_saved_total',
-    help: 'Entity models written to the model store (DETECTOR_MODEL_DIR) after a training.',
+  stateBytes: new Gauge({
+    name: 'vigil_detector_state_bytes',
+    help: "Bytes of scoring state this process holds for its entities (seasonal profiles, tail sketches), as last measured at a checkpoint round.",
     registers: [registry],
   }),
-  modelSaveErrors: new Counter({
-    name: 'vigil_detector_model_save_errors_total',
-    help: 'Entity models that could not be written to the model store.',
+  checkpointsWritten: new Counter({
+    name: 'vigil_detector_checkpoints_written_total',
+    help: 'Entity checkpoints appended to the changelog (aiops.detector-state), by why: rows (periodic), revoked (partition moving away), stop.',
+    labelNames: ['reason'] as const,
     registers: [registry],
   }),
-  modelsRestored: new Counter({
-    name: 'vigil_detector_models_restored_total',
-    help: 'Entities that took over a stored model at start instead of learning anew.',
+  checkpointBytes: new Counter({
+    name: 'vigil_detector_checkpoint_bytes_total',
+    help: 'Bytes of entity checkpoints appended to the changelog.',
+    registers: [registry],
+  }),
+  checkpointsRestored: new Counter({
+    name: 'vigil_detector_checkpoints_restored_total',
+    help: 'Entities taken over from their changelog checkpoint (start, or a partition assigned here).',
+    registers: [registry],
+  }),
+  restoreSeconds: new Counter({
+    name: 'vigil_detector_restore_seconds_total',
+    help: "Time spent reading partitions' checkpoints back from the changelog before scoring them.",
     registers: [registry],
   }),
   entities: new Gauge({

@@ -2,14 +2,11 @@ import { derivedId } from '../platform/bus/message-id.js';
 import type { Emit, InRecord } from '../platform/stage/types.js';
 import { detectorMetrics as m } from './detector.metrics.js';
 import type { DetectorServiceOptions } from './options.js';
-import { Detector } from './scoring/detector.js';
-import type { DetectorOverrides } from './scoring/options.js';
-import type { ScoreResult } from './scoring/types.js';
+import { Detector, SCORER, SCORER_VERSION, type DetectorOverrides, type ScoreResult } from '../lib/anomaly/index.js';
 import { CounterRates } from '../platform/series/counter-rates.js';
-import { isSeriesKey, parseSeriesKey, seriesKey, seriesName } from '../platform/series/series-identity.js';
+import { parseSeriesKey, seriesKey, seriesName } from '../platform/series/series-identity.js';
 import { StepAligner, type ClosedStep, type DropReason, type Sample } from '../platform/series/step-aligner.js';
-import type { ModelSnapshot } from './model-store/model-snapshot.js';
-import type { ModelStore } from './model-store/model-store.js';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { ScoreDrift } from './score-drift.js';
 import type { SeriesSelection } from './selection/series-selection.js';
 import type { AnomalyEvent, FeedbackValue, MetricSampleValue } from './types.js';
@@ -38,7 +35,9 @@ export interface ScoredStep {
  * repeat on every unusual row of one incident.
  *
  * Batches are handled one at a time (the platform may call `handle` for several partitions at
- * once; the detector's state and its training are shared, and WASM runs on one thread anyway).
+ * once; the aligner's and the detector's state are shared). Each entity's state can be written
+ * as a checkpoint and taken over by another process (`checkpoint`, `restore`): the consumer
+ * keeps them on the changelog topic.
  */
 export class DetectorService {
   readonly detector: Detector;
@@ -46,16 +45,13 @@ export class DetectorService {
   readonly selection: SeriesSelection;
   readonly counters = new CounterRates();
   readonly drift = new ScoreDrift();
-  /** Model version per entity (0: baseline), for the entities-by-model gauge. */
-  private readonly versions = new Map<string, number>();
-  private trainingSeconds = 0;
-  private modelsTrained = 0;
+  /** Entities counted in the gauges (scored here at least once since they appeared or were restored). */
+  private readonly known = new Set<string>();
+  /** Each entity's telemetry.metrics partition (its records are keyed by entity): its changelog partition too. */
+  private readonly partitions = new Map<string, number>();
+  /** Rows scored per entity since its last checkpoint. */
+  private readonly sinceCheckpoint = new Map<string, number>();
   private queue: Promise<unknown> = Promise.resolve();
-  private store: ModelStore | undefined;
-  private readonly restored = new Map<string, ModelSnapshot>();
-  /** Entities already looked for in the store since they (re)appeared here. */
-  private readonly lookedUp = new Set<string>();
-  private saving: Promise<void> = Promise.resolve();
   /** Feedback ids applied (by either reader) and counted (by the shared group's reader). */
   private readonly feedbackApplied = new Set<string>();
   private readonly feedbackCounted = new Set<string>();
@@ -85,85 +81,59 @@ export class DetectorService {
     this.log = log;
   }
 
-  /**
-   * Load the store's models; each is taken over when its entity's first step arrives, if the
-   * entity's series still line up with the model's. Returns how many were loaded.
-   */
-  async loadModels(store: ModelStore, log: (line: string) => void): Promise<number> {
-    this.store = store;
-    const snapshots = await store.loadAll((dir, err) => log(`model store: skipping ${dir}: ${err.message}`));
-    for (const snap of snapshots) {
-      this.restored.set(snap.entity, snap);
-      // The model's series order, before the entity's first sample: a restart resumes from the
-      // last commit, often inside a step, and would otherwise order the series as they come.
-      if (snap.metrics.every(isSeriesKey)) this.aligner.seed(snap.entity, snap.metrics);
-    }
-    this.log = log;
-    return snapshots.length;
+  /** The entity's telemetry.metrics partition, as last seen here. */
+  partitionOf(entity: string): number | undefined {
+    return this.partitions.get(entity);
   }
 
-  /** Saves finish in the background, one at a time: scoring never waits for the disk. */
-  whenSaved(): Promise<void> {
-    return this.saving;
+  /** Entities with state here whose telemetry.metrics partition is one of these. */
+  entitiesOf(partitions: ReadonlySet<number>): string[] {
+    return this.detector.entityIds().filter((e) => partitions.has(this.partitions.get(e) ?? -1));
   }
 
   /**
-   * An entity this process has not seen may have been trained by another one (its partition
-   * moved here after a rebalance): look for its model once, before its first sample is placed,
-   * so the aligner takes the model's series order.
+   * The entity's checkpoint (see checkpoint.ts), or undefined when it has no scored state yet
+   * (its series order is not fixed, or rows are still queued).
    */
-  private async lookUpModels(entities: ReadonlySet<string>): Promise<void> {
-    const store = this.store;
-    if (!store) return;
-    for (const entity of entities) {
-      if (this.lookedUp.has(entity) || this.restored.has(entity) || this.aligner.seriesOf(entity).length > 0 || this.detector.modelVersion(entity) !== undefined) continue;
-      this.lookedUp.add(entity);
-      const snap = await store.load(entity).catch((err: Error) => {
-        this.log(`model store: cannot read ${entity}'s model: ${err.message}`);
-        return undefined;
-      });
-      if (snap) {
-        this.restored.set(entity, snap);
-        if (snap.metrics.every(isSeriesKey)) this.aligner.seed(entity, snap.metrics);
-      }
-    }
+  checkpoint(entity: string): Uint8Array | undefined {
+    const state = this.detector.snapshot(entity);
+    if (!state || !this.aligner.isFrozen(entity)) return undefined;
+    this.sinceCheckpoint.set(entity, 0);
+    return encodeCheckpoint({ entity, series: this.aligner.seriesOf(entity), stepMs: this.aligner.stepOf(entity), counters: this.counters.export(entity), state });
   }
 
-  private takeRestored(step: ClosedStep<InRecord<unknown>>): void {
-    const snap = this.restored.get(step.entity);
-    if (!snap) return;
-    this.restored.delete(step.entity);
-    const slots = slotsOf(snap);
-    const same = slots.length === step.series.length && slots.every((key, i) => key === step.series[i]);
-    if (!same) {
-      const names = (keys: readonly string[]) => keys.map((k) => nameOf(k)).join(', ');
-      this.log(`model store: ${step.entity} v${snap.version} was trained on [${names(slots)}], the stream now has [${names(step.series)}]; learning anew`);
-      return;
-    }
-    this.detector.restoreModels(step.entity, step.series.length, { ...snap, models: [...snap.models] });
-    m.modelsRestored.inc();
+  /**
+   * Entities due for a checkpoint: `everyRows` scored since their last one, staggered by entity
+   * (each is due at a different row count within the first period) so a fleet of entities that
+   * started together does not write all at once.
+   */
+  dueForCheckpoint(everyRows: number): string[] {
+    const due: string[] = [];
+    for (const [entity, rows] of this.sinceCheckpoint) if (rows >= everyRows) due.push(entity);
+    return due;
   }
 
-  private saveTrained(): void {
-    const trained = this.detector.takeTrained();
-    const store = this.store;
-    if (!store || trained.length === 0) return;
-    const snapshots = trained.flatMap((entity) => {
-      const models = this.detector.modelsOf(entity);
-      // A snapshot's `metrics` are its slots' series keys.
-      return models ? [{ entity, metrics: [...this.aligner.seriesOf(entity)], ...models }] : [];
-    });
-    this.saving = this.saving.then(async () => {
-      for (const snap of snapshots) {
-        await store.save(snap).then(
-          () => m.modelsSaved.inc(),
-          (err: Error) => {
-            m.modelSaveErrors.inc();
-            this.log(`model store: saving ${snap.entity} v${snap.version} failed: ${err.message}`);
-          },
-        );
-      }
-    });
+  /** Take over an entity from its checkpoint (`partition`: where its records come from). */
+  restore(bytes: Uint8Array, partition: number): string {
+    const c = decodeCheckpoint(bytes);
+    this.detector.restore(c.entity, c.state);
+    this.aligner.restore(c.entity, c.series, c.stepMs);
+    this.counters.import(c.entity, c.counters);
+    this.partitions.set(c.entity, partition);
+    this.sinceCheckpoint.set(c.entity, 0);
+    this.forgetMetrics(c.entity);
+    m.checkpointsRestored.inc();
+    return c.entity;
+  }
+
+  /** Forget an entity (its partition moved to another process): state, series and gauges. */
+  drop(entity: string): void {
+    this.forgetMetrics(entity);
+    this.detector.drop(entity);
+    this.aligner.forget(entity);
+    this.counters.forget(entity);
+    this.partitions.delete(entity);
+    this.sinceCheckpoint.delete(entity);
   }
 
   /** The StageHandler: anomalies to append before the batch is committed. */
@@ -203,7 +173,6 @@ export class DetectorService {
 
   private async processNow(records: InRecord<unknown>[]): Promise<ScoredStep[]> {
     let notSelected = 0;
-    if (this.store) await this.lookUpModels(new Set(records.filter((r) => r.topic !== this.options.topics.feedback).map((r) => (r.value as MetricSampleValue).entity)));
     for (const record of records) {
       if (record.topic === this.options.topics.feedback) {
         // The shared group hands each record to one process: counted there, once for the fleet.
@@ -216,6 +185,7 @@ export class DetectorService {
         }
       } else {
         const v = record.value as MetricSampleValue;
+        this.partitions.set(v.entity, record.partition);
         // The user's choice of series (rules/detector): the rest never reach a slot.
         if (!this.selection.selects(v.metric, v.labels)) {
           notSelected++;
@@ -243,16 +213,13 @@ export class DetectorService {
     const byEntity = new Map<string, Array<ClosedStep<InRecord<unknown>>>>();
     for (const step of steps) {
       if (!byEntity.has(step.entity)) this.countSlots(step.entity);
-      if (this.restored.size > 0) this.takeRestored(step);
       this.detector.observe(step.entity, { time: step.time, values: step.values });
       let list = byEntity.get(step.entity);
       if (!list) byEntity.set(step.entity, (list = []));
       list.push(step);
     }
-    // One batched call for every entity with closed steps in this batch.
-    const scored = await this.detector.scoreDue([...byEntity.keys()]);
-    this.saveTrained();
-    this.recordModels(scored);
+    const scored = this.detector.scoreDue([...byEntity.keys()]);
+    this.recordScores(scored);
     const out: ScoredStep[] = [];
     for (const { entity, results } of scored) {
       const entitySteps = byEntity.get(entity)!;
@@ -270,45 +237,28 @@ export class DetectorService {
         out.push({ step, result, event });
       });
       m.stepsScored.inc(results.length);
+      this.sinceCheckpoint.set(entity, (this.sinceCheckpoint.get(entity) ?? 0) + results.length);
     }
     this.sweepIdle(steps);
     const stats = this.detector.stats();
     m.entities.set(stats.entities);
-    if (stats.trainingSeconds > this.trainingSeconds) m.trainingSeconds.inc(stats.trainingSeconds - this.trainingSeconds);
-    this.trainingSeconds = stats.trainingSeconds;
-    // Trainings in this process (restored models are not trainings): ensemble members / ensemble size.
-    const trained = (stats.modelsTrained - this.modelsTrained) / this.detector.options.autoencoder.ensemble;
-    if (trained > 0) {
-      m.trainings.inc(trained);
-      m.lastTraining.set(Date.now() / 1000);
-    }
-    this.modelsTrained = stats.modelsTrained;
     return out;
   }
 
-  /**
-   * Per-entity gauges (latest score and threshold, score drift) and the entities on each model
-   * version. A model that `scoreDue` trained after scoring was trained on the rows it just
-   * scored: they belong to the drift reference.
-   */
-  private recordModels(scored: ReadonlyArray<{ entity: string; results: readonly ScoreResult[] }>): void {
+  /** Per-entity gauges: latest score and threshold, score drift. */
+  private recordScores(scored: ReadonlyArray<{ entity: string; results: readonly ScoreResult[] }>): void {
     for (const { entity, results } of scored) {
+      if (!this.known.has(entity)) {
+        // A new entity's anomaly count starts at 0: its series exists before its first event.
+        this.known.add(entity);
+        m.anomalies.labels(entity).inc(0);
+        m.entitiesByModel.labels(SCORER_VERSION).inc();
+      }
       for (const r of results) this.drift.observe(entity, r.pValue);
       const last = results.at(-1);
       if (last) {
         m.score.labels(entity).set(last.score);
         m.threshold.labels(entity).set(last.threshold);
-      }
-      const version = this.detector.modelVersion(entity) ?? 0;
-      const before = this.versions.get(entity);
-      if (version !== before) {
-        // A new entity's anomaly count starts at 0: its series exists before its first event.
-        if (before === undefined) m.anomalies.labels(entity).inc(0);
-        else m.entitiesByModel.labels(modelVersionName(before)).dec();
-        m.entitiesByModel.labels(modelVersionName(version)).inc();
-        this.versions.set(entity, version);
-        // A new model (trained here or restored from the store): drift is measured against it.
-        if (version > 0) this.drift.retrained(entity);
       }
       const psi = this.drift.psi(entity);
       if (psi !== undefined) m.scorePsi.labels(entity).set(psi);
@@ -338,11 +288,8 @@ export class DetectorService {
     const keys = this.aligner.seriesOf(entity);
     for (let i = 0; i < (this.slotsCounted.get(entity) ?? 0); i++) m.series.labels(metricOf(keys[i]!)).dec();
     this.slotsCounted.delete(entity);
-    this.lookedUp.delete(entity);
     for (const g of [m.score, m.threshold, m.scorePsi, m.anomalies]) g.remove(entity);
-    const version = this.versions.get(entity);
-    if (version !== undefined) m.entitiesByModel.labels(modelVersionName(version)).dec();
-    this.versions.delete(entity);
+    if (this.known.delete(entity)) m.entitiesByModel.labels(SCORER_VERSION).dec();
     this.drift.forget(entity);
   }
 
@@ -353,7 +300,6 @@ export class DetectorService {
       .sort((a, b) => b.share - a.share)
       .slice(0, MAX_CONTRIBUTIONS)
       .map(({ i, share }) => ({ metric: nameOf(step.series[i]!), share }));
-    const version = this.detector.modelVersion(step.entity) ?? 0;
     const labels: Record<string, string> = { step_ms: String(step.stepMs) };
     const cause = r.cause ? step.series[r.cause.metric] : undefined;
     if (r.cause && cause) {
@@ -370,8 +316,8 @@ export class DetectorService {
       source: 'metrics',
       score: clamp01(r.score),
       threshold: clamp01(r.threshold),
-      scorer: r.scorer,
-      model_version: r.scorer === 'autoencoder' ? modelVersionName(version) : 'baseline',
+      scorer: SCORER,
+      model_version: SCORER_VERSION,
       window: { start: step.time, end: step.time + step.stepMs },
       contributions,
       labels,
@@ -393,9 +339,7 @@ export class DetectorService {
     }
     this.lastSweep = this.eventTime;
     for (const entity of this.detector.dropIdle(this.eventTime, idleMs)) {
-      this.forgetMetrics(entity);
-      this.aligner.forget(entity);
-      this.counters.forget(entity);
+      this.drop(entity);
       m.entitiesDropped.inc();
     }
   }
@@ -423,20 +367,6 @@ export class DetectorService {
     }
     this.lastDropped = { ...this.aligner.dropped };
   }
-}
-
-/** `baseline` before the entity's first training, then `autoencoder-v<n>` (as in anomaly events). */
-function modelVersionName(trainings: number): string {
-  return trainings > 0 ? `autoencoder-v${trainings}` : 'baseline';
-}
-
-/**
- * A stored model's slots as series keys. Models written before series identity name bare
- * metrics: those were the entity's label-less series and keep fitting them (they seed no order:
- * an entity whose series have labels would get their slots besides its own, forever empty).
- */
-function slotsOf(snap: ModelSnapshot): string[] {
-  return snap.metrics.map((name) => (isSeriesKey(name) ? name : seriesKey({ entity: snap.entity, metric: name })));
 }
 
 /** `node_cpu_seconds_total{cpu="0",mode="idle"}`, as events and logs name a series. */

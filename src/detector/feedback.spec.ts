@@ -9,7 +9,7 @@ import { SchemaRegistry } from '../platform/streams/validator.js';
 import { startDetector } from './detector.consumer.js';
 import { DetectorService } from './detector.service.js';
 import { loadDetectorOptions } from './options.js';
-import { evidenceToScore } from './scoring/entity-state.js';
+import { evidenceToScore } from '../lib/anomaly/index.js';
 import type { FeedbackValue, MetricSampleValue } from './types.js';
 
 const catalogue = loadCatalogue();
@@ -33,7 +33,7 @@ async function until(check: () => boolean | Promise<boolean>, what: string, ms =
 /** One detector process on the shared in-process bus: its own service, stages and feedback reader. */
 async function startProcess(bus: MemoryBus, prefix: string, started: number) {
   const env = { VIGIL_GROUP_PREFIX: prefix, DETECTOR_STEP_MS: '1000', DETECTOR_MODEL_DIR: '' };
-  const service = new DetectorService(loadDetectorOptions(env, started), { autoencoder: { enabled: false } });
+  const service = new DetectorService(loadDetectorOptions(env, started));
   const stages = new StagesService(bus, catalogue, schemas, loadConfig(env));
   const reader = await startDetector(service, { stages, bus, schemas, maxRecordBytes: 1 << 20, log: quiet, feedbackCatchUpMs: 5000 });
   return {
@@ -139,7 +139,7 @@ describe('detector feedback across processes', () => {
       },
     });
     const env = { VIGIL_GROUP_PREFIX: `spec-start-${Date.now()}`, DETECTOR_MODEL_DIR: '' };
-    const service = new DetectorService(loadDetectorOptions(env), { autoencoder: { enabled: false } });
+    const service = new DetectorService(loadDetectorOptions(env));
     const stages = { start: () => Promise.reject(new Error('topic telemetry.metrics does not exist')) };
     await expect(startDetector(service, { stages, bus: counting, schemas, maxRecordBytes: 1 << 20, log: quiet, feedbackCatchUpMs: 1000 })).rejects.toThrow(/does not exist/);
     expect(readers).toBe(0);

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { envNumber, envPositiveInt } from '../platform/config/env-values.js';
 import { DEFAULT_ALIGNER, type AlignerOptions } from '../platform/series/step-aligner.js';
 import { SeriesSelection } from './selection/series-selection.js';
 
@@ -16,8 +17,8 @@ export interface DetectorServiceOptions {
   readonly selection: SeriesSelection;
   /** Entities with no scored step for this long (in event time) are forgotten. */
   readonly idleMs: number;
-  /** Where trained models are saved and reloaded from at start; '' keeps them in memory only. */
-  readonly modelDir: string;
+  /** An entity's state is checkpointed to the changelog after this many scored rows (and at stop and rebalance). */
+  readonly checkpointRows: number;
   /**
    * The consumer group of this process's own aiops.feedback reader: a group of its own, so it
    * reads every partition from the beginning, and a new one at every start, so a restart
@@ -31,24 +32,16 @@ export function loadDetectorOptions(env: NodeJS.ProcessEnv = process.env, now = 
   const prefix = groupPrefix;
   return {
     topics: { metrics: 'telemetry.metrics', feedback: 'aiops.feedback', anomalies: 'aiops.anomalies' },
-    idleMs: nonNegative(env, 'DETECTOR_IDLE_MS', 7 * 86_400_000),
-    modelDir: env.DETECTOR_MODEL_DIR ?? '.vigil/detector-models',
+    idleMs: envNumber(env, 'DETECTOR_IDLE_MS', 7 * 86_400_000),
+    checkpointRows: envPositiveInt(env, 'DETECTOR_CHECKPOINT_ROWS', 100),
     rulesDir: env.DETECTOR_RULES_DIR || 'rules/detector',
     selection: SeriesSelection.all(),
     feedbackGroup: `${prefix}-detector-feedback-${hostname()}-${process.pid}-${now.toString(36)}`,
     aligner: {
-      stepMs: nonNegative(env, 'DETECTOR_STEP_MS', DEFAULT_ALIGNER.stepMs),
-      latenessMs: nonNegative(env, 'DETECTOR_LATENESS_MS', DEFAULT_ALIGNER.latenessMs),
+      stepMs: envNumber(env, 'DETECTOR_STEP_MS', DEFAULT_ALIGNER.stepMs),
+      latenessMs: envNumber(env, 'DETECTOR_LATENESS_MS', DEFAULT_ALIGNER.latenessMs),
       inferFromTimes: DEFAULT_ALIGNER.inferFromTimes,
       minStepMs: DEFAULT_ALIGNER.minStepMs,
     },
   };
-}
-
-function nonNegative(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number of milliseconds >= 0, got ${raw}`);
-  return n;
 }

@@ -1,12 +1,13 @@
 /**
  * Score drift per entity, as a population stability index (PSI): how far the entity's recent
- * scores have moved from the scores it had while the data its current model was trained on
- * went by. Scores are binned as evidence (-log10 of the row's tail probability) on fixed edges,
- * so each entity keeps two small histograms and no raw values.
+ * scores have moved from its long-run scores. The detector's evidence is calibrated against
+ * each series' own history, so its distribution should hold still; a lasting move means the
+ * entity behaves in a way its history has not absorbed yet (a new regime, a broken source).
+ * Scores are binned as evidence (-log10 of the row's tail probability) on fixed edges, so each
+ * entity keeps two small decaying histograms and no raw values:
  *
- * - reference: the rows scored between the previous training and the latest one (what the
- *   current model was trained on, give or take the flagged windows training leaves out);
- * - recent: the rows scored since, with older rows fading out (half-life `HALF_LIFE_ROWS`).
+ * - reference: every row scored, older ones fading slowly (half-life `REFERENCE_HALF_LIFE_ROWS`);
+ * - recent: the latest rows (half-life `HALF_LIFE_ROWS`).
  *
  * PSI = sum over bins of (recent - reference) * ln(recent / reference), both as fractions.
  * The usual reading: below 0.1 stable, 0.1 to 0.25 moving, above 0.25 a different population.
@@ -14,18 +15,18 @@
 export const EVIDENCE_EDGES = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6] as const;
 const BINS = EVIDENCE_EDGES.length + 1;
 export const HALF_LIFE_ROWS = 250;
-/** Recent rows needed before a PSI is reported. */
-export const MIN_RECENT_ROWS = 50;
+export const REFERENCE_HALF_LIFE_ROWS = 10_000;
+/** Rows needed before a PSI is reported (the reference must span more than the recent window). */
+export const MIN_ROWS = 1000;
 /** Floor for an empty bin's fraction, so the logarithm stays finite. */
 const EPSILON = 1e-4;
 const DECAY = 0.5 ** (1 / HALF_LIFE_ROWS);
+const REFERENCE_DECAY = 0.5 ** (1 / REFERENCE_HALF_LIFE_ROWS);
 
 interface EntityDrift {
-  /** Rows since the last training: the next reference. */
-  current: Float64Array;
-  reference: Float64Array | undefined;
+  reference: Float64Array;
   recent: Float64Array;
-  recentRows: number;
+  rows: number;
 }
 
 export class ScoreDrift {
@@ -35,25 +36,19 @@ export class ScoreDrift {
   observe(entity: string, pValue: number): void {
     const s = this.state(entity);
     const bin = binOf(pValue > 0 ? -Math.log10(Math.min(1, pValue)) : Infinity);
-    s.current[bin]! += 1;
-    for (let i = 0; i < BINS; i++) s.recent[i]! *= DECAY;
+    for (let i = 0; i < BINS; i++) {
+      s.recent[i]! *= DECAY;
+      s.reference[i]! *= REFERENCE_DECAY;
+    }
     s.recent[bin]! += 1;
-    s.recentRows++;
+    s.reference[bin]! += 1;
+    s.rows++;
   }
 
-  /** The entity's model was (re)trained on the rows observed so far: they become the reference. */
-  retrained(entity: string): void {
-    const s = this.state(entity);
-    s.reference = s.current;
-    s.current = new Float64Array(BINS);
-    s.recent = new Float64Array(BINS);
-    s.recentRows = 0;
-  }
-
-  /** PSI of the entity's recent scores against its reference; undefined before there is enough of both. */
+  /** PSI of the entity's recent scores against its long run; undefined before enough rows. */
   psi(entity: string): number | undefined {
     const s = this.entities.get(entity);
-    if (!s?.reference || s.recentRows < MIN_RECENT_ROWS) return undefined;
+    if (!s || s.rows < MIN_ROWS) return undefined;
     return psi(s.reference, s.recent);
   }
 
@@ -64,7 +59,7 @@ export class ScoreDrift {
   private state(entity: string): EntityDrift {
     let s = this.entities.get(entity);
     if (!s) {
-      s = { current: new Float64Array(BINS), reference: undefined, recent: new Float64Array(BINS), recentRows: 0 };
+      s = { reference: new Float64Array(BINS), recent: new Float64Array(BINS), rows: 0 };
       this.entities.set(entity, s);
     }
     return s;

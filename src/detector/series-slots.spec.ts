@@ -60,7 +60,7 @@ describe('DetectorService: one slot per series', () => {
       ],
       6,
     );
-    const service = new DetectorService({ ...loadDetectorOptions({ DETECTOR_MODEL_DIR: '' }), selection }, { autoencoder: { enabled: false } });
+    const service = new DetectorService({ ...loadDetectorOptions({}), selection });
     const log: string[] = [];
     service.logTo((line) => log.push(line));
     const records = scrapes(0, 400, 300);

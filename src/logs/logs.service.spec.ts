@@ -140,7 +140,7 @@ describe('LogsService', () => {
   });
 
   it('template-count windows: a burst of one template is scored by the detector and names it', async () => {
-    const s = service({ LOGS_COUNT_WINDOW_MS: '1000', LOGS_COUNT_WARMUP_WINDOWS: '100', LOGS_COUNT_COLD_START_WINDOWS: '100000', LOGS_LSTM_COLD_START_LINES: '1000000', LOGS_COUNTS: 'on' });
+    const s = service({ LOGS_COUNT_WINDOW_MS: '1000', LOGS_COUNT_WARMUP_WINDOWS: '100', LOGS_LSTM_COLD_START_LINES: '1000000', LOGS_COUNTS: 'on' });
     let t = 1_700_000_000_000;
     const quiet: Emit[] = [];
     // Three to four requests a second for 400 seconds.

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { messageId, derivedId } from '../platform/bus/message-id.js';
 import type { Emit, InRecord } from '../platform/stage/types.js';
-import { Detector } from '../detector/scoring/detector.js';
-import type { ScoreResult } from '../detector/scoring/types.js';
+import { Detector, SCORER, SCORER_VERSION, type ScoreResult } from '../lib/anomaly/index.js';
 import { logsMetrics as m } from './logs.metrics.js';
 import { Masker } from './mining/masking.js';
 import type { LogsServiceOptions } from './options.js';
@@ -62,10 +61,7 @@ export class LogsService {
     this.idMasker = new Masker(options.maskPatterns);
     this.sequences = new SequenceScorer(options.sequence, log);
     this.counts = new CountWindows(options.counts.windowMs, options.counts.slots);
-    this.detector = new Detector({
-      warmupRows: options.counts.warmupWindows,
-      autoencoder: { coldStartRows: options.counts.coldStartWindows },
-    });
+    this.detector = new Detector({ warmupRows: options.counts.warmupWindows });
     for (const kind of ['log_sequence', 'log_counts']) m.anomalies.labels(kind).inc(0);
     // Every pattern's series exists from the first scrape, so a rate over it is 0, not absent.
     for (const p of [...options.maskPatterns, ...this.miner.miner.options.valuePatterns]) m.masked.labels(p.name).inc(0);
@@ -238,7 +234,7 @@ export class LogsService {
       list.push(w);
     }
     this.totals.windowsScored += windows.length;
-    for (const { entity, results } of await this.detector.scoreDue([...byEntity.keys()])) {
+    for (const { entity, results } of this.detector.scoreDue([...byEntity.keys()])) {
       const list = byEntity.get(entity)!;
       results.forEach((r, i) => {
         if (r.score >= r.threshold) out.push(this.countFinding(list[i]!, r));
@@ -262,8 +258,8 @@ export class LogsService {
       source: 'logs',
       score: clamp01(r.score),
       threshold: clamp01(r.threshold),
-      scorer: `counts-${r.scorer}`,
-      model_version: `counts-v${this.detector.modelVersion(w.entity) ?? 0}`,
+      scorer: `counts-${SCORER}`,
+      model_version: `counts-${SCORER_VERSION}`,
       kind: 'log_counts',
       window: { start: w.start, end: w.end },
       labels: {

@@ -51,8 +51,6 @@ export interface CountWindowOptions {
   slots: number;
   /** Windows an entity must have before it may alarm (the detector's warm-up). */
   warmupWindows: number;
-  /** Windows before the detector's autoencoder first trains (until then its robust baseline scores). */
-  coldStartWindows: number;
 }
 
 export interface LogsServiceOptions {
@@ -114,7 +112,6 @@ export function loadLogsOptions(env: NodeJS.ProcessEnv = process.env): LogsServi
       windowMs: num(env, 'LOGS_COUNT_WINDOW_MS', 60_000, 1),
       slots: num(env, 'LOGS_COUNT_SLOTS', 12, 1),
       warmupWindows: num(env, 'LOGS_COUNT_WARMUP_WINDOWS', 150, 1),
-      coldStartWindows: num(env, 'LOGS_COUNT_COLD_START_WINDOWS', 400, 1),
     },
   };
 }

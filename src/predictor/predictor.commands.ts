@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { parseTimestamp } from '../detector/backtest/csv.js';
-import { readWindowsFile } from '../detector/backtest/windows-file.js';
+import { parseTimestamp, readWindowsFile } from '../lib/evaluation/index.js';
 import { initBackend } from '../platform/ml/backend.js';
 import { formatLeadTimes } from './eval/lead-time.js';
 import { formatForecastEval, runForecastEval } from './eval/forecast-eval.js';

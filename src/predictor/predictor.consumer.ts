@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { detectorMetrics } from '../detector/detector.metrics.js';
 import { StagesService } from '../platform/app/stages.service.js';
 import { initBackend } from '../platform/ml/backend.js';
 import { loadLimitRules } from './limits/limit-rules.js';
@@ -27,9 +26,7 @@ export class PredictorConsumer implements OnApplicationBootstrap, OnApplicationS
       this.logger.warn(`no limit rules at ${options.rulesDir}: nothing to predict until PREDICTOR_RULES_DIR names a directory of limits`);
       return [];
     });
-    const backend = await initBackend((msg) => this.logger.log(msg));
-    // The backend gauge is shared with the detector (one process, one backend).
-    detectorMetrics.backend.labels(backend).set(1);
+    await initBackend((msg) => this.logger.log(msg));
     const service = (this.service = new PredictorService(options, rules));
     if (options.modelDir) {
       const loaded = await service.loadModels(new PredictorModelStore(options.modelDir), (line) => this.logger.warn(line));

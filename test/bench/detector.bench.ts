@@ -6,7 +6,6 @@ import { runBacktest } from '../../src/detector/backtest/run-backtest.js';
 import { DetectorService } from '../../src/detector/detector.service.js';
 import { loadDetectorOptions } from '../../src/detector/options.js';
 import { KafkaBus } from '../../src/platform/kafka/kafka-bus.js';
-import { initBackend } from '../../src/platform/ml/backend.js';
 import { StageRunner } from '../../src/platform/stage/stage-runner.js';
 import { parseCatalogue, topicSpecs } from '../../src/platform/streams/catalogue.js';
 import { SchemaRegistry } from '../../src/platform/streams/validator.js';
@@ -15,7 +14,7 @@ import { fmt } from './harness.js';
 
 export interface DetectorBenchOptions {
   entities: number;
-  /** Time steps per entity: past the autoencoder's cold start (400 rows) the models train and score. */
+  /** Time steps per entity. */
   steps: number;
   /** nab-dev directory for the backtest rate, or '' to skip it. */
   backtestInput: string;
@@ -30,17 +29,13 @@ export function detectorBenchOptions(env: NodeJS.ProcessEnv = process.env): Dete
 }
 
 export interface DetectorBenchResult {
-  backend: string;
   samples: number;
   bare_samples_per_s: number;
   detector_samples_per_s: number;
-  /** The same with the training time taken out: the steady state between (re)trainings. */
-  detector_scoring_samples_per_s: number;
   ratio: number;
   rows_scored: number;
-  entities_with_model: number;
-  models_trained: number;
-  training_seconds: number;
+  /** Scoring state held per series at the end (bytes). */
+  state_bytes_per_series: number;
   backtest?: { files: number; rows: number; rows_per_s: number };
 }
 
@@ -51,7 +46,6 @@ export interface DetectorBenchResult {
  * nab-dev (the same detector code, row by row).
  */
 export async function detectorBench(brokers: string, o: DetectorBenchOptions): Promise<DetectorBenchResult> {
-  const backend = await initBackend(() => {});
   const topic = `bench-detector-${Date.now()}`;
   const anomalies = `${topic}-anomalies`;
   const catalogue = parseCatalogue(
@@ -106,28 +100,23 @@ export async function detectorBench(brokers: string, o: DetectorBenchOptions): P
     await rm(out, { recursive: true, force: true });
     backtest = { files: s.files, rows: s.rows, rows_per_s: s.rowsPerSecond };
   }
+  const ids = service.detector.entityIds();
+  const bytes = ids.reduce((n, e) => n + (service.detector.memoryBytes(e) ?? 0), 0);
   return {
-    backend,
     samples,
     bare_samples_per_s: bare,
     detector_samples_per_s: detectorRate,
-    detector_scoring_samples_per_s: samples / Math.max(1e-9, (end - first) / 1000 - stats.trainingSeconds),
     ratio: detectorRate / bare,
     rows_scored: stats.rowsScored,
-    entities_with_model: stats.entitiesWithModel,
-    models_trained: stats.modelsTrained,
-    training_seconds: stats.trainingSeconds,
+    state_bytes_per_series: stats.series > 0 ? bytes / stats.series : 0,
     ...(backtest && { backtest }),
   };
 }
 
 export function printDetectorBench(r: DetectorBenchResult): void {
-  console.log(`  backend ${r.backend}; ${fmt(r.samples)} samples`);
+  console.log(`  ${fmt(r.samples)} samples`);
   console.log(`  bare kafkajs consumer  ${fmt(r.bare_samples_per_s)} samples/s`);
   console.log(`  detector, all in       ${fmt(r.detector_samples_per_s)} samples/s  (ratio ${r.ratio.toFixed(3)})`);
-  console.log(`  detector, training out ${fmt(r.detector_scoring_samples_per_s)} samples/s  (ratio ${(r.detector_scoring_samples_per_s / r.bare_samples_per_s).toFixed(3)})`);
-  console.log(
-    `  ${fmt(r.rows_scored)} entity-steps scored; ${r.entities_with_model} entities on the autoencoder; ${r.models_trained} models trained in ${r.training_seconds.toFixed(1)} s`,
-  );
+  console.log(`  ${fmt(r.rows_scored)} entity-steps scored; ${fmt(r.state_bytes_per_series)} bytes of scoring state per series`);
   if (r.backtest) console.log(`  backtest on nab-dev: ${r.backtest.files} files, ${fmt(r.backtest.rows)} rows, ${fmt(r.backtest.rows_per_s)} rows/s`);
 }

@@ -48,8 +48,8 @@ export function reportTable(r: Report, command: string): string {
   }
   if (r.detector) {
     const d = r.detector;
-    row(`detector (${d.backend}): ${fmt(d.samples)} samples incl. cold-start training (samples/s)`, fmt(d.bare_samples_per_s), fmt(d.detector_samples_per_s), d.ratio.toFixed(3));
-    row('  the same with training time taken out', fmt(d.bare_samples_per_s), fmt(d.detector_scoring_samples_per_s), ratio(d.detector_scoring_samples_per_s, d.bare_samples_per_s));
+    row(`detector: ${fmt(d.samples)} samples (samples/s)`, fmt(d.bare_samples_per_s), fmt(d.detector_samples_per_s), d.ratio.toFixed(3));
+    row('  scoring state per series (bytes)', '', fmt(d.state_bytes_per_series), '');
     if (d.backtest) row(`  backtest on nab-dev, ${d.backtest.files} files (rows/s)`, '', fmt(d.backtest.rows_per_s), '');
   }
   if (r.overload) {

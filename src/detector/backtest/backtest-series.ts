@@ -1,6 +1,4 @@
-import { Detector } from '../scoring/detector.js';
-import type { DetectorOverrides } from '../scoring/options.js';
-import type { ScoreResult } from '../scoring/types.js';
+import { Detector, type DetectorOverrides, type ScoreResult } from '../../lib/anomaly/index.js';
 
 export interface BacktestInput {
   readonly entity: string;
@@ -13,9 +11,10 @@ export const DEFAULT_CHUNK_ROWS = 64;
 
 /**
  * Replay several entities through the streaming detector in lockstep: each round queues the
- * next chunk of every entity's rows and makes one `scoreDue` call, as the service would.
+ * next chunk of every entity's rows and makes one `scoreDue` call, as the service would (the
+ * scores do not depend on the chunk size; a spec checks it).
  */
-export async function backtestSeries(inputs: readonly BacktestInput[], overrides: DetectorOverrides = {}, chunkRows = DEFAULT_CHUNK_ROWS): Promise<ScoreResult[][]> {
+export function backtestSeries(inputs: readonly BacktestInput[], overrides: DetectorOverrides = {}, chunkRows = DEFAULT_CHUNK_ROWS): ScoreResult[][] {
   const detector = new Detector(overrides);
   const results = inputs.map(() => [] as ScoreResult[]);
   const longest = Math.max(0, ...inputs.map((i) => i.rows.length));
@@ -24,7 +23,7 @@ export async function backtestSeries(inputs: readonly BacktestInput[], overrides
       const end = Math.min(input.rows.length, start + chunkRows);
       for (let r = start; r < end; r++) detector.observe(input.entity, { time: input.times[r]!, values: input.rows[r]! });
     });
-    const scored = await detector.scoreDue();
+    const scored = detector.scoreDue();
     const byEntity = new Map(scored.map((s) => [s.entity, s.results]));
     inputs.forEach((input, k) => results[k]!.push(...(byEntity.get(input.entity) ?? [])));
   }

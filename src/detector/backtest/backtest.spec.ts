@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTimestamp } from './csv.js';
+import { parseTimestamp } from '../../lib/evaluation/index.js';
 import { runBacktest } from './run-backtest.js';
 import { runEvaluate } from './run-evaluate.js';
 
@@ -44,7 +44,7 @@ describe('runBacktest and runEvaluate', () => {
     const summary = await runBacktest({ input: join(dir, 'in'), output: join(dir, 'out'), log: () => {} });
     expect(summary).toMatchObject({ files: 2, rows: rows + 400 });
     const out = (await readFile(join(dir, 'out', 'group', 'jump.csv'), 'utf8')).trim().split('\n');
-    expect(out[0]).toBe('timestamp,anomaly_score,threshold,scorer,is_anomaly,top_metric');
+    expect(out[0]).toBe('timestamp,anomaly_score,threshold,scorer,is_anomaly,top_metric,signal');
     expect(out).toHaveLength(rows + 1);
     expect(out[1]!.startsWith(`${stamp(0)},`)).toBe(true);
     const quiet = (await readFile(join(dir, 'out', 'quiet.csv'), 'utf8')).trim().split('\n');

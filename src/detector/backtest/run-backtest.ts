@@ -1,11 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { initBackend } from '../../platform/ml/backend.js';
-import type { DetectorOverrides } from '../scoring/options.js';
-import type { ScoreResult } from '../scoring/types.js';
+import { SCORER, type DetectorOverrides, type ScoreResult } from '../../lib/anomaly/index.js';
+import { findCsvFiles, readSeriesCsv, type SeriesTable } from '../../lib/evaluation/index.js';
 import { backtestSeries, DEFAULT_CHUNK_ROWS } from './backtest-series.js';
-import { readSeriesCsv, type SeriesTable } from './csv.js';
-import { findCsvFiles } from './find-csv.js';
 
 export interface BacktestOptions {
   /** A CSV file, or a directory searched recursively for CSV files (one entity per file). */
@@ -27,12 +24,11 @@ export interface BacktestSummary {
 /** Score every input file through the streaming detector and write the scores beside each other. */
 export async function runBacktest(options: BacktestOptions): Promise<BacktestSummary> {
   const log = options.log ?? ((line: string) => console.error(line));
-  await initBackend(log);
   const files = await findCsvFiles(options.input);
   if (files.length === 0) throw new Error(`no CSV files under ${options.input}`);
   const tables = await Promise.all(files.map((f) => readSeriesCsv(f.path)));
   const started = performance.now();
-  const scores = await backtestSeries(
+  const scores = backtestSeries(
     tables.map((t, i) => ({ entity: files[i]!.relative, times: t.times, rows: t.rows })),
     options.detector,
     options.chunkRows ?? DEFAULT_CHUNK_ROWS,
@@ -51,12 +47,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestSum
   return summary;
 }
 
-/** One output row per input row, in order; top_metric names the metric carrying most evidence. */
+/** One output row per input row, in order; top_metric names the column carrying most evidence, signal what it showed. */
 function scoresCsv(table: SeriesTable, results: readonly ScoreResult[]): string {
-  const lines = ['timestamp,anomaly_score,threshold,scorer,is_anomaly,top_metric'];
+  const lines = ['timestamp,anomaly_score,threshold,scorer,is_anomaly,top_metric,signal'];
   results.forEach((r, i) => {
     const top = r.cause ? (table.metrics[r.cause.metric] ?? '') : '';
-    lines.push([csvCell(table.stamps[i] ?? ''), r.score.toFixed(6), r.threshold.toFixed(6), r.scorer, r.isAnomaly ? 1 : 0, csvCell(top)].join(','));
+    lines.push([csvCell(table.stamps[i] ?? ''), r.score.toFixed(6), r.threshold.toFixed(6), SCORER, r.isAnomaly ? 1 : 0, csvCell(top), r.cause?.signal ?? ''].join(','));
   });
   return lines.join('\n') + '\n';
 }

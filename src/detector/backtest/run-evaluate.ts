@@ -1,10 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
-import { evaluateCorpus, type LabelledSeries } from '../nab/evaluate.js';
-import type { Evaluation } from '../nab/types.js';
-import { parseTimestamp } from './csv.js';
-import { findCsvFiles } from './find-csv.js';
-import { readWindowsFile } from './windows-file.js';
+import { evaluateCorpus, type Evaluation, type LabelledSeries } from '../../lib/evaluation/index.js';
+import { findCsvFiles, parseTimestamp, readWindowsFile } from '../../lib/evaluation/index.js';
 
 export interface EvaluateOptions {
   /** Directory of score CSVs (timestamp, anomaly_score), laid out like the labelled corpus. */

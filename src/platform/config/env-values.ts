@@ -12,6 +12,13 @@ export function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number
   return n;
 }
 
+/** A whole number >= 1. */
+export function envPositiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const n = envNumber(env, name, fallback);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number >= 1, not "${env[name]?.trim()}"`);
+  return n;
+}
+
 /** true/1 or false/0. */
 export function envBool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim();

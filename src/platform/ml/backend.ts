@@ -1,4 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
+import { Gauge } from 'prom-client';
+import { registry } from '../metrics/registry.js';
+
+/** Which backend this process's models run on (one process, one backend, whichever service asked). */
+const backendInfo = new Gauge({
+  name: 'vigil_model_backend_info',
+  help: '1 for the TensorFlow.js backend the models run on.',
+  labelNames: ['backend'] as const,
+  registers: [registry],
+});
 
 /** Which TensorFlow.js backend the process runs on, best first. */
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -22,6 +32,7 @@ async function pickBackend(log: (msg: string) => void): Promise<BackendName> {
     try {
       if (await tryBackend(name)) {
         log(`tensorflow.js backend: ${name}`);
+        backendInfo.labels(name).set(1);
         return name;
       }
     } catch (err) {

@@ -32,6 +32,16 @@ export class CounterRates {
     return { ok: true, rate: (reset ? value : value - prev.value) / seconds, reset };
   }
 
+  /** The entity's counters' previous samples, to carry over in a checkpoint. */
+  export(entity: string): Array<{ key: string; timestamp: number; value: number }> {
+    return [...(this.last.get(entity) ?? [])].map(([key, v]) => ({ key, ...v }));
+  }
+
+  /** Take over an entity's counters' previous samples (replacing any kept here). */
+  import(entity: string, counters: ReadonlyArray<{ key: string; timestamp: number; value: number }>): void {
+    this.last.set(entity, new Map(counters.map((c) => [c.key, { timestamp: c.timestamp, value: c.value }])));
+  }
+
   /** Every series of the entity (of every tenant). */
   forget(entity: string): void {
     this.last.delete(entity);

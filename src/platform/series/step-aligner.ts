@@ -156,6 +156,27 @@ export class StepAligner<R = undefined> {
     }
   }
 
+  /**
+   * Take over an entity from a checkpoint (its partition moved here, or the process restarted):
+   * its series order and step as they were, the order fixed, as after its second step. The
+   * step that was open when the checkpoint was taken is not part of it: its later samples
+   * start it afresh (missing series NaN). Replaces whatever this aligner had for the entity.
+   */
+  restore(entity: string, series: readonly string[], step: number | undefined): void {
+    const e = new EntityAlignment<R>(entity, this.options.stepMs > 0 ? this.options.stepMs : step);
+    for (const key of series) {
+      e.index.set(key, e.series.length);
+      e.series.push(key);
+    }
+    e.frozen = e.step !== undefined && series.length > 0;
+    this.entities.set(entity, e);
+  }
+
+  /** Whether the entity's series order is fixed (its second step has closed). */
+  isFrozen(entity: string): boolean {
+    return this.entities.get(entity)?.frozen ?? false;
+  }
+
   /** Closed steps since the last call, per entity in time order. */
   drain(): Array<ClosedStep<R>> {
     const out = this.ready;

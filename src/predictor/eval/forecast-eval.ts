@@ -1,9 +1,6 @@
-import { findCsvFiles } from '../../detector/backtest/find-csv.js';
-import { readSeriesCsv } from '../../detector/backtest/csv.js';
-import { samplingInterval } from '../../detector/scoring/seasonality.js';
+import { findCsvFiles, readSeriesCsv, samplingInterval, type Windows } from '../../lib/evaluation/index.js';
 import { hashString } from '../../platform/random.js';
 import { dailySeason } from '../forecast/features.js';
-import type { Windows } from '../../detector/nab/types.js';
 import { DEFAULT_FORECASTER, type ForecasterOptions } from '../forecast/options.js';
 import { derivedLimits, leadTimes, type FileLead } from './lead-time.js';
 import { Accuracy, maseScale, seasonalNaive } from './metrics.js';

@@ -1,4 +1,4 @@
-import type { Windows } from '../../detector/nab/types.js';
+import type { Windows } from '../../lib/evaluation/index.js';
 import type { Forecast } from '../forecast/series-model.js';
 import { crossing } from '../limits/breach.js';
 import type { LimitRule } from '../limits/limit-rules.js';

@@ -1,3 +1,5 @@
+import type { ByteReader, ByteWriter } from './bytes.js';
+
 /**
  * The last `capacity` values of a stream kept both in arrival order and sorted, so quantiles,
  * ranks and the median cost a binary search. Stored as float32 by default: half the memory per
@@ -46,6 +48,26 @@ export class SortedWindow {
     }
     this.ring[this.head] = value;
     this.head = (this.head + 1) % this.capacity;
+  }
+
+  /** Arrival-ordered values and position, enough to rebuild the window exactly. */
+  write(w: ByteWriter): void {
+    w.i32(this.head).i32(this.n);
+    if (this.ring instanceof Float64Array) w.f64s(this.ring);
+    else w.f32s(this.ring);
+  }
+
+  read(r: ByteReader): void {
+    const head = r.i32();
+    const n = r.i32();
+    const ring = this.ring instanceof Float64Array ? r.f64s(this.capacity) : r.f32s(this.capacity);
+    if (head < 0 || head >= this.capacity || n < 0 || n > this.capacity) throw new Error('snapshot: bad sorted window');
+    this.ring.set(ring);
+    this.head = head;
+    this.n = n;
+    // The oldest of the n values sits n slots behind head.
+    const values = Array.from({ length: n }, (_, i) => this.ring[(head - n + i + this.capacity) % this.capacity]!);
+    this.sorted.set(values.sort((a, b) => a - b));
   }
 
   /** The k-th smallest value (0-based). */

@@ -15,11 +15,14 @@ interface Prepared {
   readonly windowIds: readonly number[];
 }
 
-/** Score a corpus under every NAB profile, each with its own corpus-wide optimal threshold. */
-export function evaluateCorpus(corpus: readonly LabelledSeries[], profiles = NAB_PROFILES): Evaluation {
+/**
+ * Score a corpus under every NAB profile, each with its own corpus-wide optimal threshold — or,
+ * given `threshold`, at that fixed level (as an alarm level chosen elsewhere would be applied).
+ */
+export function evaluateCorpus(corpus: readonly LabelledSeries[], profiles = NAB_PROFILES, threshold?: number): Evaluation {
   const prepared = prepare(corpus);
   const windows = prepared.reduce((n, p) => n + p.windowIds.filter((id) => id >= 0).length, 0);
-  const results = profiles.map((profile) => scoreProfile(prepared, windows, profile));
+  const results = profiles.map((profile) => scoreProfile(prepared, windows, profile, threshold));
   const standard = results.find((r) => r.profile === 'standard') ?? results[0];
   return {
     files: corpus.length,
@@ -46,7 +49,7 @@ function prepare(corpus: readonly LabelledSeries[]): Prepared[] {
  * Sweep every distinct score as a threshold (detections are rows with score >= threshold, after
  * probation), keeping the total that is highest; ties go to the higher threshold as in NAB.
  */
-function scoreProfile(prepared: readonly Prepared[], windows: number, profile: CostProfile): ProfileResult {
+function scoreProfile(prepared: readonly Prepared[], windows: number, profile: CostProfile, fixed?: number): ProfileResult {
   const rows: { score: number; reward: number; window: number }[] = [];
   const perfectByWindow = new Map<number, number>();
   for (const p of prepared) {
@@ -65,7 +68,7 @@ function scoreProfile(prepared: readonly Prepared[], windows: number, profile: C
   const best = new Float64Array(windows).fill(-profile.fn);
   let total = nullScore;
   let bestTotal = nullScore;
-  let bestThreshold = Infinity;
+  let bestThreshold = fixed ?? Infinity;
   for (let k = 0; k < rows.length; ) {
     const threshold = rows[k]!.score;
     for (; k < rows.length && rows[k]!.score === threshold; k++) {
@@ -76,9 +79,9 @@ function scoreProfile(prepared: readonly Prepared[], windows: number, profile: C
         best[window] = reward;
       }
     }
-    if (total > bestTotal) {
+    if (fixed === undefined ? total > bestTotal : threshold >= fixed) {
       bestTotal = total;
-      bestThreshold = threshold;
+      bestThreshold = fixed ?? threshold;
     }
   }
 

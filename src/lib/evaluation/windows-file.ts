@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { Windows } from '../nab/types.js';
+import type { Windows } from './nab/types.js';
 import { parseTimestamp } from './csv.js';
 
 /** NAB's windows.json: relative file path → [[start, end], ...] timestamps. */

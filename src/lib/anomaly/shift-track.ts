@@ -1,0 +1,61 @@
+import type { ByteReader, ByteWriter } from './bytes.js';
+import { RunningMean } from './running-mean.js';
+import { SortedWindow } from './sorted-window.js';
+import type { TailEstimator } from './tail-sketch.js';
+
+/**
+ * What a shift is measured against, from the least to the most informed: the median of the
+ * recent values (from the first rows), the same time of day (from the second day), the closer
+ * of the same time of day and of week (from the second week).
+ */
+export const REFERENCES = ['recent', 'daily', 'seasonal'] as const;
+export type ReferenceKind = (typeof REFERENCES)[number];
+
+/**
+ * The shift statistic against one kind of reference, with its own history: the mean residual
+ * over the last rows, and how rarely the series has moved that far. A statistic's history must
+ * be of one definition: before a week has passed the daily reference cannot explain a weekend,
+ * and a history full of those misses would hide a holiday later on. So each reference kind gets
+ * a track of its own, started when that reference first exists.
+ */
+export class ShiftTrack {
+  readonly mean: RunningMean;
+  /** The recent values whose median is the `recent` reference. */
+  readonly recent: SortedWindow | undefined;
+
+  constructor(
+    readonly kind: ReferenceKind,
+    shiftRows: number,
+    recentRows: number,
+    readonly tail: TailEstimator,
+  ) {
+    this.mean = new RunningMean(shiftRows);
+    this.recent = kind === 'recent' ? new SortedWindow(recentRows) : undefined;
+  }
+
+  get index(): number {
+    return REFERENCES.indexOf(this.kind);
+  }
+
+  /** The statistic for this residual (NaN until enough rows), its tail probability, then learned. */
+  judge(residual: number, minValues: number): number {
+    const stat = Math.abs(this.mean.push(residual));
+    if (!Number.isFinite(stat)) return 1;
+    const p = this.tail.size >= minValues ? this.tail.survival(stat) : 1;
+    this.tail.add(stat);
+    return p;
+  }
+
+  write(w: ByteWriter, writeTail: (w: ByteWriter, t: TailEstimator) => void): void {
+    w.u8(this.index);
+    this.mean.write(w);
+    writeTail(w, this.tail);
+    if (this.recent) this.recent.write(w);
+  }
+
+  read(r: ByteReader, readTail: (r: ByteReader, t: TailEstimator) => void): void {
+    this.mean.read(r);
+    readTail(r, this.tail);
+    if (this.recent) this.recent.read(r);
+  }
+}
