@@ -215,8 +215,12 @@ function tailBytes(o: DetectorOptions): number {
 }
 
 function writeTail(w: ByteWriter, tail: TailEstimator): void {
-  if (tail instanceof TailSketch) w.u8(0).i32(tail.current).i32s(tail.counts).f32s(tail.tops);
-  else throw new Error('exact tails are for measurements and are not snapshotted');
+  if (!(tail instanceof TailSketch)) throw new Error('exact tails are for measurements and are not snapshotted');
+  w.u8(0).i32(tail.current).i32s(tail.counts).f32s(tail.tops).i32(tail.addsSinceFit);
+  const f = tail.fit;
+  // The fit in use (it is refreshed every few values): a restored copy must judge with the same one.
+  w.u8(f ? 1 : 0);
+  if (f) w.f64(f.u).f64(f.n).f64(f.base).f64(f.sigma).f64(f.gamma);
 }
 
 function readTail(r: ByteReader, tail: TailEstimator): void {
@@ -224,4 +228,6 @@ function readTail(r: ByteReader, tail: TailEstimator): void {
   tail.current = r.i32();
   tail.counts.set(r.i32s(tail.blocks));
   tail.tops.set(r.f32s(tail.tops.length));
+  tail.addsSinceFit = r.i32();
+  tail.fit = r.u8() === 1 ? { u: r.f64(), n: r.f64(), base: r.f64(), sigma: r.f64(), gamma: r.f64() } : undefined;
 }

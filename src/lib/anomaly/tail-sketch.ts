@@ -41,8 +41,9 @@ export class TailSketch implements TailEstimator {
   readonly tops: Float32Array;
   readonly counts: Int32Array;
   current = 0;
-  private fit: TailFit | undefined;
-  private addsSinceFit = 0;
+  /** The tail fitted at the last refit (undefined: refit at the next question). Part of a snapshot. */
+  fit: TailFit | undefined;
+  addsSinceFit = 0;
 
   constructor(
     private readonly options: TailOptions,
@@ -88,7 +89,7 @@ export class TailSketch implements TailEstimator {
     if (n < this.options.minValues) return 1;
     const value = Math.fround(input);
     const fit = (this.fit ??= this.refit(n));
-    if (value > fit.u) return fit.survival(value);
+    if (value > fit.u) return fitSurvival(fit, value);
     // Exact count of kept values at or above `value`: a binary search in each block's list.
     let c = 0;
     let kept = 0;
@@ -149,16 +150,33 @@ export class ExactTail implements TailEstimator {
     const top: number[] = [];
     for (let i = n - 1; i >= 0 && top.length < 256; i--) top.push(this.window.at(i));
     const fit = fitTail(top, n, this.options);
-    if (value > fit.u) return fit.survival(value);
+    if (value > fit.u) return fitSurvival(fit, value);
     const c = this.window.countAtLeast(value);
     return c >= top.length ? Math.max((c + 1) / (n + 1), 0.05) : (c + 1) / (n + 1);
   }
 }
 
-/** A fitted tail: values above `u` get the GPD's survival, scaled by how many values exceed u. */
-interface TailFit {
+/**
+ * A fitted tail, plain numbers (so a snapshot carries it): values above `u` get the GPD's
+ * survival, scaled by `base`, the share of values above u. `sigma` 0: every peak was the same.
+ */
+export interface TailFit {
   readonly u: number;
-  survival(value: number): number;
+  /** How many values the fit saw. */
+  readonly n: number;
+  readonly base: number;
+  readonly sigma: number;
+  readonly gamma: number;
+}
+
+const NO_TAIL: TailFit = { u: Infinity, n: 0, base: 1, sigma: 0, gamma: 0 };
+
+export function fitSurvival(fit: TailFit, value: number): number {
+  // Every peak the same: nothing was ever larger, as rare as a value beyond all of them.
+  if (!(fit.sigma > 0)) return Math.max(MIN_P, fit.base / (fit.n + 1));
+  const y = value - fit.u;
+  const tail = fit.gamma < 1e-6 ? Math.exp(-y / fit.sigma) : Math.pow(1 + (fit.gamma * y) / fit.sigma, -1 / fit.gamma);
+  return Math.max(MIN_P, fit.base * tail);
 }
 
 /**
@@ -167,7 +185,7 @@ interface TailFit {
  */
 function fitTail(top: readonly number[], n: number, options: TailOptions): TailFit {
   const peaks = Math.min(top.length - 1, Math.max(Math.floor(options.minValues / 2), Math.floor(n * options.tailFraction)));
-  if (peaks < 1) return { u: Infinity, survival: () => 1 };
+  if (peaks < 1) return NO_TAIL;
   const u = top[peaks]!;
   let sum = 0;
   let sumSq = 0;
@@ -179,7 +197,7 @@ function fitTail(top: readonly number[], n: number, options: TailOptions): TailF
   const mean = sum / peaks;
   const variance = sumSq / peaks - mean * mean;
   const base = (peaks + 1) / (n + 1);
-  if (!(mean > 0)) return { u, survival: () => Math.max(MIN_P, base / (n + 1)) };
+  if (!(mean > 0)) return { u, n, base, sigma: 0, gamma: 0 };
   let sigma = mean;
   let gamma = 0;
   if (variance > 0) {
@@ -187,12 +205,5 @@ function fitTail(top: readonly number[], n: number, options: TailOptions): TailF
     gamma = Math.min(GAMMA_CEILING, Math.max(GAMMA_FLOOR, 0.5 * (1 - ratio)));
     sigma = 0.5 * mean * (ratio + 1);
   }
-  return {
-    u,
-    survival: (value) => {
-      const y = value - u;
-      const tail = gamma < 1e-6 ? Math.exp(-y / sigma) : Math.pow(1 + (gamma * y) / sigma, -1 / gamma);
-      return Math.max(MIN_P, base * tail);
-    },
-  };
+  return { u, n, base, sigma, gamma };
 }
