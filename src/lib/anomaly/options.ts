@@ -18,6 +18,8 @@ export interface DetectorOptions {
   shiftRows: number;
   /** A value beyond the series' all-time range by more than this fraction of it is a record (chosen on data). */
   recordTolerance: number;
+  /** A statistic rarer than this is learned only up to the value at this rarity (chosen on data, see the README). */
+  learnRisk: number;
   /** Values of a statistic before its tail model reports any evidence. */
   minValues: number;
   /** Fraction of a statistic's history treated as peaks for the tail fit. */
@@ -44,6 +46,7 @@ export const DEFAULT_OPTIONS: DetectorOptions = {
   suppressFactor: 0.25,
   shiftRows: 12,
   recordTolerance: 0.02,
+  learnRisk: 1e-3,
   minValues: 100,
   tailFraction: 0.02,
   tailBlocks: 16,
@@ -61,7 +64,7 @@ export type DetectorOverrides = Partial<DetectorOptions>;
 /** Defaults overridden by whatever the caller passes, validated. */
 export function resolveOptions(overrides: DetectorOverrides = {}): DetectorOptions {
   const o: DetectorOptions = { ...DEFAULT_OPTIONS, ...overrides };
-  for (const key of ['alarmRisk', 'suppressRisk', 'tailFraction'] as const) {
+  for (const key of ['alarmRisk', 'suppressRisk', 'learnRisk', 'tailFraction'] as const) {
     if (!(o[key] > 0 && o[key] < 1)) throw new Error(`${key} must be in (0, 1), got ${o[key]}`);
   }
   if (!(o.suppressFactor >= 0 && o.suppressFactor <= 1)) throw new Error('suppressFactor must be in [0, 1]');

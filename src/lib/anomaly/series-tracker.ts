@@ -79,7 +79,7 @@ export class SeriesTracker {
     const reporting = this.reportingTrack();
     for (const track of this.tracks) {
       const reference = references[track.kind];
-      const p = Number.isFinite(reference) ? track.judge(this.residual(x, reference), this.options.minValues) : 1;
+      const p = Number.isFinite(reference) ? track.judge(this.residual(x, reference), this.options.minValues, this.options.learnRisk) : 1;
       if (track === reporting) consider(-Math.log10(p), track.kind === 'recent' ? 'level' : 'shift');
       track.recent?.add(x);
     }

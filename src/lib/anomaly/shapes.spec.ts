@@ -126,4 +126,14 @@ describe('shapes of real ops series', () => {
     // At p < 1e-4 a calibrated detector may alarm about once in 10,000 ordinary rows.
     expect(outside(found, 15_000, 15_300).length).toBeLessThanOrEqual(3);
   });
+
+  it('the same fault again hours later is flagged again: one incident does not teach the series that incidents are normal', () => {
+    // (A fault that keeps coming back becomes a pattern: the fourth one in a few hours may not be.)
+    const g = gaussian(seededRandom(10));
+    const times = Array.from({ length: 3000 }, (_, i) => T0 + i * MIN);
+    const faults = [1000, 1400, 1800];
+    const values = times.map((_, i) => 0.12 + 0.01 * g() + (faults.some((f) => i >= f && i < f + 20) ? 0.9 : 0));
+    const found = alarms(times, values);
+    for (const f of faults) expectFlagged(found, f, 5);
+  });
 });

@@ -37,12 +37,18 @@ export class ShiftTrack {
     return REFERENCES.indexOf(this.kind);
   }
 
-  /** The statistic for this residual (NaN until enough rows), its tail probability, then learned. */
-  judge(residual: number, minValues: number): number {
+  /**
+   * The statistic for this residual (NaN until enough rows), its tail probability, then learned
+   * — a value rarer than `learnRisk` only up to the value at that rarity, so an incident's rows
+   * do not teach the series that incidents are normal (the same fault an hour later is flagged
+   * again), while a lasting new level still raises that value row by row until it is normal.
+   */
+  judge(residual: number, minValues: number, learnRisk: number): number {
     const stat = Math.abs(this.mean.push(residual));
     if (!Number.isFinite(stat)) return 1;
     const p = this.tail.size >= minValues ? this.tail.survival(stat) : 1;
-    this.tail.add(stat);
+    const cap = p < learnRisk ? this.tail.quantile(learnRisk) : undefined;
+    this.tail.add(cap !== undefined && cap < stat ? cap : stat);
     return p;
   }
 

@@ -18,6 +18,8 @@ export interface TailEstimator {
   add(value: number): void;
   /** P(next value >= value) given the history; 1 while fewer than `minValues` are known. */
   survival(value: number): number;
+  /** The value whose tail probability is q, when q lies beyond the peak threshold (else undefined). */
+  quantile(q: number): number | undefined;
 }
 
 export interface TailOptions {
@@ -112,6 +114,12 @@ export class TailSketch implements TailEstimator {
     return (c + 1) / (n + 1);
   }
 
+  quantile(q: number): number | undefined {
+    const n = this.size;
+    if (n < this.options.minValues) return undefined;
+    return fitQuantile((this.fit ??= this.refit(n)), q);
+  }
+
   private refit(n: number): TailFit {
     this.addsSinceFit = 0;
     const top: number[] = [];
@@ -154,6 +162,14 @@ export class ExactTail implements TailEstimator {
     const c = this.window.countAtLeast(value);
     return c >= top.length ? Math.max((c + 1) / (n + 1), 0.05) : (c + 1) / (n + 1);
   }
+
+  quantile(q: number): number | undefined {
+    const n = this.window.size;
+    if (n < this.options.minValues) return undefined;
+    const top: number[] = [];
+    for (let i = n - 1; i >= 0 && top.length < 256; i--) top.push(this.window.at(i));
+    return fitQuantile(fitTail(top, n, this.options), q);
+  }
 }
 
 /**
@@ -177,6 +193,13 @@ export function fitSurvival(fit: TailFit, value: number): number {
   const y = value - fit.u;
   const tail = fit.gamma < 1e-6 ? Math.exp(-y / fit.sigma) : Math.pow(1 + (fit.gamma * y) / fit.sigma, -1 / fit.gamma);
   return Math.max(MIN_P, fit.base * tail);
+}
+
+/** The inverse of `fitSurvival` beyond the peak threshold. */
+function fitQuantile(fit: TailFit, q: number): number | undefined {
+  if (!(q < fit.base) || !(fit.sigma > 0)) return undefined;
+  const r = q / fit.base;
+  return fit.u + (fit.gamma < 1e-6 ? -fit.sigma * Math.log(r) : (fit.sigma / fit.gamma) * (Math.pow(r, -fit.gamma) - 1));
 }
 
 /**
