@@ -53,7 +53,14 @@ describe('partition ownership hooks on the in-process bus', () => {
     });
     const subA = await a.subscription;
     await vi.waitFor(() => expect(log).toContain('a restoring 0,1,2,3'));
-    // Records wait on the first restore; the rest of the bus goes on.
+    // Records wait on the restore while the rest of the bus goes on: another group reads them all meanwhile.
+    let otherRead = 0;
+    const other = await bus.subscribe({ groupId: 'other', topics: ['t'], fromBeginning: true }, async (batch, control) => {
+      otherRead += batch.records.length;
+      await control.commit(String(Number(batch.records.at(-1)!.offset) + 1));
+    });
+    await vi.waitFor(() => expect(otherRead).toBe(4));
+    await other.stop();
     expect(log.filter((l) => l.includes('batch'))).toEqual([]);
     restoreA.resolve();
     await vi.waitFor(() => expect(log.filter((l) => l.startsWith('a batch')).length).toBe(4));

@@ -7,6 +7,7 @@ import { partitionForKey } from '../bus/partitioner.js';
 import { parseCatalogue, topicSpecs } from '../streams/catalogue.js';
 import { BusChangelog } from './changelog.js';
 import { FileChangelog } from './file-changelog.js';
+import { encode } from './file-format.js';
 import { openChangelog } from './open-changelog.js';
 import type { Changelog, RestoredState } from './types.js';
 
@@ -178,8 +179,11 @@ describe('the file changelog', () => {
     expect(statSync(path).size).toBeLessThan(3 * 50 * 520);
     await log.close();
 
-    // A crash mid-append: half a record at the end.
-    appendFileSync(path, Buffer.from([0, 0, 1, 0, 1, 2, 3]));
+    // A crash mid-append: a record whose bytes did not all reach the disk (its length is right,
+    // its body is not), then the start of another.
+    const torn = encode(1, 'k1', Buffer.alloc(500, 99));
+    torn[torn.length - 100] = 0;
+    appendFileSync(path, Buffer.concat([torn, Buffer.from([0, 0, 1, 0, 1, 2, 3])]));
     log = await FileChangelog.open(dir, 'state', opts);
     const state = await log.restore([0, 1]);
     expect(state.get(0)!.has('k0')).toBe(false);
