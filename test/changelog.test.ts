@@ -86,7 +86,7 @@ describe('changelog on a real broker', () => {
     await expect(log.restore([PARTITIONS])).rejects.toThrow(/no partition 12/);
   });
 
-  it('gives each stateful member the state of the partitions it gains before their first batch, when one stops and when one is SIGKILLed', async () => {
+  it('gives each stateful member the state of the partitions it gains before their first batch, when one stops, stalls past its session, or is SIGKILLed', async () => {
     const { input, state, raw, catalogue } = stateCatalogue();
     await bus.applyTopics(topicSpecs(catalogue));
     const KEYS = 240;
@@ -161,13 +161,30 @@ describe('changelog on a real broker', () => {
     await wave(3);
     await allCounted();
 
-    // c joins, then is SIGKILLed mid-stream: after its session times out, a takes its partitions back.
+    // c joins, then stalls (SIGSTOP) past its session: the group drops it and a takes everything.
+    // When c wakes it joins as a new member: all it had counts as lost, and whatever it gets now
+    // (perhaps the same partitions, which others have moved on meanwhile) is restored afresh.
     const c = start();
     await c.ready;
     await expect.poll(() => a.assignment().length + c.assignment().length === PARTITIONS && c.assignment().length > 0, { timeout: 60_000 }).toBe(true);
-    const cHad = c.assignment();
+    const cBefore = c.assignment();
     await wave(3);
     await allCounted();
+    c.child.kill('SIGSTOP');
+    await expect.poll(() => a.assignment().length, { timeout: 60_000 }).toBe(PARTITIONS);
+    await wave(3);
+    await allCounted();
+    const seen = c.lines().length;
+    c.child.kill('SIGCONT');
+    await expect.poll(() => c.lines().slice(seen).some((l) => l.startsWith('restored')), { timeout: 60_000 }).toBe(true);
+    await expect.poll(() => a.assignment().length + c.assignment().length, { timeout: 60_000 }).toBe(PARTITIONS);
+    const woke = c.lines().slice(seen).filter((l) => /^(revoked|restored) /.test(l));
+    expect(woke.slice(0, 2)).toEqual([`revoked ${cBefore.join(',')} rebalance`, expect.stringMatching(new RegExp(`^restored ${c.assignment().join(',')} keys [1-9]\\d* markers \\d+$`))]);
+    await wave(3);
+    await allCounted();
+
+    // c is SIGKILLed mid-stream: after its session times out, a takes its partitions back.
+    const cHad = c.assignment();
     const before = c.lines().filter((l) => l.startsWith('batch')).length;
     await wave(20);
     await expect.poll(() => c.lines().filter((l) => l.startsWith('batch')).length, { timeout: 60_000 }).toBeGreaterThan(before + 10);

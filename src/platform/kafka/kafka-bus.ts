@@ -144,6 +144,7 @@ export class KafkaBus implements Bus {
     });
     this.consumers.add(consumer);
     const ownership = new Ownership(options);
+    let memberId: string | undefined;
     // kafkajs says what a member has after each join (it has no revocation callback): the
     // difference with the previous join is what it gained and lost. Emitted before the
     // generation's first fetch, so a gained partition's batches find its restore pending.
@@ -152,6 +153,11 @@ export class KafkaBus implements Bus {
         (parts as number[]).map((partition) => ({ topic: this.inVigil(topic), partition })),
       );
       options.onAssignment?.(assigned);
+      // A new member id: the group dropped this member (session expired, or kafkajs restarted
+      // the consumer), so others may have owned its partitions meanwhile: everything is lost,
+      // and what comes back is restored afresh.
+      if (memberId !== undefined && e.payload.memberId !== memberId) ownership.assign([]);
+      memberId = e.payload.memberId;
       ownership.assign(assigned);
     });
     consumer.on(consumer.events.CRASH, (e) => {
