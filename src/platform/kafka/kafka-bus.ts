@@ -216,8 +216,13 @@ export class KafkaBus implements Bus {
       resume: () => consumer.resume(topics),
       stop: async () => {
         running = false;
-        // No new batch; the ones in hand finish (and commit, or note their offsets).
-        consumer.pause(topics);
+        // No new batch; the ones in hand finish (and commit, or note their offsets). A consumer
+        // kafkajs has stopped (crashed, or between restarts) has nothing to pause.
+        try {
+          consumer.pause(topics);
+        } catch {
+          // Not running: no batch will come.
+        }
         while (active > 0) await new Promise((r) => setTimeout(r, 10));
         // Still a member: a stateful consumer's last checkpoint lands before another member gets its partitions.
         await ownership.release();
