@@ -26,6 +26,8 @@ export class Ownership {
   private readonly idle = new Map<string, Array<() => void>>();
   private queue: Promise<void> = Promise.resolve();
   private stopping = false;
+  /** Ends the back-off of a failing restore early, when the member stops. */
+  private wakeRetry: (() => void) | undefined;
 
   constructor(
     private readonly hooks: Hooks,
@@ -86,6 +88,7 @@ export class Ownership {
   /** On stop, after the last batch: onPartitionsRevoked(everything, 'stop') once the hooks in hand are done. */
   async release(): Promise<void> {
     this.stopping = true;
+    this.wakeRetry?.();
     const lost = [...this.owned.values()];
     this.owned = new Map();
     this.gates.clear();
@@ -124,7 +127,10 @@ export class Ownership {
       } catch (err) {
         console.error(`${this.hooks.groupId}: onPartitionsAssigned failed, again in ${wait} ms: ${(err as Error).message}`);
       }
-      await new Promise((r) => setTimeout(r, wait));
+      await new Promise<void>((resolve) => {
+        this.wakeRetry = resolve;
+        setTimeout(resolve, wait);
+      });
     }
   }
 }
