@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
-/** test/support/stage-worker.ts in its own process: its progress, and a promise for when it consumes. */
-export function startWorker(config: object): { child: ChildProcess; batches: () => number; ready: Promise<void>; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/stage-worker.ts', JSON.stringify(config)], {
+/** test/support/stage-worker.ts (or another worker `script`) in its own process: its progress, and a promise for when it consumes. */
+export function startWorker(config: object, script = 'test/support/stage-worker.ts'): { child: ChildProcess; batches: () => number; ready: Promise<void>; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(config)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let batches = 0;

@@ -11,7 +11,7 @@ import { until } from './until.js';
 export class VigilProcess {
   readonly child: ChildProcess;
   output = '';
-  /** Each process gets its own, empty state (models, log templates) unless the test names one. */
+  /** Each process gets its own, empty state (models, log templates, embedded changelogs) unless the test names one. */
   readonly stateDir = mkdtempSync(join(tmpdir(), 'vigil-test-state-'));
 
   constructor(args: string[], env: Record<string, string>, options: { cwd?: string } = {}) {
@@ -23,6 +23,7 @@ export class VigilProcess {
         DETECTOR_MODEL_DIR: join(this.stateDir, 'detector-models'),
         LOGS_TEMPLATE_DIR: join(this.stateDir, 'log-templates'),
         PREDICTOR_MODEL_DIR: join(this.stateDir, 'predictor-models'),
+        VIGIL_STATE_DIR: join(this.stateDir, 'changelogs'),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,6 +6,7 @@ import { MetricsController } from '../http/metrics.controller.js';
 import { loadCatalogue, type Catalogue } from '../streams/catalogue.js';
 import { SchemaRegistry } from '../streams/validator.js';
 import { busProvider } from './bus.provider.js';
+import { ChangelogsService } from './changelogs.service.js';
 import { StagesService } from './stages.service.js';
 import { BUS, CATALOGUE, SCHEMAS, VIGIL_CONFIG } from './tokens.js';
 
@@ -19,8 +20,9 @@ import { BUS, CATALOGUE, SCHEMAS, VIGIL_CONFIG } from './tokens.js';
     { provide: SCHEMAS, inject: [CATALOGUE], useFactory: (c: Catalogue) => new SchemaRegistry(c) },
     busProvider,
     StagesService,
+    ChangelogsService,
   ],
-  exports: [VIGIL_CONFIG, CATALOGUE, SCHEMAS, BUS, StagesService],
+  exports: [VIGIL_CONFIG, CATALOGUE, SCHEMAS, BUS, StagesService, ChangelogsService],
 })
 export class PlatformModule implements OnApplicationShutdown {
   constructor(@Inject(BUS) private readonly bus: Bus) {}

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { Ownership } from './ownership.js';
 import { partitionForKey } from './partitioner.js';
 import type {
   BatchHandler,
@@ -7,14 +8,32 @@ import type {
   OutRecord,
   SubscribeOptions,
   Subscription,
+  TopicPartition,
   TopicSpec,
 } from './types.js';
 
-/** One partition's log; records before `base` were dropped by retention, as Kafka's segments are. */
+/**
+ * One partition's log, in offset order. On a delete-policy topic the records are contiguous and
+ * the oldest are dropped by retention, as Kafka's segments are; on a compacted topic superseded
+ * records are dropped, so offsets have gaps, as after Kafka's log cleaner.
+ */
 interface PartitionLog {
-  base: number;
   records: BusRecord[];
+  /** The offset the next record gets. */
+  next: number;
+  /** Records held just after the last compaction (compacted topics): the next one waits for twice as many. */
+  compacted: number;
 }
+
+/** How a topic's log is trimmed, from its `cleanup.policy` and `delete.retention.ms`. */
+interface Cleanup {
+  compact: boolean;
+  /** How long a tombstone outlives the compaction that finds it superseding everything before it. */
+  deleteRetentionMs: number;
+}
+
+/** Compaction runs once a compacted partition holds at least this many records. */
+const COMPACT_MIN_RECORDS = 1024;
 
 interface Group {
   committed: Map<string, number>; // "topic/partition" -> next offset
@@ -31,6 +50,7 @@ interface Group {
 export class MemoryBus implements Bus {
   readonly kind = 'memory' as const;
   private readonly logs = new Map<string, PartitionLog[]>();
+  private readonly cleanup = new Map<string, Cleanup>();
   private readonly groups = new Map<string, Group>();
   private readonly appended = new EventEmitter();
 
@@ -51,12 +71,17 @@ export class MemoryBus implements Bus {
   async applyTopics(topics: TopicSpec[]): Promise<string[]> {
     const changes: string[] = [];
     for (const t of topics) {
+      const policy = t.config['cleanup.policy'] ?? 'delete';
+      this.cleanup.set(t.name, {
+        compact: policy.split(',').includes('compact'),
+        deleteRetentionMs: Number(t.config['delete.retention.ms'] ?? 86_400_000),
+      });
       const log = this.logs.get(t.name);
       if (!log) {
         this.logs.set(t.name, emptyLogs(t.partitions));
         changes.push(`created ${t.name} (${t.partitions} partitions)`);
       } else if (log.length < t.partitions) {
-        while (log.length < t.partitions) log.push({ base: 0, records: [] });
+        while (log.length < t.partitions) log.push(emptyLog());
         changes.push(`grew ${t.name} to ${t.partitions} partitions`);
       }
     }
@@ -64,33 +89,53 @@ export class MemoryBus implements Bus {
   }
 
   async endOffsets(topic: string): Promise<Array<{ partition: number; offset: string }>> {
-    return this.partitions(topic).map((p, partition) => ({ partition, offset: String(end(p)) }));
+    return this.partitions(topic).map((p, partition) => ({ partition, offset: String(p.next) }));
   }
 
   async send(records: OutRecord[]): Promise<void> {
     const touched = new Set<string>();
     for (const r of records) {
       const parts = this.partitions(r.topic);
+      const cleanup = this.cleanup.get(r.topic);
+      // As the broker does: a compacted topic keeps the latest record per key, so it takes no keyless ones.
+      if (cleanup?.compact && r.key === null) throw new Error(`compacted topic ${r.topic} requires a key`);
       const partition = r.partition ?? (r.key === null ? Math.floor(Math.random() * parts.length) : partitionForKey(r.key, parts.length));
       const log = parts[partition];
       if (!log) throw new Error(`topic ${r.topic} has no partition ${partition}`);
       log.records.push({
         topic: r.topic,
         partition,
-        offset: String(end(log)),
+        offset: String(log.next++),
         key: r.key === null ? null : Buffer.from(r.key),
-        value: Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value),
+        value: r.value === null ? null : Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value),
         headers: { ...(r.headers ?? {}) },
         timestamp: Date.now(),
       });
-      const excess = log.records.length - (this.options.retainPerPartition ?? 200_000);
-      if (excess > 0) {
-        log.records.splice(0, excess);
-        log.base += excess;
+      if (cleanup?.compact) {
+        if (log.records.length >= Math.max(COMPACT_MIN_RECORDS, 2 * log.compacted)) compact(log, cleanup.deleteRetentionMs);
+      } else {
+        const excess = log.records.length - (this.options.retainPerPartition ?? 200_000);
+        if (excess > 0) log.records.splice(0, excess);
       }
       touched.add(r.topic);
     }
     for (const topic of touched) this.appended.emit(topic);
+  }
+
+  async scan(topic: string, partitions: number[], each: (records: BusRecord[]) => void): Promise<void> {
+    const parts = this.partitions(topic);
+    for (const partition of partitions) {
+      if (!parts[partition]) throw new Error(`topic ${topic} has no partition ${partition}`);
+      const stop = this.endOffset(topic, partition);
+      for (let from = 0; from < stop; ) {
+        const records = this.read(topic, partition, from, this.options.maxBatch ?? 1000).filter((r) => Number(r.offset) < stop);
+        if (records.length === 0) break;
+        each(records);
+        from = Number(records.at(-1)!.offset) + 1;
+        // A large changelog must not hold the event loop for the whole read.
+        await new Promise((r) => setImmediate(r));
+      }
+    }
   }
 
   async subscribe(options: SubscribeOptions, handler: BatchHandler): Promise<Subscription> {
@@ -110,14 +155,13 @@ export class MemoryBus implements Bus {
   read(topic: string, partition: number, from: number, max: number): BusRecord[] {
     const log = this.partitions(topic)[partition];
     if (!log) return [];
-    const start = Math.max(0, from - log.base);
+    const start = firstAtOrAfter(log.records, from);
     return log.records.slice(start, start + max);
   }
 
   /** The offset the next record appended to the partition will get. */
   endOffset(topic: string, partition: number): number {
-    const log = this.partitions(topic)[partition];
-    return log ? end(log) : 0;
+    return this.partitions(topic)[partition]?.next ?? 0;
   }
 
   partitions(topic: string): PartitionLog[] {
@@ -153,23 +197,22 @@ export class MemoryBus implements Bus {
   private rebalance(group: Group): void {
     const topics = [...new Set(group.members.flatMap((m) => m.topics))].sort();
     const slots = topics.flatMap((topic) => this.partitions(topic).map((_, partition) => ({ topic, partition })));
-    group.members.forEach((m) => m.assign([]));
-    if (group.members.length === 0) return;
-    const owned = new Map<MemoryMember, Array<{ topic: string; partition: number }>>();
+    const owned = new Map<MemoryMember, TopicPartition[]>(group.members.map((m) => [m, []]));
     let i = 0;
     for (const slot of slots) {
       const candidates = group.members.filter((m) => m.topics.includes(slot.topic));
       if (candidates.length === 0) continue;
-      const m = candidates[i++ % candidates.length]!;
-      owned.set(m, [...(owned.get(m) ?? []), slot]);
+      owned.get(candidates[i++ % candidates.length]!)!.push(slot);
     }
+    // Every member hears its new assignment once, so it sees exactly what it gained and lost.
     for (const [m, slots] of owned) m.assign(slots);
   }
 }
 
 class MemoryMember implements Subscription {
   readonly topics: string[];
-  private assigned: Array<{ topic: string; partition: number }> = [];
+  private assigned: TopicPartition[] = [];
+  private readonly ownership: Ownership;
   private running = false;
   private paused = false;
   private loop: Promise<void> | undefined;
@@ -184,11 +227,13 @@ class MemoryMember implements Subscription {
     private readonly maxBatch: number,
   ) {
     this.topics = options.topics;
+    this.ownership = new Ownership(options);
   }
 
-  assign(slots: Array<{ topic: string; partition: number }>): void {
+  assign(slots: TopicPartition[]): void {
     this.assigned = slots;
     this.options.onAssignment?.(slots);
+    this.ownership.assign(slots);
     this.wake?.();
   }
 
@@ -213,6 +258,8 @@ class MemoryMember implements Subscription {
     this.running = false;
     this.wake?.();
     await this.loop;
+    // Still a member: what the revocation hook writes is there before another member gets the partitions.
+    await this.ownership.release();
     this.unlisten.forEach((u) => u());
     this.bus.leave(this.group, this, this.options.deleteGroupOnStop === true);
   }
@@ -223,9 +270,14 @@ class MemoryMember implements Subscription {
       if (!this.paused) {
         for (const { topic, partition } of this.assigned) {
           if (!this.running) break;
+          // A partition whose restore is still running waits; the others go on.
+          if (this.ownership.restoring({ topic, partition })) continue;
           try {
-            worked = (await this.poll(topic, partition)) || worked;
+            let polled = false;
+            await this.ownership.run({ topic, partition }, async () => void (polled = await this.poll(topic, partition)));
+            worked = polled || worked;
           } catch (err) {
+            if (!this.running) break;
             // As kafkajs does after a failed batch: the uncommitted records come again later.
             console.error(`in-process consumer ${this.options.groupId} on ${topic}/${partition}: ${(err as Error).message}`);
             await new Promise((r) => setTimeout(r, 1000));
@@ -265,9 +317,34 @@ class MemoryMember implements Subscription {
 }
 
 function emptyLogs(partitions: number): PartitionLog[] {
-  return Array.from({ length: partitions }, () => ({ base: 0, records: [] }));
+  return Array.from({ length: partitions }, emptyLog);
 }
 
-function end(log: PartitionLog): number {
-  return log.base + log.records.length;
+function emptyLog(): PartitionLog {
+  return { records: [], next: 0, compacted: 0 };
+}
+
+/** Index of the first record whose offset is `from` or later (records are in offset order). */
+function firstAtOrAfter(records: BusRecord[], from: number): number {
+  let lo = 0;
+  let hi = records.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (Number(records[mid]!.offset) < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Kafka's log cleaner on one partition: the latest record per key stays, at its offset; a
+ * tombstone stays for `deleteRetentionMs` (so a reader that started before it still sees the
+ * delete), then goes too.
+ */
+function compact(log: PartitionLog, deleteRetentionMs: number): void {
+  const latest = new Map<string, number>();
+  log.records.forEach((r, i) => latest.set(r.key!.toString('latin1'), i));
+  const now = Date.now();
+  log.records = log.records.filter((r, i) => latest.get(r.key!.toString('latin1')) === i && (r.value !== null || now - r.timestamp < deleteRetentionMs));
+  log.compacted = log.records.length;
 }

@@ -23,11 +23,20 @@ export interface BusRecord {
 export interface OutRecord {
   topic: string;
   key: string | null;
-  value: Buffer | string;
+  /** null: a tombstone, which deletes the key from a compacted topic. */
+  value: Buffer | string | null;
   headers?: Headers;
   /** Pin a partition; otherwise the key decides. */
   partition?: number;
 }
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** Why a member no longer has partitions it had (see SubscribeOptions.onPartitionsRevoked). */
+export type RevokeReason = 'rebalance' | 'stop';
 
 /** One partition's slice of records handed to a consumer at once. */
 export interface BusBatch {
@@ -67,7 +76,21 @@ export interface SubscribeOptions {
    */
   deleteGroupOnStop?: boolean;
   /** Called when partitions are assigned or revoked, so owners can rebuild state. */
-  onAssignment?: (assigned: Array<{ topic: string; partition: number }>) => void;
+  onAssignment?: (assigned: TopicPartition[]) => void;
+  /**
+   * For stateful consumers: the partitions an assignment added (at start, at a rebalance, when
+   * another member died), all at once. No batch of those partitions reaches the handler before
+   * it has resolved; a throw is logged and retried with back-off. Hooks run one at a time, in
+   * the order the assignments came.
+   */
+  onPartitionsAssigned?: (gained: TopicPartition[]) => Promise<void>;
+  /**
+   * The partitions this member no longer has. `stop`: on stop, after the last batch and before
+   * leaving the group — still owned, so what is written now reaches the next owner. `rebalance`:
+   * Kafka (kafkajs) says so only once the group has handed them to another member, which may be
+   * restoring them already (Java's onPartitionsLost, not onPartitionsRevoked).
+   */
+  onPartitionsRevoked?: (lost: TopicPartition[], reason: RevokeReason) => Promise<void>;
   /** The consumer stopped for good (an error it will not retry): the service is no longer ready. */
   onCrash?: (error: Error) => void;
 }
@@ -102,5 +125,11 @@ export interface Bus {
   applyTopics(topics: TopicSpec[]): Promise<string[]>;
   /** Per partition: the offset the next appended record will get. */
   endOffsets(topic: string): Promise<Array<{ partition: number; offset: string }>>;
+  /**
+   * Reads `partitions` of `topic` from their oldest retained record up to their end offsets as
+   * they were when called (later appends are not read), handing over the records in offset
+   * order per partition. No consumer group is left behind. For restoring state from a changelog.
+   */
+  scan(topic: string, partitions: number[], each: (records: BusRecord[]) => void): Promise<void>;
   disconnect(): Promise<void>;
 }

@@ -52,7 +52,8 @@ export function registerPlatformCommands(program: Command): void {
     .description('print the catalogue')
     .action(() => {
       for (const t of loadCatalogue().topics.values()) {
-        console.log(`${t.name}\t${t.partitions} partitions\tkey: ${t.key}\t${t.cleanup}\tretention ${t.retentionMs / 86_400_000}d`);
+        const kept = t.retentionMs < 0 ? `changelog of ${t.changelogOf}` : `retention ${t.retentionMs / 86_400_000}d`;
+        console.log(`${t.name}\t${t.partitions} partitions\tkey: ${t.key}\t${t.cleanup}\t${kept}`);
       }
     });
 

@@ -17,6 +17,12 @@ export interface VigilConfig {
   maxAttempts: number;
   /** Consumer group prefix: groups are `<prefix>-<service>`. */
   groupPrefix: string;
+  /**
+   * Embedded default only: where services' changelogs are kept as files, so per-entity state
+   * survives a restart ('' keeps it in the in-process bus, lost at exit). On Kafka the changelog
+   * topics hold it.
+   */
+  stateDir: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
@@ -35,6 +41,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     maxRecordBytes: int(env, 'VIGIL_MAX_RECORD_BYTES', 1024 * 1024),
     maxAttempts: int(env, 'VIGIL_MAX_ATTEMPTS', 3),
     groupPrefix: env.VIGIL_GROUP_PREFIX ?? 'vigil',
+    stateDir: env.VIGIL_STATE_DIR ?? '.vigil/state',
   };
 }
 

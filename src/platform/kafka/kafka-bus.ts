@@ -10,10 +10,12 @@ import type {
   TopicSpec,
 } from '../bus/types.js';
 import { groupByTopic } from '../bus/group-by-topic.js';
+import { Ownership } from '../bus/ownership.js';
 import { topicPrefixFromEnv } from './client-options.js';
 import { Coalescer } from './coalescer.js';
 import { IntervalCommits, OffsetMap } from './interval-commits.js';
 import { misconfiguration, probeSettings } from './connect-errors.js';
+import { readPartitions } from './partition-reader.js';
 import { snappyCodec } from './snappy-codec.js';
 
 // kafkajs is CommonJS: take its values from the default export, which Node always provides.
@@ -108,7 +110,7 @@ export class KafkaBus implements Bus {
     let chunk: OutRecord[] = [];
     let bytes = 0;
     for (const r of records) {
-      const size = r.value.length + (r.key?.length ?? 0) + 64;
+      const size = (r.value?.length ?? 0) + (r.key?.length ?? 0) + 64;
       if (chunk.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
         await this.sendChunk(chunk);
         chunk = [];
@@ -141,15 +143,23 @@ export class KafkaBus implements Bus {
       allowAutoTopicCreation: false,
     });
     this.consumers.add(consumer);
-    if (options.onAssignment) {
-      const notify = options.onAssignment;
-      consumer.on(consumer.events.GROUP_JOIN, (e) => {
-        const assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) =>
-          (parts as number[]).map((partition) => ({ topic: this.inVigil(topic), partition })),
-        );
-        notify(assigned);
-      });
-    }
+    const ownership = new Ownership(options);
+    let memberId: string | undefined;
+    // kafkajs says what a member has after each join (it has no revocation callback): the
+    // difference with the previous join is what it gained and lost. Emitted before the
+    // generation's first fetch, so a gained partition's batches find its restore pending.
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) =>
+        (parts as number[]).map((partition) => ({ topic: this.inVigil(topic), partition })),
+      );
+      options.onAssignment?.(assigned);
+      // A new member id: the group dropped this member (session expired, or kafkajs restarted
+      // the consumer), so others may have owned its partitions meanwhile: everything is lost,
+      // and what comes back is restored afresh.
+      if (memberId !== undefined && e.payload.memberId !== memberId) ownership.assign([]);
+      memberId = e.payload.memberId;
+      ownership.assign(assigned);
+    });
     consumer.on(consumer.events.CRASH, (e) => {
       if (!e.payload.restart) options.onCrash?.(e.payload.error);
     });
@@ -176,17 +186,27 @@ export class KafkaBus implements Bus {
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }) => {
         if (batch.messages.length === 0 || isStale()) return;
-        active++;
+        const tp = { topic: this.inVigil(batch.topic), partition: batch.partition };
+        // Waiting for the partition's restore: the member stays in the group meanwhile.
+        const beat = ownership.restoring(tp) ? setInterval(() => void heartbeat().catch(() => {}), 3000) : undefined;
         try {
-          await this.handleBatch(batch, handler, { heartbeat, resolveOffset, isRunning }, () => running, (next) => {
-            // Any batch's committer will do: they all reach the group's one offset manager.
-            commitWith = commitOffsetsIfNecessary;
-            if (!interval) return commits.add([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-            interval.note(batch.topic, batch.partition, next);
-            return Promise.resolve();
+          // Not run (and not committed) once the partition is no longer this member's.
+          await ownership.run(tp, async () => {
+            active++;
+            try {
+              await this.handleBatch(batch, handler, { heartbeat, resolveOffset, isRunning }, () => running, (next) => {
+                // Any batch's committer will do: they all reach the group's one offset manager.
+                commitWith = commitOffsetsIfNecessary;
+                if (!interval) return commits.add([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+                interval.note(batch.topic, batch.partition, next);
+                return Promise.resolve();
+              });
+            } finally {
+              active--;
+            }
           });
         } finally {
-          active--;
+          clearInterval(beat);
         }
       },
     });
@@ -196,13 +216,18 @@ export class KafkaBus implements Bus {
       resume: () => consumer.resume(topics),
       stop: async () => {
         running = false;
-        if (interval) {
-          // No new batch; the ones in hand finish and note their offsets, committed before leaving.
+        // No new batch; the ones in hand finish (and commit, or note their offsets). A consumer
+        // kafkajs has stopped (crashed, or between restarts) has nothing to pause.
+        try {
           consumer.pause(topics);
-          while (active > 0) await new Promise((r) => setTimeout(r, 10));
-          await interval.close();
+        } catch {
+          // Not running: no batch will come.
         }
-        // disconnect() stops fetching, waits for the batch in hand (which commits) and leaves the group.
+        while (active > 0) await new Promise((r) => setTimeout(r, 10));
+        // Still a member: a stateful consumer's last checkpoint lands before another member gets its partitions.
+        await ownership.release();
+        await interval?.close();
+        // disconnect() stops fetching and leaves the group.
         await consumer.disconnect();
         this.consumers.delete(consumer);
         if (options.deleteGroupOnStop) {
@@ -222,15 +247,7 @@ export class KafkaBus implements Bus {
     commit: (next: string) => Promise<void>,
   ): Promise<void> {
     const topic = this.inVigil(batch.topic);
-    const records: BusRecord[] = batch.messages.map((msg) => ({
-      topic,
-      partition: batch.partition,
-      offset: msg.offset,
-      key: msg.key,
-      value: msg.value,
-      headers: stringHeaders(msg.headers),
-      timestamp: Number(msg.timestamp),
-    }));
+    const records = busRecords(topic, batch.partition, batch.messages);
     await handler(
       { topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
       {
@@ -242,6 +259,14 @@ export class KafkaBus implements Bus {
         },
       },
     );
+  }
+
+  async scan(topic: string, partitions: number[], each: (records: BusRecord[]) => void): Promise<void> {
+    const admin = await this.adminClient();
+    await readPartitions(this.kafka, admin, this.onCluster(topic), partitions, (batch, upTo) => {
+      const records = busRecords(topic, batch.partition, batch.messages.filter((m) => BigInt(m.offset) < upTo));
+      if (records.length > 0) each(records);
+    }, { clientId: this.config.clientId ?? 'vigil' });
   }
 
   async applyTopics(specs: Array<TopicSpec & { replicationFactor?: number }>): Promise<string[]> {
@@ -341,6 +366,18 @@ export class KafkaBus implements Bus {
     }
     return this.admin;
   }
+}
+
+function busRecords(topic: string, partition: number, messages: kafkajs.KafkaMessage[]): BusRecord[] {
+  return messages.map((msg) => ({
+    topic,
+    partition,
+    offset: msg.offset,
+    key: msg.key,
+    value: msg.value,
+    headers: stringHeaders(msg.headers),
+    timestamp: Number(msg.timestamp),
+  }));
 }
 
 function stringHeaders(headers: Record<string, unknown> | undefined): Headers {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MemoryBus } from '../bus/memory-bus.js';
 import type { BusRecord, OutRecord } from '../bus/types.js';
 import { parseCatalogue, topicSpecs } from '../streams/catalogue.js';
@@ -162,6 +162,25 @@ describe('StageRunner', () => {
     expect(dlq.map((r) => [r.headers[DLQ_HEADERS.reason], r.headers[DLQ_HEADERS.error], r.headers[DLQ_HEADERS.offset]])).toEqual([
       ['rejected', 'value 2 is not allowed here', '1'],
     ]);
+  });
+
+  it('hands a stateful stage its partitions before their first batch and takes them back on stop, after the last', async () => {
+    const events: string[] = [];
+    const { runner } = await setup([JSON.stringify(sample(1)), JSON.stringify(sample(2))], {
+      onPartitionsAssigned: async (gained) => {
+        // A restore takes a while: no batch may start meanwhile.
+        await new Promise((r) => setImmediate(r));
+        events.push(`assigned ${gained.map((g) => `${g.topic}/${g.partition}`)}`);
+      },
+      onPartitionsRevoked: async (lost, why) => void events.push(`revoked ${lost.map((g) => `${g.topic}/${g.partition}`)} ${why}`),
+      handle: async (rs) => {
+        events.push(`batch of ${rs.length}`);
+        return [];
+      },
+    });
+    await vi.waitFor(() => expect(events).toContain('batch of 2'));
+    await runner.stop();
+    expect(events).toEqual(['assigned in/0', 'batch of 2', 'revoked in/0 stop']);
   });
 
   it('refuses to consume a topic without a dead-letter twin', () => {

@@ -79,6 +79,8 @@ export class StageRunner<T> {
         ...(this.options.commitIntervalMs ? { commitIntervalMs: this.options.commitIntervalMs } : {}),
         ...(this.options.deleteGroupOnStop ? { deleteGroupOnStop: true } : {}),
         onAssignment: this.options.onAssignment,
+        onPartitionsAssigned: this.options.onPartitionsAssigned,
+        onPartitionsRevoked: this.options.onPartitionsRevoked,
         onCrash: (error) => {
           this.crashed = error;
           console.error(`${this.options.service}: consumer stopped: ${error.message}`);

@@ -1,5 +1,5 @@
 import type { Context } from '@opentelemetry/api';
-import type { Headers } from '../bus/types.js';
+import type { Headers, RevokeReason, TopicPartition } from '../bus/types.js';
 
 /** A record that passed decoding and its topic's schema. */
 export interface InRecord<T> {
@@ -68,5 +68,18 @@ export interface StageOptions<T> {
   commitIntervalMs?: number;
   /** See SubscribeOptions.deleteGroupOnStop. */
   deleteGroupOnStop?: boolean;
-  onAssignment?: (assigned: Array<{ topic: string; partition: number }>) => void;
+  onAssignment?: (assigned: TopicPartition[]) => void;
+  /**
+   * Stateful stages: restore the state of partitions this member was just given (at start, at a
+   * rebalance, when another member died) — all the assignment added, at once. No batch of those
+   * partitions is handled before it resolves; a throw is logged and retried with back-off.
+   */
+  onPartitionsAssigned?: (gained: TopicPartition[]) => Promise<void>;
+  /**
+   * Stateful stages: forget the state of partitions this member no longer has, after their
+   * batches in hand. `stop`: on stop, still owned (checkpoint now; the next owner reads it).
+   * `rebalance`: on Kafka already another member's, which may be restoring them (kafkajs tells
+   * no sooner): a checkpoint written now may come too late for it.
+   */
+  onPartitionsRevoked?: (lost: TopicPartition[], reason: RevokeReason) => Promise<void>;
 }

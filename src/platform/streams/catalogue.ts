@@ -20,6 +20,21 @@ export interface TopicEntry {
   dlq: string | undefined;
   /** Set on a dead-letter topic: the topic whose failures it holds. */
   dlqOf: string | undefined;
+  /**
+   * Set on a changelog (per-entity state, Kafka Streams style): the input topic it is
+   * co-partitioned with — same partition count, a snapshot written to the partition its
+   * entity's records come from. Its values are a service's opaque bytes: no schema, no DLQ.
+   */
+  changelogOf: string | undefined;
+  /** Compaction settings (`segment.ms`, `segment.bytes`, `min.cleanable.dirty.ratio`, `delete.retention.ms`) where the catalogue sets them. */
+  compaction: Compaction | undefined;
+}
+
+export interface Compaction {
+  segmentMs: number | undefined;
+  segmentBytes: number | undefined;
+  minCleanableDirtyRatio: number | undefined;
+  deleteRetentionMs: number | undefined;
 }
 
 export interface Catalogue {
@@ -36,6 +51,11 @@ export interface RawTopic {
   maxMessageBytes?: number;
   schema?: string;
   dlq?: boolean;
+  changelogOf?: string;
+  segment?: string;
+  segmentBytes?: number;
+  minCleanableDirtyRatio?: number;
+  deleteRetention?: string;
 }
 
 export interface RawCatalogue {
@@ -57,19 +77,23 @@ export function parseCatalogue(raw: RawCatalogue, file: string): Catalogue {
     if (!Number.isInteger(t.partitions) || (t.partitions ?? 0) < 1) throw new Error(`${where}: partitions must be a positive integer`);
     if (t.cleanup !== 'delete' && t.cleanup !== 'compact') throw new Error(`${where}: cleanup must be delete or compact`);
     if (!t.key) throw new Error(`${where}: say what the key is`);
-    if (!t.schema) throw new Error(`${where}: schema is required`);
+    if (t.changelogOf) checkChangelog(t, where);
+    else if (!t.schema) throw new Error(`${where}: schema is required`);
     const dlqName = t.dlq ? `${name}.dlq` : undefined;
     topics.set(name, {
       name,
       description: t.description ?? '',
       key: t.key,
       partitions: t.partitions!,
-      retentionMs: parseDuration(t.retention ?? '7d', where),
+      // A changelog keeps every entity's latest snapshot for as long as the entity exists.
+      retentionMs: t.changelogOf ? -1 : parseDuration(t.retention ?? '7d', where),
       cleanup: t.cleanup,
       maxMessageBytes: t.maxMessageBytes,
       schema: t.schema,
       dlq: dlqName,
       dlqOf: undefined,
+      changelogOf: t.changelogOf,
+      compaction: compaction(t, where),
     });
     if (dlqName) {
       topics.set(dlqName, {
@@ -83,9 +107,12 @@ export function parseCatalogue(raw: RawCatalogue, file: string): Catalogue {
         schema: undefined,
         dlq: undefined,
         dlqOf: name,
+        changelogOf: undefined,
+        compaction: undefined,
       });
     }
   }
+  for (const t of topics.values()) if (t.changelogOf) checkCoPartitioned(t, topics, file);
   return {
     topics,
     get(name) {
@@ -106,8 +133,49 @@ export function topicSpecs(catalogue: Catalogue, replicationFactor?: number): Ar
       'retention.ms': String(t.retentionMs),
       'cleanup.policy': t.cleanup,
       ...(t.maxMessageBytes ? { 'max.message.bytes': String(t.maxMessageBytes) } : {}),
+      ...compactionConfig(t.compaction),
     },
   }));
+}
+
+function compactionConfig(c: Compaction | undefined): Record<string, string> {
+  const config: Record<string, string> = {};
+  if (c?.segmentMs !== undefined) config['segment.ms'] = String(c.segmentMs);
+  if (c?.segmentBytes !== undefined) config['segment.bytes'] = String(c.segmentBytes);
+  if (c?.minCleanableDirtyRatio !== undefined) config['min.cleanable.dirty.ratio'] = String(c.minCleanableDirtyRatio);
+  if (c?.deleteRetentionMs !== undefined) config['delete.retention.ms'] = String(c.deleteRetentionMs);
+  return config;
+}
+
+function compaction(t: RawTopic, where: string): Compaction | undefined {
+  if (t.segment === undefined && t.segmentBytes === undefined && t.minCleanableDirtyRatio === undefined && t.deleteRetention === undefined) return undefined;
+  const ratio = t.minCleanableDirtyRatio;
+  if (ratio !== undefined && !(ratio > 0 && ratio < 1)) throw new Error(`${where}: minCleanableDirtyRatio must lie between 0 and 1`);
+  if (t.segmentBytes !== undefined && !(Number.isInteger(t.segmentBytes) && t.segmentBytes > 0)) throw new Error(`${where}: segmentBytes must be a positive integer`);
+  return {
+    segmentMs: t.segment === undefined ? undefined : parseDuration(t.segment, where),
+    segmentBytes: t.segmentBytes,
+    minCleanableDirtyRatio: ratio,
+    deleteRetentionMs: t.deleteRetention === undefined ? undefined : parseDuration(t.deleteRetention, where),
+  };
+}
+
+/** A changelog holds one latest snapshot per key, in bytes only its service reads. */
+function checkChangelog(t: RawTopic, where: string): void {
+  if (t.cleanup !== 'compact') throw new Error(`${where}: a changelog is compacted (cleanup: compact)`);
+  if (t.schema) throw new Error(`${where}: a changelog's values are opaque snapshots: no schema`);
+  if (t.dlq) throw new Error(`${where}: a changelog is not consumed as a stream: no dead-letter twin`);
+  if (t.retention) throw new Error(`${where}: a changelog keeps the latest snapshot per key for good: no retention`);
+}
+
+/** Co-partitioning: the owner of input partition p restores changelog partition p, so the counts must match. */
+function checkCoPartitioned(t: TopicEntry, topics: Map<string, TopicEntry>, file: string): void {
+  const where = `${file}: topic ${t.name}`;
+  const input = topics.get(t.changelogOf!);
+  if (!input || input.changelogOf || input.dlqOf) throw new Error(`${where}: changelogOf names ${t.changelogOf}, which is not an input topic of the catalogue`);
+  if (input.partitions !== t.partitions) {
+    throw new Error(`${where}: a changelog is co-partitioned with ${input.name}: it needs its ${input.partitions} partitions, not ${t.partitions}`);
+  }
 }
 
 export function parseDuration(text: string, where = 'duration'): number {
