@@ -1,9 +1,12 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { ChangelogsService } from '../platform/app/changelogs.service.js';
 import { StagesService } from '../platform/app/stages.service.js';
 import { BUS, SCHEMAS, VIGIL_CONFIG } from '../platform/app/tokens.js';
 import type { Bus, Subscription } from '../platform/bus/types.js';
 import type { VigilConfig } from '../platform/config/options.js';
+import type { Changelog } from '../platform/state/types.js';
 import type { SchemaRegistry } from '../platform/streams/validator.js';
+import { DetectorCheckpoints } from './detector-checkpoints.js';
 import { DetectorService } from './detector.service.js';
 import { awaitFeedback, startFeedbackReader } from './feedback-reader.js';
 import { loadDetectorOptions } from './options.js';
@@ -15,6 +18,8 @@ const FEEDBACK_CATCH_UP_MS = 15_000;
 
 export interface DetectorStartDeps {
   readonly stages: Pick<StagesService, 'start'>;
+  /** aiops.detector-state: where entities' checkpoints go and come back from. */
+  readonly changelog: Changelog;
   readonly bus: Bus;
   readonly schemas: SchemaRegistry;
   readonly maxRecordBytes: number;
@@ -49,26 +54,32 @@ async function startScoring(service: DetectorService, deps: DetectorStartDeps): 
   });
   if (caughtUp) deps.log.log(`${topics.feedback} read in ${Date.now() - started} ms as group ${service.options.feedbackGroup}: ${service.detector.adjustedEntities()} entities with a feedback adjustment`);
   else deps.log.warn(`${topics.feedback} not read to its end within ${waitMs} ms; scoring starts anyway, feedback applies as it arrives`);
+  const checkpoints = new DetectorCheckpoints(service, deps.changelog, (line) => deps.log.log(line));
   await deps.stages.start({
     service: 'detector',
     topics: [topics.metrics, topics.feedback],
     handle: async (records) => {
       const emits = await service.handle(records);
+      // Before the batch commits: a restarted or new owner resumes from these checkpoints.
+      await checkpoints.afterBatch();
       // One line per incident (the score is damped after one opens), with the root-cause hint.
       for (const e of emits) deps.log.warn(describeAnomaly(e.value as AnomalyEvent));
       return emits;
     },
+    onPartitionsAssigned: (gained) => checkpoints.assigned(gained),
+    onPartitionsRevoked: (lost, reason) => checkpoints.revoked(lost, reason),
   });
 }
 
 /**
  * Kafka in: consumes telemetry.metrics and aiops.feedback as the group `<prefix>-detector` and
  * appends anomalies to aiops.anomalies before committing; reads all of aiops.feedback again
- * under a group of its own (see `startDetector`), so every process applies every feedback. State (aligner and detector) is in
- * memory for every partition this process is given; a partition that moves here starts cold.
+ * under a group of its own (see `startDetector`), so every process applies every feedback.
+ * Entities' state lives with their telemetry.metrics partition: restored from aiops.detector-state
+ * when the partition is assigned here, checkpointed there as it goes and at stop.
  */
 @Injectable()
-export class DetectorConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class DetectorConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Detector');
   service: DetectorService | undefined;
   private feedback: Subscription | undefined;
@@ -78,6 +89,7 @@ export class DetectorConsumer implements OnApplicationBootstrap, BeforeApplicati
     @Inject(BUS) private readonly bus: Bus,
     @Inject(SCHEMAS) private readonly schemas: SchemaRegistry,
     @Inject(VIGIL_CONFIG) private readonly config: VigilConfig,
+    @Inject(ChangelogsService) private readonly changelogs: ChangelogsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -92,8 +104,11 @@ export class DetectorConsumer implements OnApplicationBootstrap, BeforeApplicati
     this.logger.log(
       `step ${a.stepMs > 0 ? `${a.stepMs} ms` : 'inferred per entity (smallest gap)'}, lateness ${a.latenessMs} ms; anomalies to ${options.topics.anomalies} when score >= threshold`,
     );
+    const changelog = await this.changelogs.get(options.topics.state);
+    this.logger.log(`entity state: checkpointed to ${options.topics.state} every ${options.checkpointRows} scored steps and at stop, restored per partition`);
     this.feedback = await startDetector(service, {
       stages: this.stages,
+      changelog,
       bus: this.bus,
       schemas: this.schemas,
       maxRecordBytes: this.config.maxRecordBytes,
@@ -107,7 +122,6 @@ export class DetectorConsumer implements OnApplicationBootstrap, BeforeApplicati
     this.feedback = undefined;
   }
 
-  async onApplicationShutdown(): Promise<void> {}
 }
 
 /** `anomaly demo-host-02 at 2026-…Z: score 0.93 >= 0.50 (seasonal-shift-v1); latency_p99_seconds{env="demo",service="demo-shop"} 41%, …` */

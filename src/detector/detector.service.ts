@@ -1,4 +1,5 @@
 import { derivedId } from '../platform/bus/message-id.js';
+import { hashString } from '../platform/random.js';
 import type { Emit, InRecord } from '../platform/stage/types.js';
 import { detectorMetrics as m } from './detector.metrics.js';
 import type { DetectorServiceOptions } from './options.js';
@@ -51,6 +52,8 @@ export class DetectorService {
   private readonly partitions = new Map<string, number>();
   /** Rows scored per entity since its last checkpoint. */
   private readonly sinceCheckpoint = new Map<string, number>();
+  /** Entities forgotten for good (idle), with their partition: their checkpoints are to be deleted. */
+  private retired: Array<{ entity: string; partition: number }> = [];
   private queue: Promise<unknown> = Promise.resolve();
   /** Feedback ids applied (by either reader) and counted (by the shared group's reader). */
   private readonly feedbackApplied = new Set<string>();
@@ -99,25 +102,40 @@ export class DetectorService {
     const state = this.detector.snapshot(entity);
     if (!state || !this.aligner.isFrozen(entity)) return undefined;
     this.sinceCheckpoint.set(entity, 0);
-    return encodeCheckpoint({ entity, series: this.aligner.seriesOf(entity), stepMs: this.aligner.stepOf(entity), counters: this.counters.export(entity), state });
+    const alignment = this.aligner.openSteps(entity)!;
+    return encodeCheckpoint({ entity, series: this.aligner.seriesOf(entity), stepMs: this.aligner.stepOf(entity), alignment, counters: this.counters.export(entity), state });
   }
 
   /**
-   * Entities due for a checkpoint: `everyRows` scored since their last one, staggered by entity
-   * (each is due at a different row count within the first period) so a fleet of entities that
-   * started together does not write all at once.
+   * Entities due for a checkpoint: `checkpointRows` scored since their last one. A new entity
+   * starts part-way into its first period (by a hash of its name), so a fleet that started
+   * together does not write all at once.
    */
-  dueForCheckpoint(everyRows: number): string[] {
+  dueForCheckpoint(): string[] {
     const due: string[] = [];
-    for (const [entity, rows] of this.sinceCheckpoint) if (rows >= everyRows) due.push(entity);
+    for (const [entity, rows] of this.sinceCheckpoint) if (rows >= this.options.checkpointRows) due.push(entity);
     return due;
+  }
+
+  /** Entities forgotten for good since the last call, with their partition. */
+  takeRetired(): Array<{ entity: string; partition: number }> {
+    const out = this.retired;
+    this.retired = [];
+    return out;
+  }
+
+  /** Runs `fn` between batches (after the one in hand), so it never sees a batch half done. */
+  exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   /** Take over an entity from its checkpoint (`partition`: where its records come from). */
   restore(bytes: Uint8Array, partition: number): string {
     const c = decodeCheckpoint(bytes);
     this.detector.restore(c.entity, c.state);
-    this.aligner.restore(c.entity, c.series, c.stepMs);
+    this.aligner.restore(c.entity, c.series, c.stepMs, c.alignment);
     this.counters.import(c.entity, c.counters);
     this.partitions.set(c.entity, partition);
     this.sinceCheckpoint.set(c.entity, 0);
@@ -237,7 +255,7 @@ export class DetectorService {
         out.push({ step, result, event });
       });
       m.stepsScored.inc(results.length);
-      this.sinceCheckpoint.set(entity, (this.sinceCheckpoint.get(entity) ?? 0) + results.length);
+      this.sinceCheckpoint.set(entity, (this.sinceCheckpoint.get(entity) ?? hashString(entity) % this.options.checkpointRows) + results.length);
     }
     this.sweepIdle(steps);
     const stats = this.detector.stats();
@@ -339,6 +357,8 @@ export class DetectorService {
     }
     this.lastSweep = this.eventTime;
     for (const entity of this.detector.dropIdle(this.eventTime, idleMs)) {
+      const partition = this.partitions.get(entity);
+      if (partition !== undefined) this.retired.push({ entity, partition });
       this.drop(entity);
       m.entitiesDropped.inc();
     }

@@ -6,6 +6,7 @@ import { loadConfig } from '../platform/config/options.js';
 import { registry } from '../platform/metrics/registry.js';
 import { loadCatalogue, topicSpecs } from '../platform/streams/catalogue.js';
 import { SchemaRegistry } from '../platform/streams/validator.js';
+import { openChangelog } from '../platform/state/open-changelog.js';
 import { startDetector } from './detector.consumer.js';
 import { DetectorService } from './detector.service.js';
 import { loadDetectorOptions } from './options.js';
@@ -32,10 +33,11 @@ async function until(check: () => boolean | Promise<boolean>, what: string, ms =
 
 /** One detector process on the shared in-process bus: its own service, stages and feedback reader. */
 async function startProcess(bus: MemoryBus, prefix: string, started: number) {
-  const env = { VIGIL_GROUP_PREFIX: prefix, DETECTOR_STEP_MS: '1000', DETECTOR_MODEL_DIR: '' };
+  const env = { VIGIL_GROUP_PREFIX: prefix, DETECTOR_STEP_MS: '1000' };
   const service = new DetectorService(loadDetectorOptions(env, started));
   const stages = new StagesService(bus, catalogue, schemas, loadConfig(env));
-  const reader = await startDetector(service, { stages, bus, schemas, maxRecordBytes: 1 << 20, log: quiet, feedbackCatchUpMs: 5000 });
+  const changelog = await openChangelog(bus, catalogue, 'aiops.detector-state', { stateDir: '' });
+  const reader = await startDetector(service, { stages, changelog, bus, schemas, maxRecordBytes: 1 << 20, log: quiet, feedbackCatchUpMs: 5000 });
   return {
     service,
     stop: async () => {
@@ -138,10 +140,11 @@ describe('detector feedback across processes', () => {
         return { ...sub, stop: async () => { readers--; await sub.stop(); } };
       },
     });
-    const env = { VIGIL_GROUP_PREFIX: `spec-start-${Date.now()}`, DETECTOR_MODEL_DIR: '' };
+    const env = { VIGIL_GROUP_PREFIX: `spec-start-${Date.now()}` };
     const service = new DetectorService(loadDetectorOptions(env));
     const stages = { start: () => Promise.reject(new Error('topic telemetry.metrics does not exist')) };
-    await expect(startDetector(service, { stages, bus: counting, schemas, maxRecordBytes: 1 << 20, log: quiet, feedbackCatchUpMs: 1000 })).rejects.toThrow(/does not exist/);
+    const changelog = await openChangelog(bus, catalogue, 'aiops.detector-state', { stateDir: '' });
+    await expect(startDetector(service, { stages, changelog, bus: counting, schemas, maxRecordBytes: 1 << 20, log: quiet, feedbackCatchUpMs: 1000 })).rejects.toThrow(/does not exist/);
     expect(readers).toBe(0);
   });
 });

@@ -5,7 +5,7 @@ import { SeriesSelection } from './selection/series-selection.js';
 
 /** The detector service's settings, from the environment (defaults in the README table). */
 export interface DetectorServiceOptions {
-  readonly topics: { readonly metrics: string; readonly feedback: string; readonly anomalies: string };
+  readonly topics: { readonly metrics: string; readonly feedback: string; readonly anomalies: string; readonly state: string };
   /** The aligner's step and lateness (its per-entity cap comes from `selection`). */
   readonly aligner: Omit<AlignerOptions, 'maxSeries'>;
   /** `rules/detector/*.yaml`, read at start (DETECTOR_RULES_DIR). */
@@ -31,7 +31,7 @@ export interface DetectorServiceOptions {
 export function loadDetectorOptions(env: NodeJS.ProcessEnv = process.env, now = Date.now(), groupPrefix = env.VIGIL_GROUP_PREFIX ?? 'vigil'): DetectorServiceOptions {
   const prefix = groupPrefix;
   return {
-    topics: { metrics: 'telemetry.metrics', feedback: 'aiops.feedback', anomalies: 'aiops.anomalies' },
+    topics: { metrics: 'telemetry.metrics', feedback: 'aiops.feedback', anomalies: 'aiops.anomalies', state: 'aiops.detector-state' },
     idleMs: envNumber(env, 'DETECTOR_IDLE_MS', 7 * 86_400_000),
     checkpointRows: envPositiveInt(env, 'DETECTOR_CHECKPOINT_ROWS', 100),
     rulesDir: env.DETECTOR_RULES_DIR || 'rules/detector',

@@ -70,6 +70,13 @@ export interface ClosedStep<R> {
 
 export type DropReason = 'late' | 'new_series' | 'series_cap' | 'invalid';
 
+/** An entity's open steps and watermark, as a checkpoint carries them (see `openSteps`). */
+export interface AlignmentState {
+  readonly closedThrough: number;
+  readonly maxTime: number;
+  readonly open: ReadonlyArray<{ readonly start: number; readonly samples: number; readonly values: ReadonlyArray<readonly [number, number]> }>;
+}
+
 interface OpenStep<R> {
   values: Map<number, number>;
   samples: number;
@@ -157,18 +164,34 @@ export class StepAligner<R = undefined> {
   }
 
   /**
-   * Take over an entity from a checkpoint (its partition moved here, or the process restarted):
-   * its series order and step as they were, the order fixed, as after its second step. The
-   * step that was open when the checkpoint was taken is not part of it: its later samples
-   * start it afresh (missing series NaN). Replaces whatever this aligner had for the entity.
+   * What of an entity's alignment a checkpoint carries: its steps still open (their samples so
+   * far, without the records they came from) and its watermark. With them the next owner closes
+   * the open step with every sample, not only those that come after the hand-over.
    */
-  restore(entity: string, series: readonly string[], step: number | undefined): void {
+  openSteps(entity: string): AlignmentState | undefined {
+    const e = this.entities.get(entity);
+    if (!e) return undefined;
+    const open = [...e.open].map(([start, o]) => ({ start, samples: o.samples, values: [...o.values] }));
+    return { closedThrough: e.closedThrough, maxTime: e.maxTime, open };
+  }
+
+  /**
+   * Take over an entity from a checkpoint (its partition moved here, or the process restarted):
+   * its series order and step as they were, the order fixed, as after its second step, and its
+   * open steps and watermark when the checkpoint has them. Replaces whatever this aligner had.
+   */
+  restore(entity: string, series: readonly string[], step: number | undefined, state?: AlignmentState): void {
     const e = new EntityAlignment<R>(entity, this.options.stepMs > 0 ? this.options.stepMs : step);
     for (const key of series) {
       e.index.set(key, e.series.length);
       e.series.push(key);
     }
     e.frozen = e.step !== undefined && series.length > 0;
+    if (state) {
+      e.closedThrough = state.closedThrough;
+      e.maxTime = state.maxTime;
+      for (const o of state.open) e.open.set(o.start, { values: new Map(o.values), samples: o.samples, ref: undefined });
+    }
     this.entities.set(entity, e);
   }
 
