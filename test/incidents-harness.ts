@@ -139,27 +139,40 @@ export async function startIncidents(services: string[], env: Record<string, str
     INCIDENTS_SWEEP_MS: '200',
     ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replaceAll('{port}', String(port))])),
   });
-  await until(() => vigil.output.includes('remediation consuming aiops.incidents') || vigil.child.exitCode !== null, 60_000, 'the incidents consumers');
-  if (vigil.child.exitCode !== null) {
-    await vigil.stop(); // only removes its state directory
-    throw new Error(`vigil exited ${vigil.child.exitCode}:\n${vigil.output}`);
+  try {
+    await vigil.until(() => vigil.output.includes('remediation consuming aiops.incidents'), 60_000, 'the incidents consumers');
+    await vigil.serving();
+  } catch (err) {
+    await vigil.stop();
+    throw err;
   }
-  await vigil.serving();
-  return { vigil, api: new Api(`http://127.0.0.1:${port}`) };
+  return { vigil, api: new Api(`http://127.0.0.1:${port}`, vigil) };
 }
 
+/** The incidents HTTP API of a `vigil` process; a request it cannot make says what became of the process. */
 export class Api {
-  constructor(readonly base: string) {}
+  constructor(
+    readonly base: string,
+    private readonly process?: VigilProcess,
+  ) {}
+
+  private async fetch(path: string, init?: RequestInit): Promise<Response> {
+    try {
+      return await fetch(this.base + path, init);
+    } catch (err) {
+      throw new Error(`${init?.method ?? 'GET'} ${path}: ${(err as Error).message} (${(err as { cause?: Error }).cause?.message ?? ''})${this.process ? `\n${this.process.report()}` : ''}`);
+    }
+  }
 
   async get<T>(path: string): Promise<T> {
-    const res = await fetch(this.base + path);
+    const res = await this.fetch(path);
     if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   }
 
   /** POST with the test's token (or `token`, or none when null); returns status and JSON. */
   async post(path: string, body: object = {}, token: string | null = TOKEN): Promise<{ status: number; json: Record<string, unknown> }> {
-    const res = await fetch(this.base + path, {
+    const res = await this.fetch(path, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(body),
@@ -168,7 +181,7 @@ export class Api {
   }
 
   async metrics(): Promise<string> {
-    return (await fetch(`${this.base}/metrics`)).text();
+    return (await this.fetch('/metrics')).text();
   }
 }
 
