@@ -17,7 +17,7 @@ if (args[0] !== 'nab') {
   await registerDetectorCommands(new Command('dev-cli')).parseAsync(process.argv);
   process.exit(0);
 }
-const dir = args.find((a, i) => i > 0 && !a.startsWith('--') && !args[i - 1]?.startsWith('--set') && args[i - 1] !== '--chunk') ?? '/work/shared/data/nab-dev';
+const dir = args.find((a, i) => i > 0 && !a.startsWith('--') && !args[i - 1]?.startsWith('--set') && args[i - 1] !== '--chunk') ?? '../shared/data/nab-dev';
 const overrides: Record<string, unknown> = { autoencoder: { enabled: !args.includes('--no-ae') } };
 args.forEach((a, i) => {
   if (a !== '--set') return;

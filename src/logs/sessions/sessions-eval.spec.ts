@@ -1,16 +1,15 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../platform/ml/backend.js';
 import { readSessions } from './session-file.js';
 import { evaluateSessions } from './sessions-eval.js';
-
-const HDFS = '/work/shared/data/logs/hdfs-sessions';
+import { dataSet } from '../../../test/support/data.js';
 
 // The short form of `vigil logs sessions-eval` on the real HDFS sessions (the full run, 30 epochs,
 // is in src/logs/README.md): a third of the training, so the figures are lower, not the order.
-describe.skipIf(!existsSync(HDFS))('sessions-eval on HDFS (short)', () => {
+describe('sessions-eval on HDFS (short)', () => {
   it('the LSTM with the key-pair invariant beats every n-gram baseline, alone or with the invariant', async () => {
+    const HDFS = dataSet('logs/hdfs-sessions');
     await initBackend(() => {});
     const report = await evaluateSessions({
       train: readSessions(join(HDFS, 'hdfs_train')),
