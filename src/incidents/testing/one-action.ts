@@ -7,17 +7,22 @@ import { Outbox } from '../outbox.js';
 import { RemediationService } from '../remediation/remediation.service.js';
 import type { RemediationRule, WebhookAction } from '../rules/rule-types.js';
 import { MemoryIncidentStore } from '../store/memory-store.js';
+import type { IncidentStore } from '../store/store.js';
 
 /**
  * For specs: an in-memory store, a bus that keeps what is appended, one rule with one webhook
  * `action` (at most `maxAttempts` attempts, millisecond backoff), and one incident opened on it
  * and handed to remediation. What was sent, stored and logged is there to inspect. `now` is the
- * clock of both services (a spec about time moves it by hand).
+ * clock of both services (a spec about time moves it by hand); `store` an initialised store.
  */
-export async function startOneAction(action: Partial<WebhookAction> & { url: string }, maxAttempts: number, now: () => number = Date.now) {
+export async function startOneAction(
+  action: Partial<WebhookAction> & { url: string },
+  maxAttempts: number,
+  now: () => number = Date.now,
+  store: IncidentStore = new MemoryIncidentStore(),
+) {
   const sent: OutRecord[] = [];
   const bus = { send: async (records: OutRecord[]) => void sent.push(...records) } as unknown as Bus;
-  const store = new MemoryIncidentStore();
   const options = loadIncidentsOptions({
     INCIDENTS_MIN_OCCURRENCES: '1',
     WEBHOOK_MAX_ATTEMPTS: String(maxAttempts),
