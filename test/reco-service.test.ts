@@ -117,7 +117,7 @@ describe('reco service on a real broker', () => {
     await bus.send([{ topic: 'reco.interactions', key: user, value: JSON.stringify({ user, item, timestamp: Date.now(), respond: true }) }]);
     let mine: { id: string; user: string; timestamp: number; model_version: string; items: { item: string; score: number }[] }[] = [];
     await until(async () => {
-      const all = await readAll(bus, 'reco.recommendations', 1, 10_000);
+      const all = await readAll(bus, 'reco.recommendations', 1, 60_000);
       mine = all.map((r) => JSON.parse(r.value!.toString())).filter((v) => v.user === user);
       return mine.length > 0;
     }, 30_000, 'a reco.recommendations record');
@@ -128,7 +128,7 @@ describe('reco service on a real broker', () => {
     expect(reply.model_version).toMatch(/^ease-\d+$/);
     // the id is derivedId(input, 'recommendations'): find the input's offset and check
     const ends = await bus.endOffsets('reco.interactions');
-    const inputs = (await readAll(bus, 'reco.interactions', Number(ends.reduce((n, e) => n + Number(e.offset), 0)), 20_000)).filter(
+    const inputs = (await readAll(bus, 'reco.interactions', Number(ends.reduce((n, e) => n + Number(e.offset), 0)), 60_000)).filter(
       (r) => r.key?.toString() === user && r.value?.toString().includes('"respond":true'),
     );
     expect(inputs).toHaveLength(1);
@@ -145,7 +145,7 @@ describe('reco service on a real broker', () => {
     ]);
     let dlq: Awaited<ReturnType<typeof readAll>> = [];
     await until(async () => {
-      dlq = (await readAll(bus, 'reco.interactions.dlq', 3, 10_000)).filter((r) => r.key?.toString() === key);
+      dlq = (await readAll(bus, 'reco.interactions.dlq', 3, 60_000)).filter((r) => r.key?.toString() === key);
       return dlq.length >= 3;
     }, 30_000, 'three dead letters');
     expect(dlq.map((r) => r.headers[DLQ_HEADERS.reason])).toEqual(['invalid_json', 'schema', 'schema']);
