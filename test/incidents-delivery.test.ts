@@ -142,9 +142,10 @@ describe('incidents: delivery to a flaky receiver (retries, timeouts, idempotenc
       'the dead letter',
     );
     expect(action!.reason).toMatch(/^gave up after 8 attempt\(s\)/);
-    // The breaker opens after 4 straight failures: later attempts wait for it, so fewer than 8 reach the endpoint.
+    // At most one request per attempt. How many of the 8 the open circuit held back depends on
+    // how the retries fell around its 300 ms (webhook-sender.spec checks that on a held clock).
     expect(dead.requests.length).toBeGreaterThanOrEqual(4);
-    expect(dead.requests.length).toBeLessThan(8);
+    expect(dead.requests.length).toBeLessThanOrEqual(8);
     // Alertmanager's webhook body, version 4, as its receivers expect it.
     const am = JSON.parse(dead.requests[0]!.body) as Record<string, unknown> & { alerts: Array<Record<string, unknown> & { labels: Record<string, string> }> };
     expect(am).toMatchObject({ version: '4', status: 'firing', receiver: 'dead', truncatedAlerts: 0, groupLabels: { entity } });
