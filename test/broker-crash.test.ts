@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OutRecord } from '../src/platform/bus/types.js';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { topicSpecs } from '../src/platform/streams/catalogue.js';
@@ -28,6 +28,10 @@ describe.skipIf(!ownBroker())('broker crash', () => {
     await bus.applyTopics(topicSpecs(catalogue));
   });
   afterAll(async () => bus.disconnect());
+  const workers: Array<ReturnType<typeof startWorker>> = [];
+  afterEach(async () => {
+    for (const w of workers.splice(0)) if (!w.watch.exited) await w.kill('SIGKILL');
+  });
 
   it('loses nothing when the broker is SIGKILLed mid-stream and restarted', async () => {
     const broker = ownBroker()!;
@@ -40,6 +44,7 @@ describe.skipIf(!ownBroker())('broker crash', () => {
       workMs: 5,
       maxBytesPerPartition: 32 * 1024,
     });
+    workers.push(worker);
     await worker.ready;
 
     // A steady producer that retries a chunk until the broker acknowledges it (at least once).
@@ -58,28 +63,32 @@ describe.skipIf(!ownBroker())('broker crash', () => {
           break;
         } catch {
           resent++;
-          await new Promise((r) => setTimeout(r, 500));
+          await new Promise((r) => setTimeout(r, 200)); // a retry's pause, while the broker is down
         }
       }
       sent += CHUNK;
       if (!killed && sent >= TOTAL / 4) {
         killed = true;
         broker.kill();
-        // Down for a few seconds while the producer keeps trying, then back on the same store.
+        // Down for a few seconds while the producer keeps trying, then back on the same store:
+        // the outage is the thing under test.
         restarted = new Promise((r) => setTimeout(r, 3_000)).then(() => broker.start(120_000));
       }
       await new Promise((r) => setTimeout(r, 10));
     }
     await restarted;
 
-    const outputs = await readAll(bus, names.out!, TOTAL, 180_000);
-    worker.child.kill('SIGTERM');
-    await new Promise((r) => worker.child.once('exit', r));
+    // Every input's output: a value each (re-sends and replays come too, as repeats).
+    const valueOf = (o: { value: Buffer | null }) => (JSON.parse(o.value!.toString()) as { value: number }).value;
+    await readAll(bus, names.out!, (got) => new Set(got.map(valueOf)).size >= TOTAL, 180_000);
+    await worker.kill('SIGTERM');
+    const outputs = await readAll(bus, names.out!, 0, 180_000); // all the stopped worker wrote
 
     const ids = outputs.map((o) => o.headers['vigil-id']);
     const distinctIds = new Set(ids);
-    const values = new Set(outputs.map((o) => (JSON.parse(o.value!.toString()) as { value: number }).value));
-    const dead = await readAll(bus, names['in.dlq']!, 0, 3_000);
+    const values = new Set(outputs.map(valueOf));
+    // The worker has stopped: its dead letters, if any, were appended before it did.
+    const dead = await readAll(bus, names['in.dlq']!, 0, 60_000);
     console.log(
       `broker crash: ${TOTAL} distinct inputs (${resent} producer retries), ${outputs.length} outputs, ${distinctIds.size} distinct ids, ` +
         `${ids.length - distinctIds.size} replayed with the same id, ${distinctIds.size - values.size} re-sent by the producer (new id), ${dead.length} dead-lettered`,

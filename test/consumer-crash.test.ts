@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { topicSpecs } from '../src/platform/streams/catalogue.js';
 import { brokers, committedOffsets, kafkaBus } from './support/kafka.js';
 import { readAll } from './support/read-all.js';
 import { startWorker } from './support/stage-worker-process.js';
 import { testCatalogue } from './support/test-catalogue.js';
+import { until } from './support/until.js';
 
 const TOTAL = 100_000;
 
@@ -21,6 +22,11 @@ describe('platform consumer through a real broker', () => {
     await bus.applyTopics(topicSpecs(catalogue));
   });
   afterAll(async () => bus.disconnect());
+
+  const workers: Array<ReturnType<typeof startWorker>> = [];
+  afterEach(async () => {
+    for (const w of workers.splice(0)) if (!w.watch.exited) await w.kill('SIGKILL');
+  });
 
   it('loses nothing when the consumer is SIGKILLed mid-stream and restarted', async () => {
     const records = Array.from({ length: TOTAL }, (_, i) => ({
@@ -41,20 +47,22 @@ describe('platform consumer through a real broker', () => {
       maxBytesPerPartition: 32 * 1024,
     };
     const first = startWorker(config);
+    workers.push(first);
     await first.ready;
     // Let it get well into the stream, then kill it without any chance to clean up.
-    while (first.batches() < 20) await new Promise((r) => setTimeout(r, 50));
-    first.child.kill('SIGKILL');
-    await new Promise((r) => first.child.once('exit', r));
+    await until(() => first.batches() >= 20, 120_000, 'twenty batches of the first worker', first.watch);
+    await first.kill('SIGKILL');
     // What the group had committed when it died: everything before it must not come again.
     const committed = await committedOffsets(config.group, names.in!);
 
     const second = startWorker(config);
+    workers.push(second);
     await second.ready;
-    const outputs = await readAll(bus, names.out!, TOTAL, 120_000);
-    second.child.kill('SIGTERM');
-    const code = await new Promise((r) => second.child.once('exit', r));
-    expect(code).toBe(0);
+    // Every input's output (repeats of in-flight batches come too, with the same id); then,
+    // the worker stopped, all it wrote.
+    await readAll(bus, names.out!, (got) => new Set(got.map((o) => o.headers['vigil-id'])).size >= TOTAL, 180_000);
+    expect(await second.kill('SIGTERM')).toBe(0);
+    const outputs = await readAll(bus, names.out!, 0, 180_000);
 
     const ids = outputs.map((o) => o.headers['vigil-id']);
     const distinct = new Set(ids);

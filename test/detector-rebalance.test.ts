@@ -41,7 +41,7 @@ describe('detector scale-out and rebalance', () => {
       const [port] = await freePorts(1);
       const p = new VigilProcess(['start', 'detector', '--port', String(port)], env);
       procs.push(p);
-      await until(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok === true, 60_000, 'readiness');
+      await p.until(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok === true, 90_000, 'readiness');
       return p;
     };
     const a = await start();
@@ -94,8 +94,13 @@ describe('detector scale-out and rebalance', () => {
     };
 
     await produce(8);
+    const members = async () => (await admin.describeGroups([group])).groups[0]!.members.length;
+    await until(async () => (await members()) === 2, 60_000, 'both detectors in the group');
     const stopped = Date.now();
     expect(await a.stop()).toBe(0);
+    // A graceful stop leaves the group before it returns (LeaveGroup, acknowledged): the broker
+    // hands A's partitions over at once instead of waiting out A's session timeout.
+    expect(await members()).toBeLessThanOrEqual(1);
     await produce(8);
     const back = await start();
     const restartedAt = Date.now();
@@ -122,8 +127,7 @@ describe('detector scale-out and rebalance', () => {
     expect(lagging).toEqual([]);
     expect(back.child.exitCode).toBeNull();
     expect(b.child.exitCode).toBeNull();
-    // A graceful leave hands partitions over at once; a stall longer than the session timeout
-    // would mean the group waited for a member that was gone.
-    expect(stalls[0]!.ms).toBeLessThan(30_000);
+    // How long partitions went unscored is reported above, not asserted: it is a measure of the
+    // machine as much as of the handover (the handover itself is checked after A's stop).
   });
 });

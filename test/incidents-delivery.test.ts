@@ -142,9 +142,10 @@ describe('incidents: delivery to a flaky receiver (retries, timeouts, idempotenc
       'the dead letter',
     );
     expect(action!.reason).toMatch(/^gave up after 8 attempt\(s\)/);
-    // The breaker opens after 4 straight failures: later attempts wait for it, so fewer than 8 reach the endpoint.
+    // At most one request per attempt. How many of the 8 the open circuit held back depends on
+    // how the retries fell around its 300 ms (webhook-sender.spec checks that on a held clock).
     expect(dead.requests.length).toBeGreaterThanOrEqual(4);
-    expect(dead.requests.length).toBeLessThan(8);
+    expect(dead.requests.length).toBeLessThanOrEqual(8);
     // Alertmanager's webhook body, version 4, as its receivers expect it.
     const am = JSON.parse(dead.requests[0]!.body) as Record<string, unknown> & { alerts: Array<Record<string, unknown> & { labels: Record<string, string> }> };
     expect(am).toMatchObject({ version: '4', status: 'firing', receiver: 'dead', truncatedAlerts: 0, groupLabels: { entity } });
@@ -161,7 +162,7 @@ describe('incidents: delivery to a flaky receiver (retries, timeouts, idempotenc
     // The action itself is on the dead-letter topic, read back from the broker: keyed by its
     // incident, with the platform's vigil-dlq-* headers, the body it tried to send and why it gave up.
     const deadLettered = (await api.get<{ actions: ActionJson[] }>('/actions?status=dead_lettered')).actions; // this test's schema: both tests' dead letters
-    const dlq = (await readAll(bus, 'aiops.remediations.dlq', deadLettered.length, 30_000))
+    const dlq = (await readAll(bus, 'aiops.remediations.dlq', deadLettered.length, 60_000))
       .map((r) => ({ r, v: JSON.parse(r.value!.toString('utf8')) as Record<string, unknown> }))
       .filter(({ v }) => typeof v.entity === 'string' && v.entity.includes(`-${run}-`));
     // Every dead-lettered action of this run is there, once; nothing else is.
@@ -187,7 +188,7 @@ describe('incidents: delivery to a flaky receiver (retries, timeouts, idempotenc
     expect(dead.requests.every((q) => q.path === `/run?token=${URL_TOKEN}`)).toBe(true);
     // ... but no aiops.remediations event carries it: every decision of the action is there, with the cleaned target.
     const { decisions } = await api.get<{ decisions: Array<{ id: string }> }>(`/actions/${action!.id}`);
-    const events = await readAll(bus, 'aiops.remediations', decisions.length, 30_000);
+    const events = await readAll(bus, 'aiops.remediations', decisions.length, 60_000);
     const ofAction = events.map((e) => JSON.parse(e.value!.toString('utf8')) as { action_id: string; target?: string }).filter((e) => e.action_id === action!.id);
     expect(ofAction.length).toBeGreaterThanOrEqual(decisions.length);
     for (const e of ofAction) expect(e.target).toBe(`${dead.url}/run?token=redacted`);

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
-import { until } from './support/until.js';
 import { VigilProcess } from './support/vigil-process.js';
 
 describe('incidents on the embedded default (no broker, no database)', () => {
@@ -14,8 +13,8 @@ describe('incidents on the embedded default (no broker, no database)', () => {
     const [port] = await freePorts(1);
     // The services the loop needs, on the in-process bus with the demo stream, as `npm start` runs them.
     vigil = new VigilProcess(['start', 'demo', 'detector', 'incidents', '--port', String(port)], { KAFKA_BROKERS: '', VIGIL_DATABASE_URL: '', PGHOST: '', PGDATABASE: '' });
-    await until(() => vigil!.output.includes('incidents kept IN MEMORY'), 30_000, 'the in-memory store');
-    await until(() => /DRY RUN \(rule restart-on-latency dry_run\)/.test(vigil!.output), 90_000, 'the dry-run of the example rule');
+    await vigil.until(() => vigil!.output.includes('incidents kept IN MEMORY'), 120_000, 'the in-memory store');
+    await vigil.until(() => /DRY RUN \(rule restart-on-latency dry_run\)/.test(vigil!.output), 180_000, 'the dry-run of the example rule');
     const out = vigil.output;
     const opened = /incident (\S+) on (demo-host-\d+) opened/.exec(out);
     expect(opened).not.toBeNull();
@@ -29,5 +28,5 @@ describe('incidents on the embedded default (no broker, no database)', () => {
     expect(dry).toContain('signed with a throwaway secret: no secret configured in VIGIL_RUNBOOK_SECRET');
     const incidents = (await (await fetch(`http://127.0.0.1:${port}/incidents`)).json()) as { incidents: Array<{ id: string }> };
     expect(incidents.incidents.map((i) => i.id)).toContain(opened![1]);
-  }, 150_000);
+  }, 360_000);
 });

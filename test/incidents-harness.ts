@@ -7,9 +7,9 @@ import pg from 'pg';
 import { verify } from '../src/incidents/delivery/signing.js';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
 import { brokers } from './support/kafka.js';
+import { TcpProxy } from './support/tcp-proxy.js';
 import { until } from './support/until.js';
 import { VigilProcess } from './support/vigil-process.js';
-import { seededRandom } from '../src/platform/random.js';
 
 /** Shared by the incidents tests: a real PostgreSQL schema, a real HTTP receiver, `vigil start` as a process. */
 
@@ -126,40 +126,55 @@ export async function rulesDir(files: Record<string, string>): Promise<{ dir: st
 
 /**
  * `vigil start <services>` on the test broker and PostgreSQL, waiting until both incidents
- * consumers run. `{port}` in an env value becomes the process's HTTP port.
+ * consumers run. `{port}` in an env value becomes the process's HTTP port. Its consumer groups
+ * are `<groupPrefix>-incidents` and `<groupPrefix>-remediation`.
  */
-export async function startIncidents(services: string[], env: Record<string, string>): Promise<{ vigil: VigilProcess; api: Api }> {
+export async function startIncidents(services: string[], env: Record<string, string>): Promise<{ vigil: VigilProcess; api: Api; groupPrefix: string }> {
   const [port] = await freePorts(1);
+  const groupPrefix = env.VIGIL_GROUP_PREFIX ?? `inc-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
   const vigil = new VigilProcess(['start', ...services, '--port', String(port)], {
     KAFKA_BROKERS: brokers(),
     VIGIL_DEMO: 'false',
-    VIGIL_GROUP_PREFIX: `inc-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`,
+    VIGIL_GROUP_PREFIX: groupPrefix,
     VIGIL_DATABASE_URL: DATABASE_URL,
     VIGIL_API_TOKENS: `ops:${TOKEN}`,
     INCIDENTS_SWEEP_MS: '200',
     ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replaceAll('{port}', String(port))])),
   });
-  await until(() => vigil.output.includes('remediation consuming aiops.incidents') || vigil.child.exitCode !== null, 60_000, 'the incidents consumers');
-  if (vigil.child.exitCode !== null) {
-    await vigil.stop(); // only removes its state directory
-    throw new Error(`vigil exited ${vigil.child.exitCode}:\n${vigil.output}`);
+  try {
+    await vigil.until(() => vigil.output.includes('remediation consuming aiops.incidents'), 60_000, 'the incidents consumers');
+    await vigil.serving();
+  } catch (err) {
+    await vigil.stop();
+    throw err;
   }
-  await vigil.serving();
-  return { vigil, api: new Api(`http://127.0.0.1:${port}`) };
+  return { vigil, api: new Api(`http://127.0.0.1:${port}`, vigil), groupPrefix };
 }
 
+/** The incidents HTTP API of a `vigil` process; a request it cannot make says what became of the process. */
 export class Api {
-  constructor(readonly base: string) {}
+  constructor(
+    readonly base: string,
+    private readonly process?: VigilProcess,
+  ) {}
+
+  private async fetch(path: string, init?: RequestInit): Promise<Response> {
+    try {
+      return await fetch(this.base + path, init);
+    } catch (err) {
+      throw new Error(`${init?.method ?? 'GET'} ${path}: ${(err as Error).message} (${(err as { cause?: Error }).cause?.message ?? ''})${this.process ? `\n${this.process.report()}` : ''}`);
+    }
+  }
 
   async get<T>(path: string): Promise<T> {
-    const res = await fetch(this.base + path);
+    const res = await this.fetch(path);
     if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   }
 
   /** POST with the test's token (or `token`, or none when null); returns status and JSON. */
   async post(path: string, body: object = {}, token: string | null = TOKEN): Promise<{ status: number; json: Record<string, unknown> }> {
-    const res = await fetch(this.base + path, {
+    const res = await this.fetch(path, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(body),
@@ -168,7 +183,7 @@ export class Api {
   }
 
   async metrics(): Promise<string> {
-    return (await fetch(`${this.base}/metrics`)).text();
+    return (await this.fetch('/metrics')).text();
   }
 }
 
@@ -240,67 +255,14 @@ export async function firstWebhook(api: Api, entity: string, receiver: Receiver,
 }
 
 /** A TCP proxy in front of PostgreSQL that the test can cut and restore: a database outage, for real. */
-export class PgProxy {
-  private server: import('node:net').Server | undefined;
-  private readonly sockets = new Set<import('node:net').Socket>();
-  port = 0;
-
-  constructor(
-    private readonly host = 'localhost',
-    private readonly targetPort = 5432,
-  ) {}
+export class PgProxy extends TcpProxy {
+  constructor(host = 'localhost', port = 5432) {
+    super(host, port);
+  }
 
   get url(): string {
     const u = new URL(DATABASE_URL);
     u.host = `127.0.0.1:${this.port}`;
     return u.toString();
   }
-
-  async start(): Promise<void> {
-    const net = await import('node:net');
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(this.targetPort, this.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
-    this.port = (this.server.address() as { port: number }).port;
-  }
-
-  /** Drops every connection and refuses new ones. */
-  async cut(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-    this.server = undefined;
-  }
-
-  async stop(): Promise<void> {
-    await this.cut();
-  }
-}
-
-export const SYNTHETIC_METRICS = ['cpu_utilization', 'memory_used_ratio', 'request_rate', 'latency_p99_seconds', 'error_ratio', 'disk_used_ratio', 'network_in_bytes', 'gc_pause_seconds'];
-export const SYNTHETIC_STEP_MS = 60_000;
-export const SYNTHETIC_QUIET_STEPS = 600;
-export const SYNTHETIC_BAD_STEPS = 40;
-
-/** Eight metrics with a daily cycle and seeded noise; after a quiet start, latency climbs for 40 steps. */
-export function syntheticEntity(entity: string, start: number): Array<{ entity: string; metric: string; timestamp: number; value: number }> {
-  const rand = seededRandom(11);
-  const out = [];
-  for (let i = 0; i <= SYNTHETIC_QUIET_STEPS + SYNTHETIC_BAD_STEPS; i++) {
-    const day = Math.sin((2 * Math.PI * i) / 1440);
-    for (const [k, metric] of SYNTHETIC_METRICS.entries()) {
-      let value = 10 * (k + 1) * (1 + 0.3 * day) + (rand() - 0.5) * (k + 1);
-      if (metric === 'latency_p99_seconds' && i >= SYNTHETIC_QUIET_STEPS) value += 120 * (1 + (i - SYNTHETIC_QUIET_STEPS) / 10);
-      out.push({ entity, metric, timestamp: start + i * SYNTHETIC_STEP_MS, value });
-    }
-  }
-  return out;
 }

@@ -40,7 +40,7 @@ describe('ingest README examples work as written', () => {
     await bus.applyTopics(topicSpecs(loadCatalogue()));
     port = (await freePorts(1))[0]!;
     vigil = new VigilProcess(['start', 'ingest', '--port', String(port)], { KAFKA_BROKERS: brokers(), VIGIL_GROUP_PREFIX: `readme${Date.now()}` });
-    await until(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok === true, 60_000, `vigil start ingest to be ready:\n${vigil.output}`);
+    await vigil.until(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok === true, 90_000, 'vigil start ingest to be ready');
   });
   afterAll(async () => {
     await prometheus?.stop();
@@ -57,13 +57,13 @@ describe('ingest README examples work as written', () => {
     let ups: MetricSample[] = [];
     await until(
       async () => {
-        const got = await readAll(bus, 'telemetry.metrics', 1, 5_000);
+        const got = await readAll(bus, 'telemetry.metrics', 1, 60_000);
         const samples = got.map((r) => JSON.parse(r.value!.toString()) as MetricSample);
         ups = samples.filter((s) => s.metric === 'up' && s.entity === entity);
         return ups.length > 0;
       },
-      90_000,
-      `samples remote-written by Prometheus:\n${prometheus.output}\n${vigil.output}`,
+      120_000,
+      () => `samples remote-written by Prometheus (its output: ${prometheus?.output})`,
     );
     expect(ups[0]).toMatchObject({ entity, metric: 'up', value: 1, kind: 'gauge', labels: { instance: entity, job: 'vigil' } });
   });
@@ -77,7 +77,7 @@ describe('ingest README examples work as written', () => {
     const answers = stdout.replace(/\}\{/g, '}\n{').split('\n').filter(Boolean);
     expect(answers.map((a) => JSON.parse(a))).toEqual(promised!.map((p) => JSON.parse(p)));
 
-    const got = await readAll(bus, 'telemetry.logs', 2, 20_000);
+    const got = await readAll(bus, 'telemetry.logs', 2, 60_000);
     const logs = got.map((r) => JSON.parse(r.value!.toString()) as { entity: string; message: string });
     expect(logs.filter((l) => l.message === 'upstream timed out' || l.message === 'retrying').map((l) => l.entity).sort()).toEqual(['checkout', 'web-1']);
   });

@@ -36,8 +36,8 @@ describe('dead letters through a real broker', () => {
       handle: async (rs) => rs.map((r) => ({ topic: names.out!, key: r.key, id: `${r.offset}`, value: r.value })),
     });
     await runner.start();
-    const out = await readAll(bus, names.out!, 5, 30_000);
-    const dlq = await readAll(bus, names['in.dlq']!, 4, 30_000);
+    const out = await readAll(bus, names.out!, 5, 60_000);
+    const dlq = await readAll(bus, names['in.dlq']!, 4, 60_000);
     await runner.stop();
 
     expect(out.map((r) => JSON.parse(r.value!.toString()).value)).toEqual([1, 2, 3, 4, 5]);

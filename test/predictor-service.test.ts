@@ -5,7 +5,6 @@ import { freePorts } from '../src/platform/kafka/local-broker.js';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { seededRandom } from '../src/platform/random.js';
 import { brokers, kafkaBus } from './support/kafka.js';
-import { until } from './support/until.js';
 import { VigilProcess } from './support/vigil-process.js';
 
 const STEP_MS = 60_000;
@@ -43,7 +42,7 @@ describe('predictor service on Kafka', () => {
   let vigil: VigilProcess | undefined;
   let bus: KafkaBus | undefined;
   afterEach(async () => {
-    if (vigil?.child.exitCode === null && vigil.child.signalCode === null) await vigil.stop();
+    await vigil?.stop();
     vigil = undefined;
     await bus?.disconnect();
     bus = undefined;
@@ -59,7 +58,7 @@ describe('predictor service on Kafka', () => {
       VIGIL_GROUP_PREFIX: `predictor-${Date.now()}`,
       ...FAST_ENV,
     });
-    await until(() => vigil!.output.includes('predictor consuming telemetry.metrics'), 45_000, 'the predictor consumer');
+    await vigil.until(() => vigil!.output.includes('predictor consuming telemetry.metrics'), 120_000, 'the predictor consumer');
 
     bus = kafkaBus();
     await bus.connect();
@@ -77,7 +76,7 @@ describe('predictor service on Kafka', () => {
       await control.commit(String(BigInt(batch.records.at(-1)!.offset) + 1n));
     });
     try {
-      await until(() => found.some((p) => p.status === 'withdrawn'), 45_000, `a withdrawn prediction for ${entity}`);
+      await vigil.until(() => found.some((p) => p.status === 'withdrawn'), 120_000, `a withdrawn prediction for ${entity}`);
     } finally {
       await sub.stop();
     }
@@ -108,5 +107,5 @@ describe('predictor service on Kafka', () => {
     vigil = undefined;
     const code = await v.stop();
     expect(code === 0 || v.child.signalCode === 'SIGTERM', `exit ${code} ${v.child.signalCode}`).toBe(true);
-  }, 90_000);
+  }, 300_000);
 });

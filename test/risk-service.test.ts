@@ -9,12 +9,14 @@ import { loadCatalogue, topicSpecs } from '../src/platform/streams/catalogue.js'
 import { trainQuickModel } from '../src/risk/evaluation/quick-model.js';
 import { readTransactions, type FileTransaction } from '../src/risk/evaluation/read-transactions.js';
 import type { ScoreMessage } from '../src/risk/risk.service.js';
+import { dataSet } from './support/data.js';
 import { brokers, committedOffsets, kafkaBus } from './support/kafka.js';
 import { readAll } from './support/read-all.js';
 import { until } from './support/until.js';
 import { VigilProcess } from './support/vigil-process.js';
 
-const DATA = process.env.RISK_TEST_DATA ?? '../shared/data/fraud/transactions-2018-04-01_2018-07-31.csv.gz';
+/** The fraud data set (RISK_TEST_DATA, or the shared one); looked up when a test needs it. */
+const data = () => process.env.RISK_TEST_DATA ?? dataSet('fraud/transactions-2018-04-01_2018-07-31.csv.gz');
 const CUTOFF = Date.parse('2018-04-08T00:00:00Z');
 const COUNT = 2000;
 // A free port, not a fixed one: CI and a developer's run may share the machine.
@@ -24,7 +26,7 @@ const metric = (text: string, line: string) => Number(new RegExp(`^${line.replac
 /** Transactions and labels from the fraud file, from `from` on, ids prefixed so reruns on one broker never mix. */
 async function slice(from: number, n: number, prefix: string): Promise<FileTransaction[]> {
   const out: FileTransaction[] = [];
-  for await (const tx of readTransactions(DATA)) {
+  for await (const tx of readTransactions(data())) {
     if (tx.time < from) continue;
     out.push({ ...tx, id: `${prefix}-${tx.id}`, customerId: `${prefix}-${tx.customerId}`, terminalId: `${prefix}-${tx.terminalId}` });
     if (out.length === n) break;
@@ -40,13 +42,13 @@ describe('risk service (vigil start risk) on a real broker', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'risk-service-'));
-    await trainQuickModel(DATA, dir, { until: CUTOFF });
+    await trainQuickModel(data(), dir, { until: CUTOFF });
     bus = kafkaBus();
     await bus.connect();
     await bus.applyTopics(topicSpecs(loadCatalogue()));
   });
   afterAll(async () => {
-    if (vigil?.child.exitCode === null && vigil.child.signalCode === null) await vigil.stop();
+    await vigil?.stop();
     await bus.disconnect();
     await rm(dir, { recursive: true, force: true });
   });
@@ -88,7 +90,7 @@ describe('risk service (vigil start risk) on a real broker', () => {
       const text = await (await fetch(`http://127.0.0.1:${PORT}/metrics`).catch(() => undefined))?.text();
       return text !== undefined && metric(text, 'vigil_records_processed_total{service="risk",topic="risk.transactions"}') >= COUNT;
     }, 60_000, 'the service to score the slice');
-    const records = (await readAll(bus, 'risk.scores', COUNT, 30_000)).filter((r) => r.value!.toString().includes(`"${run}-`));
+    const records = (await readAll(bus, 'risk.scores', COUNT, 60_000)).filter((r) => r.value!.toString().includes(`"${run}-`));
     const latencies: number[] = [];
     for (const r of records) {
       const s = JSON.parse(r.value!.toString()) as ScoreMessage;
@@ -107,7 +109,7 @@ describe('risk service (vigil start risk) on a real broker', () => {
     // The model really ran: probabilities differ between transactions (rules alone would give 0).
     expect(new Set(all.map((s) => s.probability)).size).toBeGreaterThan(100);
 
-    const dlq = (await readAll(bus, 'risk.transactions.dlq', 3, 30_000)).filter((r) => r.value!.toString().includes(`"${run}-`));
+    const dlq = (await readAll(bus, 'risk.transactions.dlq', 3, 60_000)).filter((r) => r.value!.toString().includes(`"${run}-`));
     const reasons = Object.fromEntries(dlq.map((r) => [JSON.parse(r.value!.toString()).transaction_id, [r.headers[DLQ_HEADERS.reason], r.headers[DLQ_HEADERS.error]]]));
     expect(reasons).toEqual({
       [`${run}-neg`]: ['schema', '/amount: must be >= 0'],

@@ -45,7 +45,7 @@ describe('trace context across Kafka', () => {
       handle: async (rs) => rs.map((r) => ({ topic: names.out!, key: r.key, id: r.offset, value: r.value, source: r })),
     });
     await runner.start();
-    const out = await readAll(bus, names.out!, 2, 30_000);
+    const out = await readAll(bus, names.out!, 2, 60_000);
     await runner.stop();
 
     const traced = out.find((r) => r.headers['vigil-id'] === '0')!;

@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { registry } from '../platform/metrics/registry.js';
@@ -15,9 +14,8 @@ import { runBacktest } from './backtest/run-backtest.js';
 import { DetectorService } from './detector.service.js';
 import { loadDetectorOptions } from './options.js';
 import type { MetricSampleValue } from './types.js';
+import { dataSet } from '../../test/support/data.js';
 
-/** Shared data lives beside the repository (../shared/data). */
-const NAB_FILE = fileURLToPath(new URL('../../../shared/data/nab-dev/artificialWithAnomaly/art_daily_jumpsdown.csv', import.meta.url));
 
 /** The value of a series in the process registry (labels matched exactly on the given keys). */
 async function gauge(name: string, labels: Record<string, string>): Promise<number | undefined> {
@@ -34,6 +32,7 @@ describe('DetectorService', () => {
   afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
   it('scores a NAB file through the service path (records → aligner → Detector) exactly as runBacktest does', async () => {
+    const NAB_FILE = dataSet('nab-dev/artificialWithAnomaly/art_daily_jumpsdown.csv');
     const table = await readSeriesCsv(NAB_FILE);
     const out = await mkdtemp(join(tmpdir(), 'vigil-detector-'));
     dirs.push(out);
@@ -82,7 +81,7 @@ describe('DetectorService', () => {
     const psi = await gauge('vigil_detector_score_psi', entity);
     expect(psi).toBeGreaterThanOrEqual(0);
     expect(await gauge('vigil_detector_entities_by_model', { model_version: SCORER_VERSION })).toBe(1);
-  }, 120_000);
+  });
 
   it('applies aiops.feedback false positives to the entity threshold; counts late and new metrics; steps batch in one call', async () => {
     const service = new DetectorService(loadDetectorOptions({ DETECTOR_STEP_MS: '1000' }));

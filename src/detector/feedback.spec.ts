@@ -12,6 +12,7 @@ import { DetectorService } from './detector.service.js';
 import { loadDetectorOptions } from './options.js';
 import { evidenceToScore } from '../lib/anomaly/index.js';
 import type { FeedbackValue, MetricSampleValue } from './types.js';
+import { until } from '../../test/support/until.js';
 
 const catalogue = loadCatalogue();
 const schemas = new SchemaRegistry(catalogue);
@@ -21,14 +22,6 @@ const ENTITIES = Array.from({ length: 8 }, (_, i) => `web-${i}`);
 async function feedbackCount(kind: string): Promise<number> {
   const values = (await registry.getSingleMetric('vigil_detector_feedback_total')!.get()).values;
   return values.find((v) => v.labels.kind === kind)?.value ?? 0;
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** One detector process on the shared in-process bus: its own service, stages and feedback reader. */
@@ -91,7 +84,7 @@ describe('detector feedback across processes', () => {
 
     await bus.send(samples(ENTITIES, 0, 30));
     const owner = () => [a, b].find((p) => p.service.detector.threshold(target) !== undefined);
-    await until(() => ENTITIES.every((e) => [a, b].some((p) => p.service.detector.threshold(e) !== undefined)), 'every entity scored');
+    await until(() => ENTITIES.every((e) => [a, b].some((p) => p.service.detector.threshold(e) !== undefined)), 20_000, 'every entity scored');
     const alarmRisk = a.service.detector.options.alarmRisk;
     const raised = evidenceToScore(-Math.log10(alarmRisk * 0.1));
     const plain = evidenceToScore(-Math.log10(alarmRisk));
@@ -102,13 +95,12 @@ describe('detector feedback across processes', () => {
       expect(p.service.detector.threshold(e)).toBeCloseTo(plain, 12);
     }
     // Counted once for the fleet (by the shared group's reader), not once per process or per copy.
-    await until(async () => (await feedbackCount('false_positive')) - counted >= 1, 'the feedback counted');
-    await new Promise((r) => setTimeout(r, 100));
-    expect((await feedbackCount('false_positive')) - counted).toBe(1);
-
+    await until(async () => (await feedbackCount('false_positive')) - counted >= 1, 20_000, 'the feedback counted');
     await a.stop();
     await b.stop();
     running.length = 0;
+    // Both stopped, so nothing is in flight: a second count would be here by now.
+    expect((await feedbackCount('false_positive')) - counted).toBe(1);
 
     // A restart: a fresh process rebuilds the adjustment from the topic before it scores anything.
     const c = await startProcess(bus, prefix, 3);
@@ -116,17 +108,17 @@ describe('detector feedback across processes', () => {
     expect(c.service.detector.riskScale(target)).toBeCloseTo(0.1, 12);
     expect(c.service.detector.riskScale('web-1')).toBe(1);
     await bus.send(samples([target, 'web-1'], 30, 40));
-    await until(() => c.service.detector.threshold(target) !== undefined && c.service.detector.threshold('web-1') !== undefined, 'the restarted process scoring');
+    await until(() => c.service.detector.threshold(target) !== undefined && c.service.detector.threshold('web-1') !== undefined, 20_000, 'the restarted process scoring');
     expect(c.service.detector.threshold(target)).toBeCloseTo(raised, 12);
     expect(c.service.detector.threshold('web-1')).toBeCloseTo(plain, 12);
     // Feedback arriving now applies at once to the entity it holds, in this process too.
     await bus.send([feedback('fb-2', 'web-1')]);
-    await until(() => c.service.detector.riskScale('web-1') < 1, 'the live feedback');
+    await until(() => c.service.detector.riskScale('web-1') < 1, 20_000, 'the live feedback');
     expect(c.service.detector.threshold('web-1')).toBeCloseTo(raised, 12);
     // The shared group had committed fb-1: only fb-2 is counted now.
-    await until(async () => (await feedbackCount('false_positive')) - counted >= 2, 'fb-2 counted');
+    await until(async () => (await feedbackCount('false_positive')) - counted >= 2, 20_000, 'fb-2 counted');
     expect((await feedbackCount('false_positive')) - counted).toBe(2);
-  }, 30_000);
+  });
 
   it('stops its feedback reader when the scoring stage cannot start', async () => {
     const bus = new MemoryBus();

@@ -89,4 +89,22 @@ describe('IncidentsService', () => {
     expect(await service.onFindings([finding('svc-a', 0, { labels: { host: 'host-1' } })])).toEqual([]);
     expect(await service.onFindings([finding('svc-b', 0, { labels: { host: 'host-2' } })])).toHaveLength(1);
   });
+
+  it('a maintenance window: findings before it starts count, from its start on they are silenced, after its end they count again', async () => {
+    const { service, store, tick } = setup({ INCIDENTS_MIN_OCCURRENCES: '1' });
+    const base = { matchers: [{ name: 'entity', op: '=~' as const, value: 'mw-.*' }], created_by: 'spec', comment: 'maintenance', created_at: 0 };
+    const at = (ms: number) => 1_000_000 + ms; // the setup's clock starts at 1,000,000
+    await store.saveSilence({ id: 'mw', ...base, starts_at: at(2500), ends_at: at(2500 + 3_600_000) });
+    const counted = async () => (await store.listIncidents({ entity: 'mw-a' })).reduce((n, i) => n + i.occurrences, 0);
+    await service.onFindings([finding('mw-a', 0)]);
+    tick(2499);
+    await service.onFindings([finding('mw-a', 1000)]);
+    expect(await counted()).toBe(2);
+    tick(1); // the window's first instant
+    expect(await service.onFindings([finding('mw-a', 2000), finding('mw-b', 2000)])).toEqual([]);
+    expect(await counted()).toBe(2);
+    expect(await store.listIncidents({ entity: 'mw-b' })).toEqual([]);
+    tick(3_600_000); // ended
+    expect((await service.onFindings([finding('mw-b', 3000)])).map((e) => e.event)).toEqual(['opened']);
+  });
 });

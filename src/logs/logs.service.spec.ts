@@ -2,7 +2,6 @@ import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadLoghub } from './eval/loghub-dataset.js';
 import { contentOf } from './eval/loghub-formats.js';
@@ -13,8 +12,8 @@ import { loadLogsOptions } from './options.js';
 import { LstmStore } from './store/lstm-store.js';
 import { TemplateStore } from './store/template-store.js';
 import type { LogAnomalyEvent, LogRecordValue } from './types.js';
+import { dataSet } from '../../test/support/data.js';
 
-const LOGHUB = '/work/shared/data/logs/loghub-2k';
 let offset = 0;
 function record(value: LogRecordValue): InRecord<unknown> {
   return { topic: 'telemetry.logs', partition: 0, offset: String(offset++), key: value.entity, value, headers: {}, timestamp: value.timestamp, trace: ROOT_CONTEXT };
@@ -216,8 +215,8 @@ describe('LogsService', () => {
     const after = (await b.sequences.current!.scoreSteps(steps)).map((x) => x.probability);
     after.forEach((p, i) => expect(p).toBeCloseTo(before[i]!, 6));
   });
-  it.skipIf(!existsSync(LOGHUB))('real HDFS lines, sessions by a block-id regex: block ids and addresses never leave, session labels are hashed', async () => {
-    const [hdfs] = loadLoghub(LOGHUB, ['HDFS']);
+  it('real HDFS lines, sessions by a block-id regex: block ids and addresses never leave, session labels are hashed', async () => {
+    const [hdfs] = loadLoghub(dataSet('logs/loghub-2k'), ['HDFS']);
     const s = service({ LOGS_SESSION_REGEX: '(blk_-?\\d+)', LOGS_SESSION_IDLE_MS: '600000', LOGS_LSTM_COLD_START_LINES: '300', LOGS_LSTM_TOP_G: '3' });
     const lines = hdfs!.lines.map((l, i) => ({ entity: 'hdfs-datanode', timestamp: 1_700_000_000_000 + i * 1000, message: contentOf('HDFS', l) }));
     const found: LogAnomalyEvent[] = [];

@@ -13,7 +13,7 @@ import { loadCatalogue, topicSpecs } from '../../src/platform/streams/catalogue.
 import { readInteractions } from '../../src/reco/evaluation/read-interactions.js';
 import { fmt } from './harness.js';
 
-const DATA = process.env.BENCH_RECO_DATA ?? '/work/shared/data/movielens-100k/u.data';
+const DATA = process.env.BENCH_RECO_DATA ?? '../shared/data/movielens-100k/u.data';
 
 export interface RecoBenchResult {
   events: number;

@@ -39,3 +39,15 @@ export async function committedOffsets(groupId: string, topic: string): Promise<
   const [offsets] = await withAdmin((admin) => admin.fetchOffsets({ groupId, topics: [`${topicPrefixFromEnv()}${topic}`] }));
   return new Map(offsets!.partitions.filter((p) => Number(p.offset) >= 0).map((p) => [p.partition, BigInt(p.offset)]));
 }
+
+/** Records of a Vigil topic a group has not committed yet: 0 once it has processed all that was appended. */
+export async function groupLag(groupId: string, topic: string): Promise<bigint> {
+  const onCluster = `${topicPrefixFromEnv()}${topic}`;
+  const [offsets, ends] = await withAdmin((admin) => Promise.all([admin.fetchOffsets({ groupId, topics: [onCluster] }), admin.fetchTopicOffsets(onCluster)]));
+  let lag = 0n;
+  for (const e of ends) {
+    const c = offsets[0]?.partitions.find((p) => p.partition === e.partition)?.offset ?? '-1';
+    lag += BigInt(e.offset) - (c === '-1' ? 0n : BigInt(c));
+  }
+  return lag;
+}

@@ -4,6 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { freePorts } from '../../src/platform/kafka/local-broker.js';
+import { ChildWatch } from './child-watch.js';
+import { until } from './until.js';
 
 /**
  * Debian's `prometheus` package (`apt-get install -y prometheus`) puts `prometheus` and
@@ -53,9 +55,14 @@ export interface QueryResult {
 /** A real Prometheus server of its own: temporary directory, free port, stopped by `stop()`. */
 export class PrometheusServer {
   private child: ChildProcess | undefined;
+  private watch: ChildWatch | undefined;
   private dir = '';
   url = '';
-  output = '';
+
+  /** What the server wrote to stdout and stderr so far. */
+  get output(): string {
+    return this.watch?.output ?? '';
+  }
 
   /** Started and ready; on failure nothing is left running or on disk. */
   static async start(options: PrometheusOptions): Promise<PrometheusServer> {
@@ -102,15 +109,8 @@ export class PrometheusServer {
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    for (const s of [this.child.stdout!, this.child.stderr!]) s.setEncoding('utf8').on('data', (d: string) => (this.output += d));
-    const end = Date.now() + 30_000;
-    for (;;) {
-      if (this.child.exitCode !== null) throw new Error(`prometheus exited with ${this.child.exitCode}:\n${this.output}`);
-      const ready = await fetch(`${this.url}/-/ready`).then((r) => r.ok, () => false);
-      if (ready) return;
-      if (Date.now() > end) throw new Error(`prometheus not ready after 30 s:\n${this.output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const watch = (this.watch = new ChildWatch('prometheus', this.child));
+    await until(() => fetch(`${this.url}/-/ready`).then((r) => r.ok, () => false), 60_000, 'prometheus to be ready', watch);
   }
 
   /** An instant query (`time` in Unix seconds, default now). */
@@ -150,6 +150,7 @@ export class PrometheusServer {
   /** SIGTERM (SIGKILL after 10 s), then the temporary directory goes. */
   async stop(): Promise<void> {
     const child = this.child;
+    this.watch?.forget();
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGTERM');

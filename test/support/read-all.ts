@@ -1,19 +1,30 @@
 import type { BusRecord } from '../../src/platform/bus/types.js';
 import type { KafkaBus } from '../../src/platform/kafka/kafka-bus.js';
+import { until } from './until.js';
 
-/** Reads a topic from the start with a throwaway group until `atLeast` records arrived and the stream is quiet. */
-export async function readAll(bus: KafkaBus, topic: string, atLeast: number, timeoutMs: number): Promise<BusRecord[]> {
+/**
+ * Reads a topic from the start with a throwaway group: everything appended before the call (up
+ * to each partition's end offset then), and more until `enough` holds of what was read: at least
+ * that many records, or a condition (say, so many distinct ids, when repeats may come). Fails,
+ * saying how far it got, when that takes longer than `timeoutMs` — never returns a partial read.
+ */
+export async function readAll(bus: KafkaBus, topic: string, enough: number | ((got: BusRecord[]) => boolean), timeoutMs: number): Promise<BusRecord[]> {
+  const ends = await bus.endOffsets(topic);
   const got: BusRecord[] = [];
-  let lastAt = Date.now();
-  const sub = await bus.subscribe({ groupId: `reader-${topic}-${Date.now()}`, topics: [topic], fromBeginning: true }, async (batch, control) => {
+  const next = new Map<number, bigint>();
+  const sub = await bus.subscribe({ groupId: `reader-${topic}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}`, topics: [topic], fromBeginning: true }, async (batch, control) => {
     got.push(...batch.records);
-    lastAt = Date.now();
-    await control.commit(String(BigInt(batch.records.at(-1)!.offset) + 1n));
+    const after = BigInt(batch.records.at(-1)!.offset) + 1n;
+    next.set(batch.partition, after);
+    await control.commit(String(after));
   });
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && (got.length < atLeast || Date.now() - lastAt < 1500)) {
-    await new Promise((r) => setTimeout(r, 100));
+  const behind = () => ends.filter((e) => (next.get(e.partition) ?? 0n) < BigInt(e.offset));
+  const satisfied = () => (typeof enough === 'number' ? got.length >= enough : enough(got));
+  const wanted = typeof enough === 'number' ? `${enough} record(s)` : 'the records wanted';
+  try {
+    await until(() => satisfied() && behind().length === 0, timeoutMs, () => `${topic}: ${wanted} and every partition read to its end at the call (have ${got.length}; behind on ${behind().length} partition(s))`);
+  } finally {
+    await sub.stop();
   }
-  await sub.stop();
   return got;
 }

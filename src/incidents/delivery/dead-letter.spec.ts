@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { platformMetrics } from '../../platform/metrics/registry.js';
 import { DLQ_HEADERS } from '../../platform/stage/dead-letter.js';
 import { startOneAction } from '../testing/one-action.js';
+import { until } from '../../../test/support/until.js';
 
 describe('an action whose last attempt fails goes to the dead-letter topic', () => {
   let server: Server | undefined;
@@ -28,8 +29,7 @@ describe('an action whose last attempt fails goes to the dead-letter topic', () 
 
     const { sent, store, remediation, opened, started } = await startOneAction({ url, headers: { authorization: 'Bearer nope' } }, 3);
     expect(started).toBe(true);
-    const deadline = Date.now() + 10_000;
-    while (!sent.some((r) => r.topic === 'aiops.remediations.dlq') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await until(() => sent.some((r) => r.topic === 'aiops.remediations.dlq'), 30_000, 'the dead letter');
     await remediation.stop(100);
 
     const [action] = await store.listActions({ incident_id: opened!.incident_id });

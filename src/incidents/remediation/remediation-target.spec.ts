@@ -3,18 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebhookAction } from '../rules/rule-types.js';
 import { startOneAction } from '../testing/one-action.js';
+import { until } from '../../../test/support/until.js';
 
 const SECRET = 's3cret-value';
 
 /** One action of `action` on a fresh incident, run to its final decision: what was sent, stored and logged. */
 async function runAction(action: Partial<WebhookAction> & { url: string }, settled: string[]) {
   const { sent, store, remediation, logs, opened } = await startOneAction(action, 2);
-  const deadline = Date.now() + 10_000;
   let rows = await store.listActions({ incident_id: opened!.incident_id });
-  while (!rows.every((r) => settled.includes(r.status)) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-    rows = await store.listActions({ incident_id: opened!.incident_id });
-  }
+  await until(async () => (rows = await store.listActions({ incident_id: opened!.incident_id })).every((r) => settled.includes(r.status)), 30_000, `actions ${settled.join('/')}`);
   await remediation.stop(100);
   const events = sent.filter((r) => r.topic === 'aiops.remediations').map((r) => JSON.parse(String(r.value)) as { decision: string; target?: string; reason?: string });
   return { rows, events, sent, logs, stored: await store.actionEvents({ incident_id: opened!.incident_id }) };

@@ -2,14 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBus } from './memory-bus.js';
 import { partitionForKey } from './partitioner.js';
 import type { BusBatch } from './types.js';
+import { until } from '../../../test/support/until.js';
 
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const WAIT_MS = 30_000;
 
 describe('MemoryBus', () => {
   it('keys pick partitions like Kafka and keep order within a partition', async () => {
@@ -21,7 +16,7 @@ describe('MemoryBus', () => {
       seen.push(b);
       await c.commit(String(Number(b.records.at(-1)!.offset) + 1));
     });
-    await until(() => seen.reduce((n, b) => n + b.records.length, 0) === 40);
+    await until(() => seen.reduce((n, b) => n + b.records.length, 0) === 40, WAIT_MS);
     await sub.stop();
     for (const b of seen) {
       for (const r of b.records) expect(partitionForKey(r.key!, 4)).toBe(b.partition);
@@ -40,14 +35,14 @@ describe('MemoryBus', () => {
       first = b.records.map((r) => r.value!.toString());
       await c.commit('5');
     });
-    await until(() => first.length > 0);
+    await until(() => first.length > 0, WAIT_MS);
     await sub1.stop();
     const again: string[] = [];
     const sub2 = await bus.subscribe({ groupId: 'g', topics: ['t'], fromBeginning: true }, async (b, c) => {
       again.push(...b.records.map((r) => r.value!.toString()));
       await c.commit(String(Number(b.records.at(-1)!.offset) + 1));
     });
-    await until(() => again.length >= 5);
+    await until(() => again.length >= 5, WAIT_MS);
     await sub2.stop();
     expect(again).toEqual(['5', '6', '7', '8', '9']);
   });
@@ -60,8 +55,7 @@ describe('MemoryBus', () => {
       bus.subscribe({ groupId, topics: ['t'], fromBeginning: true, deleteGroupOnStop }, async (b, c) => c.commit(String(Number(b.records.at(-1)!.offset) + 1)));
     const own = await read('own', true);
     const shared = await read('shared', false);
-    await until(() => bus.hasGroup('own') && bus.hasGroup('shared'));
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => bus.hasGroup('own') && bus.hasGroup('shared'), WAIT_MS);
     await own.stop();
     await shared.stop();
     expect(bus.hasGroup('own')).toBe(false);
@@ -93,7 +87,7 @@ describe('MemoryBus', () => {
       got.push(...b.records.map((r) => r.offset));
       await c.commit(String(Number(b.records.at(-1)!.offset) + 1));
     });
-    await until(() => got.length >= 5);
+    await until(() => got.length >= 5, WAIT_MS);
     await sub.stop();
     expect(got).toEqual(['7', '8', '9', '10', '11']);
   });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { IntervalCommits, type CommitOffsets } from './interval-commits.js';
 
 describe('IntervalCommits', () => {
@@ -42,11 +42,21 @@ describe('IntervalCommits', () => {
   });
 
   it('commits on its timer', async () => {
-    const { calls, commit } = recorder();
-    const c = new IntervalCommits(() => commit, 20, () => {});
-    c.note('t', 0, '1');
-    await new Promise((r) => setTimeout(r, 80));
-    expect(calls).toHaveLength(1);
-    await c.close();
+    vi.useFakeTimers();
+    try {
+      const { calls, commit } = recorder();
+      const c = new IntervalCommits(() => commit, 20, () => {});
+      c.note('t', 0, '1');
+      await vi.advanceTimersByTimeAsync(19);
+      expect(calls).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(calls).toHaveLength(1);
+      c.note('t', 0, '2');
+      await vi.advanceTimersByTimeAsync(20);
+      expect(calls.map((o) => o.topics[0]!.partitions[0]!.offset)).toEqual(['1', '2']);
+      await c.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { SchemaRegistry } from '../streams/validator.js';
 import { DLQ_HEADERS } from './dead-letter.js';
 import { StageRunner } from './stage-runner.js';
 import type { StageOptions } from './types.js';
+import { until } from '../../../test/support/until.js';
 
 const catalogue = parseCatalogue(
   {
@@ -35,14 +36,12 @@ async function setup(records: Array<string | Buffer>, options: Partial<StageOpti
   return { bus, runner };
 }
 
+const written = (bus: MemoryBus) => ({ out: bus.read('out', 0, 0, 1e6), dlq: bus.partitions('in.dlq').flatMap((p) => p.records) });
+
+/** Waits until the stage has written at least `want` outputs and dead letters; returns what it wrote. */
 async function drain(bus: MemoryBus, want: { out: number; dlq: number }): Promise<{ out: BusRecord[]; dlq: BusRecord[] }> {
-  const end = Date.now() + 5000;
-  for (;;) {
-    const out = bus.read('out', 0, 0, 1e6);
-    const dlq = bus.partitions('in.dlq').flatMap((p) => p.records);
-    if ((out.length >= want.out && dlq.length >= want.dlq) || Date.now() > end) return { out, dlq };
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await until(() => written(bus).out.length >= want.out && written(bus).dlq.length >= want.dlq, 30_000, `${want.out} outputs and ${want.dlq} dead letters`);
+  return written(bus);
 }
 
 describe('StageRunner', () => {
@@ -104,24 +103,24 @@ describe('StageRunner', () => {
 
   it('commits only after the outputs were appended: a failed append means the batch comes again', async () => {
     class FlakyBus extends MemoryBus {
-      failures = 1;
+      failed = 0;
       override async send(records: OutRecord[]): Promise<void> {
-        if (records.some((r) => r.topic === 'out') && this.failures-- > 0) throw new Error('broker unavailable');
+        if (records.some((r) => r.topic === 'out') && this.failed++ === 0) throw new Error('broker unavailable');
         return super.send(records);
       }
     }
     const bus = new FlakyBus();
     const { runner } = await setup([1, 2, 3].map((v) => JSON.stringify(sample(v))), {}, bus);
-    const { out } = await drain(bus, { out: 3, dlq: 0 });
-    await new Promise((r) => setTimeout(r, 50));
-    await runner.stop();
-    expect(out.map((r) => r.headers['vigil-id'])).toEqual(['o-0', 'o-1', 'o-2']);
+    await drain(bus, { out: 3, dlq: 0 });
+    await runner.stop(); // finishes and commits whatever it holds
+    expect(bus.failed).toBeGreaterThan(1); // the first append failed, a later one went through
+    expect(written(bus).out.map((r) => r.headers['vigil-id'])).toEqual(['o-0', 'o-1', 'o-2']);
   });
 
   it('pauses fetching while in-flight records pass the bound', async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));
-    let maxSeenPausedCalls = 0;
+    let held = 0;
     class CountingBus extends MemoryBus {
       pauses = 0;
       override async subscribe(...args: Parameters<MemoryBus['subscribe']>) {
@@ -133,16 +132,18 @@ describe('StageRunner', () => {
     const { runner } = await setup([1, 2, 3, 4, 5].map((v) => JSON.stringify(sample(v))), {
       maxInFlight: 3,
       handle: async (rs) => {
-        maxSeenPausedCalls = bus.pauses;
+        held += rs.length;
         await gate;
         return rs.map((r) => ({ topic: 'out', key: r.key, id: `o-${r.offset}`, value: r.value }));
       },
     }, bus);
-    await new Promise((r) => setTimeout(r, 50));
+    // All five are in the handler's hands, past the bound of 3: fetching is paused, once.
+    await until(() => held === 5, 30_000, 'five records in the handler');
+    expect(bus.pauses).toBe(1);
     release();
     await drain(bus, { out: 5, dlq: 0 });
     await runner.stop();
-    expect(maxSeenPausedCalls).toBe(1);
+    expect(bus.pauses).toBe(1);
   });
 
   it('dead-letters a record the handler rejects, with its reason, and keeps the rest', async () => {

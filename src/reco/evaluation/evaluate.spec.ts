@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Interaction } from '../types.js';
 import { evaluate } from './evaluate.js';
 import { readInteractions } from './read-interactions.js';
+import { dataSet } from '../../../test/support/data.js';
 
-const U_DATA = '/work/shared/data/movielens-100k/u.data';
 
 describe('evaluate', () => {
   it('scores a tiny data set end to end, model and baseline', () => {
@@ -19,8 +18,8 @@ describe('evaluate', () => {
   });
 
   // Published on this split (Microsoft recommenders, random 75/25): BPR P@10 0.388, SAR 0.331.
-  it.skipIf(!existsSync(U_DATA))('beats BPR and popularity on MovieLens-100k (random 75/25, k=10, seed 1)', async () => {
-    const data = await readInteractions(U_DATA);
+  it('beats BPR and popularity on MovieLens-100k (random 75/25, k=10, seed 1)', async () => {
+    const data = await readInteractions(dataSet('movielens-100k/u.data'));
     expect(data).toHaveLength(100_000);
     const r = evaluate({ data, split: 'random', testRatio: 0.25, seed: 1, k: 10 });
     expect(r.users).toBe(943);

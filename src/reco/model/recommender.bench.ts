@@ -1,6 +1,6 @@
 /**
  * Serving cost of the recommender on MovieLens-100k (943 users, 1,682 items):
- *   nice -n 10 npx tsx src/reco/model/recommender.bench.ts [/work/shared/data/movielens-100k/u.data]
+ *   nice -n 10 npx tsx src/reco/model/recommender.bench.ts [../shared/data/movielens-100k/u.data]
  * Prints fit time, recommend(user, 10) latency percentiles and single-core throughput, the cost
  * of folding one event into the item model, and the longest event-loop stall while a
  * background refit runs (what a request waits at worst during a refit).
@@ -20,7 +20,7 @@ function summary(name: string, ms: number[]): string {
 }
 
 async function main(): Promise<void> {
-  const file = process.argv[2] ?? '/work/shared/data/movielens-100k/u.data';
+  const file = process.argv[2] ?? '../shared/data/movielens-100k/u.data';
   const data = await readInteractions(file);
   const random = seededRandom(42);
   const users = [...new Set(data.map((e) => e.user))];

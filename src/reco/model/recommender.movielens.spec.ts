@@ -1,30 +1,22 @@
-import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readInteractions } from '../evaluation/read-interactions.js';
 import type { Interaction } from '../types.js';
 import { Recommender } from './recommender.js';
-
-const U_DATA = '/work/shared/data/movielens-100k/u.data';
+import { dataSet } from '../../../test/support/data.js';
 
 /** Serving behaviour at real size: 943 users, 1,682 items, 100,000 events. */
-describe.skipIf(!existsSync(U_DATA))('Recommender on MovieLens-100k', () => {
+describe('Recommender on MovieLens-100k', () => {
   let data: Interaction[];
   let rec: Recommender;
 
   beforeAll(async () => {
-    data = await readInteractions(U_DATA);
+    data = await readInteractions(dataSet('movielens-100k/u.data'));
     rec = new Recommender({ refitEvery: 0 });
     rec.addAll(data);
     rec.fit();
   });
 
-  it('serves well over 200 recommend(user, 10) calls per second on one core', () => {
-    const n = 1000;
-    const start = performance.now();
-    for (let i = 0; i < n; i++) rec.recommend(String(1 + ((i * 389) % 943)), 10);
-    const perSecond = n / ((performance.now() - start) / 1000);
-    expect(perSecond).toBeGreaterThan(200);
-  });
+  // Throughput and latency of recommend() are measured by recommender.bench.ts, not asserted here.
 
   it('folds new events in so that the result matches a full refit', () => {
     const later: Interaction[] = [
