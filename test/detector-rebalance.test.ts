@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
@@ -27,16 +24,14 @@ interface PartitionWatch {
  */
 describe('detector scale-out and rebalance', () => {
   const procs: VigilProcess[] = [];
-  const models = mkdtempSync(join(tmpdir(), 'vigil-rebalance-models-'));
   afterAll(async () => {
     await Promise.all(procs.map((p) => p.stop()));
-    rmSync(models, { recursive: true, force: true });
   });
 
   it('keeps scoring with no loss while one of two detectors stops and comes back', async () => {
     const prefix = `rebalance-${Date.now()}`;
-    // Both processes share one model store, as they would a volume: a moved entity finds its model.
-    const env = { KAFKA_BROKERS: brokers(), VIGIL_DEMO: 'false', VIGIL_GROUP_PREFIX: prefix, DETECTOR_MODEL_DIR: models };
+    // A moved entity's state comes with its partition, from aiops.detector-state: no shared volume.
+    const env = { KAFKA_BROKERS: brokers(), VIGIL_DEMO: 'false', VIGIL_GROUP_PREFIX: prefix };
     const start = async () => {
       const [port] = await freePorts(1);
       const p = new VigilProcess(['start', 'detector', '--port', String(port)], env);

@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,15 +15,15 @@ import { VigilProcess } from './support/vigil-process.js';
  * Issue #10, "Service crash": the detector and the incidents service run as `vigil start`
  * processes on the real broker and PostgreSQL while synthetic entities stream their metrics.
  * Each is SIGKILLed in turn mid-batch and started again on the same state:
- *   1. the detector, once its entities' autoencoders are trained and stored, mid-stream;
+ *   1. the detector, once every entity has a checkpoint on aiops.detector-state, mid-stream;
  *   2. the incidents service while it groups a burst of findings;
  *   3. the incidents service (where remediation delivery runs) while the receiver holds a
  *      webhook request it has already acted on.
  * Then: no input is lost (every consumer group committed to the end of its topics; every
  * injected fault has its anomaly, its incident and its delivered action; every finding is in
  * the store once), the receiver processed each webhook-id once (repeats counted, acknowledged,
- * never acted on), and the restarted detector scored with the models it restored from its store
- * (no training in the new process).
+ * never acted on), and the restarted detector took every entity over from its changelog
+ * checkpoint instead of starting cold.
  */
 
 const ENTITIES = 3;
@@ -36,8 +33,8 @@ const PREFIX = `crash-${run}`;
 const entityName = (e: number) => `crash-${run}-${e}`;
 /** Extra findings per wave-1 entity, as a log scorer would add: the incidents service's grouping backlog. */
 const BURST_PER_ENTITY = 400;
-/** Rows after the detector's restart before an entity may alarm (warmupRows 150) with margin. */
-const AFTER_RESTART_STEPS = 260;
+/** Rows after the detector's restart before wave 1 (a cold detector would still be in its 150-row warm-up). */
+const AFTER_RESTART_STEPS = 100;
 /** Rows between two excursions of one entity: the detector damps its score for 300 rows after an alarm. */
 const BETWEEN_WAVES_STEPS = 340;
 const FAULT_STEPS = 40;
@@ -126,8 +123,8 @@ describe('service crash: SIGKILL the detector, the incidents service and remedia
     } catch (err) {
       // What the services said about it, for the failure report.
       for (const [i, p] of procs.entries()) {
-        const lines = p.output.split('\n').filter((l) => /model store|learning anew|dropped|resumed|error|fail/i.test(l));
-        console.log(`process ${i}: ${p.report()}\n  of which about models, drops, resumes and errors:\n  ${lines.slice(-15).join('\n  ')}`);
+        const lines = p.output.split('\n').filter((l) => /restored|cannot take over|dropped|resumed|error|fail/i.test(l));
+        console.log(`process ${i}: ${p.report()}\n  of which about restores, drops, resumes and errors:\n  ${lines.slice(-15).join('\n  ')}`);
       }
       throw err;
     }
@@ -136,8 +133,6 @@ describe('service crash: SIGKILL the detector, the incidents service and remedia
 
 async function scenario(procs: VigilProcess[], cleanup: Array<() => Promise<void>>): Promise<void> {
   const t0 = Date.now();
-  const modelDir = mkdtempSync(join(tmpdir(), 'vigil-crash-models-'));
-  cleanup.push(async () => rmSync(modelDir, { recursive: true, force: true }));
 
   // The receiver acts on each webhook-id once. `hold` makes it act on one request and keep
   // the answer back, so the sender is killed with the delivery in flight.
@@ -168,7 +163,7 @@ async function scenario(procs: VigilProcess[], cleanup: Array<() => Promise<void
   });
   cleanup.push(rules.remove);
 
-  const common = { KAFKA_BROKERS: brokers(), VIGIL_DEMO: 'false', VIGIL_GROUP_PREFIX: PREFIX, DETECTOR_MODEL_DIR: modelDir };
+  const common = { KAFKA_BROKERS: brokers(), VIGIL_DEMO: 'false', VIGIL_GROUP_PREFIX: PREFIX, DETECTOR_CHECKPOINT_ROWS: '20' };
   cleanup.push(async () => void (await Promise.all(procs.map((p) => p.stop(5_000)))));
   const kill = async (p: VigilProcess) => {
     const exited = new Promise((r) => p.child.once('exit', r));
@@ -230,13 +225,13 @@ async function scenario(procs: VigilProcess[], cleanup: Array<() => Promise<void
   await stream.burst(380);
   stream.steady(2);
 
-  // 1. The detector: once every entity's autoencoder is trained and in the store, SIGKILL mid-stream.
-  await until(async () => sample(await detector.metrics(), 'vigil_detector_models_saved_total') >= ENTITIES, 90_000, 'every entity model saved');
-  const trainedBefore = sample(await detector.metrics(), 'vigil_detector_trainings_total');
+  // 1. The detector: once every entity has a checkpoint on its changelog, SIGKILL mid-stream.
+  await until(async () => sample(await detector.metrics(), 'vigil_detector_checkpoints_written_total{reason="rows"}') >= ENTITIES, 90_000, 'a checkpoint of every entity');
+  const checkpointsBefore = sample(await detector.metrics(), 'vigil_detector_checkpoints_written_total{reason="rows"}');
   await kill(detector.p);
   const killedDetectorAt = stream.step;
   detector = await startDetector();
-  const loadedLine = /model store .*: (\d+) entity model\(s\) loaded/.exec(detector.p.output);
+  await detector.p.until(() => /entities of partition\(s\) [\d, ]+ restored/.test(detector.p.output), 60_000, 'the restarted detector to restore its partitions');
   // Faults after the restart, once the restarted detector's warm-up has passed.
   const wave1 = stream.step + AFTER_RESTART_STEPS;
   for (let e = 0; e < ENTITIES; e++) stream.faultAt.set(e, wave1 + 3 * e);
@@ -331,14 +326,14 @@ async function scenario(procs: VigilProcess[], cleanup: Array<() => Promise<void
   const requestIds = new Set(receiver.requests.map((r) => r.id));
   // (c) The restarted detector.
   const after = await detector.metrics();
-  const restored = sample(after, 'vigil_detector_models_restored_total');
-  const trainedAfter = sample(after, 'vigil_detector_trainings_total');
-  const newMetricDrops = sample(after, 'vigil_detector_samples_dropped_total{reason="new_metric"}');
+  const restored = sample(after, 'vigil_detector_checkpoints_restored_total');
+  const restoredLines = [...detector.p.output.matchAll(/(\d+) entities of partition\(s\) [\d, ]+ restored/g)].reduce((n, m) => n + Number(m[1]), 0);
+  const newSeriesDrops = sample(after, 'vigil_detector_samples_dropped_total{reason="new_series"}');
   const afterRestart = metricAnomalies().filter((a) => a.timestamp >= stream.start + killedDetectorAt * STEP_MS);
 
   console.log(
     `service crash: ${stream.step} steps x ${ENTITIES} entities x ${SYNTHETIC_METRICS.length} metrics; ` +
-      `detector SIGKILLed at step ${killedDetectorAt} after ${trainedBefore} training(s), restart loaded ${loadedLine?.[1] ?? '?'} model(s), restored ${restored}, trained ${trainedAfter}, ${newMetricDrops} samples dropped as new metrics; ` +
+      `detector SIGKILLed at step ${killedDetectorAt} after ${checkpointsBefore} checkpoint(s), restart restored ${restored} entities (${restoredLines} by its log), ${newSeriesDrops} samples dropped as new series; ` +
       `anomalies after restart ${afterRestart.length} (${[...new Set(afterRestart.map((a) => `${a.scorer}/${a.model_version}`))].join(', ')}), wave 1 ${wave1Anomalies.length}, wave 2 ${wave2Anomalies.length}; ` +
       `incidents SIGKILLed with ${groupedAtKill}/${burst.length} burst findings stored, finally ${storedFindings} findings for ${anomalyIds.size} distinct anomaly ids, ${incidents.length} incidents; ` +
       `SIGKILLed with webhook ${hold.held[0]} held, restart resumed ${resumedLine?.[1] ?? 0}; ` +
@@ -380,15 +375,14 @@ async function scenario(procs: VigilProcess[], cleanup: Array<() => Promise<void
   expect(receiver.requests.length).toBe(receiver.processed.size + receiver.repeats);
   expect(deliveredIds.has(hold.held[0]!)).toBe(true);
   expect(receiver.repeats).toBeGreaterThanOrEqual(1);
-  // (c) The restarted detector took every entity's model from the store and trained nothing:
-  // the anomalies it wrote came from the restored autoencoder, not from the baseline of a cold start.
-  expect(Number(loadedLine?.[1])).toBe(ENTITIES);
+  // (c) The restarted detector took every entity over from its checkpoint, once: its wave-1
+  // anomalies came 100 steps after the restart, inside the 150-step warm-up a cold start would have.
   expect(restored).toBe(ENTITIES);
-  expect(trainedAfter).toBe(0);
-  // Resumed inside a step (the stream's sends end mid-step), it kept every metric of every entity.
-  expect(newMetricDrops).toBe(0);
-  expect(detector.p.output).not.toMatch(/learning anew/);
+  expect(restoredLines).toBe(ENTITIES);
+  // Resumed inside a step (the stream's sends end mid-step), it kept every series of every entity.
+  expect(newSeriesDrops).toBe(0);
+  expect(detector.p.output).not.toMatch(/cannot take over/);
   expect(afterRestart.length).toBeGreaterThanOrEqual(2 * ENTITIES);
-  expect(afterRestart.every((a) => a.scorer === 'autoencoder' && a.model_version === 'autoencoder-v1')).toBe(true);
+  expect(afterRestart.every((a) => a.scorer === 'seasonal-shift' && a.model_version === 'seasonal-shift-v1')).toBe(true);
   expect(procs.filter((p) => p.child.signalCode !== 'SIGKILL').every((p) => p.child.exitCode === null)).toBe(true);
 }

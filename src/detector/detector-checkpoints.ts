@@ -16,7 +16,10 @@ export class DetectorCheckpoints {
     private readonly service: DetectorService,
     private readonly changelog: Changelog,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    // Both series exist from the first scrape, so a rate over either is 0, not absent.
+    for (const reason of ['rows', 'stop'] as const) m.checkpointsWritten.labels(reason).inc(0);
+  }
 
   /** Before the first batch of gained telemetry.metrics partitions: take their entities over. */
   async assigned(gained: readonly TopicPartition[]): Promise<void> {

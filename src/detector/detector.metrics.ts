@@ -89,7 +89,7 @@ export const detectorMetrics = {
   }),
   checkpointsWritten: new Counter({
     name: 'vigil_detector_checkpoints_written_total',
-    help: 'Entity checkpoints appended to the changelog (aiops.detector-state), by why: rows (periodic), revoked (partition moving away), stop.',
+    help: 'Entity checkpoints appended to the changelog (aiops.detector-state), by why: rows (every DETECTOR_CHECKPOINT_ROWS scored steps), stop (a graceful stop hands its partitions over).',
     labelNames: ['reason'] as const,
     registers: [registry],
   }),

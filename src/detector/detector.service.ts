@@ -52,6 +52,9 @@ export class DetectorService {
   private readonly partitions = new Map<string, number>();
   /** Rows scored per entity since its last checkpoint. */
   private readonly sinceCheckpoint = new Map<string, number>();
+  /** Each entity's scoring state size at its last checkpoint, and their sum (the state-bytes gauge). */
+  private readonly stateSizes = new Map<string, number>();
+  private stateBytes = 0;
   /** Entities forgotten for good (idle), with their partition: their checkpoints are to be deleted. */
   private retired: Array<{ entity: string; partition: number }> = [];
   private queue: Promise<unknown> = Promise.resolve();
@@ -102,6 +105,7 @@ export class DetectorService {
     const state = this.detector.snapshot(entity);
     if (!state || !this.aligner.isFrozen(entity)) return undefined;
     this.sinceCheckpoint.set(entity, 0);
+    this.noteStateSize(entity, state.length);
     const alignment = this.aligner.openSteps(entity)!;
     return encodeCheckpoint({ entity, series: this.aligner.seriesOf(entity), stepMs: this.aligner.stepOf(entity), alignment, counters: this.counters.export(entity), state });
   }
@@ -140,6 +144,7 @@ export class DetectorService {
     this.partitions.set(c.entity, partition);
     this.sinceCheckpoint.set(c.entity, 0);
     this.forgetMetrics(c.entity);
+    this.noteStateSize(c.entity, c.state.length);
     m.checkpointsRestored.inc();
     return c.entity;
   }
@@ -152,6 +157,14 @@ export class DetectorService {
     this.counters.forget(entity);
     this.partitions.delete(entity);
     this.sinceCheckpoint.delete(entity);
+    this.noteStateSize(entity, 0);
+  }
+
+  private noteStateSize(entity: string, bytes: number): void {
+    this.stateBytes += bytes - (this.stateSizes.get(entity) ?? 0);
+    if (bytes > 0) this.stateSizes.set(entity, bytes);
+    else this.stateSizes.delete(entity);
+    m.stateBytes.set(this.stateBytes);
   }
 
   /** The StageHandler: anomalies to append before the batch is committed. */

@@ -17,7 +17,7 @@ const BINS = EVIDENCE_EDGES.length + 1;
 export const HALF_LIFE_ROWS = 250;
 export const REFERENCE_HALF_LIFE_ROWS = 10_000;
 /** Rows needed before a PSI is reported (the reference must span more than the recent window). */
-export const MIN_ROWS = 1000;
+export const MIN_ROWS = 500;
 /** Floor for an empty bin's fraction, so the logarithm stays finite. */
 const EPSILON = 1e-4;
 const DECAY = 0.5 ** (1 / HALF_LIFE_ROWS);
