@@ -12,6 +12,9 @@ import type { DetectorService } from './detector.service.js';
  * rebalance can and cannot carry over.
  */
 export class DetectorCheckpoints {
+  /** Whether the last flush failed (its failure was logged; the next success is quiet). */
+  private failing = false;
+
   constructor(
     private readonly service: DetectorService,
     private readonly changelog: Changelog,
@@ -65,11 +68,23 @@ export class DetectorCheckpoints {
     await this.service.exclusive(() => entities.forEach((e) => this.service.drop(e)));
   }
 
-  /** In the handler, after a batch is scored: checkpoints that fell due, flushed before the commit. */
+  /**
+   * In the handler, after a batch is scored: checkpoints that fell due, flushed before the
+   * batch commits. A failed flush does not fail the batch (the scores are right; only a restart
+   * would lose ground): it is counted and logged, and the writes stay buffered for the next one.
+   */
   async afterBatch(): Promise<void> {
     this.put(this.service.dueForCheckpoint(), 'rows');
     for (const { entity, partition } of this.service.takeRetired()) this.changelog.delete(entity, partition);
-    if (this.changelog.pending > 0) await this.changelog.flush();
+    if (this.changelog.pending === 0) return;
+    try {
+      await this.changelog.flush();
+      this.failing = false;
+    } catch (err) {
+      m.checkpointFailures.inc();
+      if (!this.failing) this.log(`${this.changelog.topic}: checkpoints not written (kept for the next try): ${(err as Error).message}`);
+      this.failing = true;
+    }
   }
 
   private put(entities: readonly string[], reason: 'rows' | 'stop'): void {

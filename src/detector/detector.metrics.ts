@@ -93,6 +93,11 @@ export const detectorMetrics = {
     labelNames: ['reason'] as const,
     registers: [registry],
   }),
+  checkpointFailures: new Counter({
+    name: 'vigil_detector_checkpoint_failures_total',
+    help: 'Flushes of entity checkpoints to aiops.detector-state that failed (the writes stay buffered for the next flush; scoring goes on).',
+    registers: [registry],
+  }),
   checkpointBytes: new Counter({
     name: 'vigil_detector_checkpoint_bytes_total',
     help: 'Bytes of entity checkpoints appended to the changelog.',
