@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { brokers, kafkaBus } from './support/kafka.js';
 import { VigilProcess } from './support/vigil-process.js';
@@ -46,4 +49,30 @@ describe('vigil start', () => {
     expect(text).toMatch(/^vigil_service_up\{service="demo-tap",bus="kafka"\} 1$/m);
     expect(await vigil.stop()).toBe(0);
   }, 3 * WAIT_MS);
+
+  it('embedded, started again on the same state: restores every demo host, flags the injected fault and no healthy host', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'vigil-restart-state-'));
+    try {
+      const run = async () => {
+        const [port] = await freePorts(1);
+        const v = (vigil = new VigilProcess(['start', '--port', String(port)], { KAFKA_BROKERS: '', VIGIL_STATE_DIR: stateDir }));
+        // The demo's first fault (demo-host-00) starts 30 s after each start.
+        await v.until(() => /anomaly demo-host-00 /.test(v.output), WAIT_MS, 'a detection of demo-host-00');
+        return v;
+      };
+      const first = await run();
+      expect(await first.stop()).toBe(0);
+      expect(first.output).toMatch(/aiops\.detector-state: file under /);
+
+      const second = await run();
+      // Every host taken over from its checkpoint at start, none learning from scratch ...
+      expect(second.output).toMatch(/12 entities of partition\(s\) [\d, ]+ restored/);
+      // ... so the only host flagged is the faulty one (a cold or confused detector flags healthy ones).
+      const flagged = [...second.output.matchAll(/anomaly (demo-host-\d+) /g)].map((m) => m[1]);
+      expect(new Set(flagged)).toEqual(new Set(['demo-host-00']));
+      expect(await second.stop()).toBe(0);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 4 * WAIT_MS);
 });

@@ -47,10 +47,15 @@ export function faultyHost(step: number, o: DemoOptions): number | undefined {
   return k % o.faultEvery < o.faultLength ? Math.floor(k / o.faultEvery) % o.hosts : undefined;
 }
 
-/** All samples of one step: deterministic given the seed, the step and the timestamp. */
+/**
+ * All samples of one step: deterministic given the seed, the step and the timestamp. The cycles
+ * follow the timestamp, not the step, so a restarted demo goes on where the fleet was (its state
+ * restored, the detector sees no jump); the faults follow the step, counted from the start.
+ */
 export function demoStep(step: number, timestamp: number, o: DemoOptions = DEFAULT_DEMO): DemoSample[] {
   const rand = seededRandom(o.seed * 1_000_003 + step);
-  const day = Math.sin((2 * Math.PI * step) / o.dayLength); // -1..1, the daily cycle
+  const seconds = timestamp / 1000;
+  const day = Math.sin((2 * Math.PI * seconds) / o.dayLength); // -1..1, the (compressed) daily cycle
   const faulty = faultyHost(step, o);
   const out: DemoSample[] = [];
   for (let h = 0; h < o.hosts; h++) {
@@ -64,7 +69,7 @@ export function demoStep(step: number, timestamp: number, o: DemoOptions = DEFAU
       request_rate: Math.max(0, 400 * load + 15 * noise() - fault * 250),
       latency_p99_seconds: Math.max(0.01, 0.12 + 0.04 * load + 0.01 * noise() + fault * 0.9),
       error_ratio: clamp(0.002 + 0.001 * noise() + fault * 0.12, 0, 1),
-      disk_used_ratio: clamp(0.4 + 0.0001 * step + 0.002 * noise(), 0, 1),
+      disk_used_ratio: clamp(0.4 + 0.05 * Math.sin((2 * Math.PI * seconds) / 86_400) + 0.002 * noise(), 0, 1),
       network_in_bytes: Math.max(0, 2e6 * load + 1e5 * noise()),
       gc_pause_seconds: Math.max(0, 0.01 + 0.004 * noise() + fault * 0.05),
     };
