@@ -52,25 +52,29 @@ describe('vigil start', () => {
 
   it('embedded, started again on the same state: restores every demo host, flags the injected fault and no healthy host', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'vigil-restart-state-'));
+    const start = async () => {
+      const [port] = await freePorts(1);
+      const v = (vigil = new VigilProcess(['start', '--port', String(port)], { KAFKA_BROKERS: '', VIGIL_STATE_DIR: stateDir }));
+      await v.until(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok === true, WAIT_MS, 'readiness');
+      return { v, metrics: async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text() };
+    };
     try {
-      const run = async () => {
-        const [port] = await freePorts(1);
-        const v = (vigil = new VigilProcess(['start', '--port', String(port)], { KAFKA_BROKERS: '', VIGIL_STATE_DIR: stateDir }));
-        // The demo's first fault (demo-host-00) starts 30 s after each start.
-        await v.until(() => /anomaly demo-host-00 /.test(v.output), WAIT_MS, 'a detection of demo-host-00');
-        return v;
-      };
-      const first = await run();
-      expect(await first.stop()).toBe(0);
-      expect(first.output).toMatch(/aiops\.detector-state: file under /);
+      // First run: the demo's ten minutes of history scored, then a stop before its first fault
+      // (30 s after the start): what the detector learned is checkpointed at the stop.
+      const first = await start();
+      await first.v.until(async () => metric(await first.metrics(), 'vigil_detector_steps_scored_total') >= 12 * 500, WAIT_MS, 'the history scored');
+      expect(await first.v.stop()).toBe(0);
+      expect(first.v.output).toMatch(/aiops\.detector-state: file under /);
+      expect(first.v.output).not.toMatch(/injecting a fault/);
 
-      const second = await run();
-      // Every host taken over from its checkpoint at start, none learning from scratch ...
-      expect(second.output).toMatch(/12 entities of partition\(s\) [\d, ]+ restored/);
-      // ... so the only host flagged is the faulty one (a cold or confused detector flags healthy ones).
-      const flagged = [...second.output.matchAll(/anomaly (demo-host-\d+) /g)].map((m) => m[1]);
+      // Second run: every host taken over from its checkpoint, none learning from scratch; the
+      // only host flagged is the faulty one (a cold or confused detector flags healthy ones).
+      const second = await start();
+      expect(second.v.output).toMatch(/12 entities of partition\(s\) [\d, ]+ restored/);
+      await second.v.until(() => /anomaly demo-host-00 /.test(second.v.output), WAIT_MS, 'a detection of demo-host-00');
+      const flagged = [...second.v.output.matchAll(/anomaly (demo-host-\d+) /g)].map((m) => m[1]);
       expect(new Set(flagged)).toEqual(new Set(['demo-host-00']));
-      expect(await second.stop()).toBe(0);
+      expect(await second.v.stop()).toBe(0);
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
     }
