@@ -4,14 +4,21 @@ import { DEFAULT_TRACKER, type TrackerOptions } from './limits/prediction-tracke
 
 /** The predictor service's settings, from the environment (defaults in the README table). */
 export interface PredictorServiceOptions {
-  readonly topics: { readonly metrics: string; readonly predictions: string };
+  /** `state`: the changelog of the series' state (co-partitioned with `metrics`). */
+  readonly topics: { readonly metrics: string; readonly predictions: string; readonly state: string };
   readonly rulesDir: string;
   readonly aligner: AlignerOptions;
   readonly forecaster: ForecasterOptions;
   readonly tracker: TrackerOptions;
   /** Series with no step for this long (event time) are forgotten; 0: never. */
   readonly idleMs: number;
-  /** Where trained models are saved and reloaded from at start; '' keeps them in memory only. */
+  /**
+   * An entity's state is checkpointed to the changelog once its series have gained this many
+   * rows each since the last checkpoint, at once when one of them trains or a prediction of
+   * theirs is issued or withdrawn, and at stop.
+   */
+  readonly checkpointRows: number;
+  /** Where each trained model is exported (never read back: the changelog is); '' exports nothing. */
   readonly modelDir: string;
 }
 
@@ -25,9 +32,10 @@ export function loadPredictorOptions(env: NodeJS.ProcessEnv = process.env): Pred
   };
   const f = DEFAULT_FORECASTER;
   return {
-    topics: { metrics: 'telemetry.metrics', predictions: 'aiops.predictions' },
+    topics: { metrics: 'telemetry.metrics', predictions: 'aiops.predictions', state: 'aiops.predictor-state' },
     rulesDir: env.PREDICTOR_RULES_DIR || 'rules/predictor',
     idleMs: num('PREDICTOR_IDLE_MS', 7 * 86_400_000),
+    checkpointRows: num('PREDICTOR_CHECKPOINT_ROWS', 500, 1, true),
     modelDir: env.PREDICTOR_MODEL_DIR ?? '.vigil/predictor-models',
     aligner: {
       ...DEFAULT_ALIGNER,

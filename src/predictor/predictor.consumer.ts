@@ -1,23 +1,68 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ChangelogsService } from '../platform/app/changelogs.service.js';
 import { StagesService } from '../platform/app/stages.service.js';
+import { CATALOGUE } from '../platform/app/tokens.js';
 import { initBackend } from '../platform/ml/backend.js';
+import type { Changelog } from '../platform/state/types.js';
+import type { Catalogue } from '../platform/streams/catalogue.js';
 import { loadLimitRules } from './limits/limit-rules.js';
 import { PredictorModelStore } from './model-store/predictor-model-store.js';
 import { loadPredictorOptions } from './options.js';
+import { PredictorCheckpoints } from './predictor-checkpoints.js';
 import { PredictorService } from './predictor.service.js';
 import type { PredictionEvent } from './types.js';
 
+export interface PredictorStartDeps {
+  readonly stages: Pick<StagesService, 'start'>;
+  /** aiops.predictor-state: where entities' checkpoints go and come back from. */
+  readonly changelog: Changelog;
+  /** The largest checkpoint the changelog takes (its topic's maxMessageBytes, less the record's framing). */
+  readonly maxCheckpointBytes?: number;
+  readonly log: (line: string) => void;
+}
+
+/** Room left in a changelog record for its key, headers and batch framing. */
+const RECORD_OVERHEAD = 64 * 1024;
+
+/**
+ * The predictor's stage over telemetry.metrics: restores a partition's entities before its
+ * first batch, checkpoints them as they go (before each batch commits) and at stop, forgets
+ * them when the partition moves away.
+ */
+export async function startPredictor(service: PredictorService, deps: PredictorStartDeps): Promise<void> {
+  const checkpoints = new PredictorCheckpoints(service, deps.changelog, deps.log, deps.maxCheckpointBytes);
+  await deps.stages.start({
+    service: 'predictor',
+    topics: [service.options.topics.metrics],
+    handle: async (records, ctx) => {
+      const emits = await service.handle(records, ctx);
+      // Before the batch commits: a restarted or new owner resumes from these checkpoints.
+      await checkpoints.afterBatch();
+      for (const e of emits) deps.log(describePrediction(e.value as PredictionEvent));
+      return emits;
+    },
+    onPartitionsAssigned: (gained) => checkpoints.assigned(gained),
+    onPartitionsRevoked: (lost, reason) => checkpoints.revoked(lost, reason),
+  });
+}
+
 /**
  * Kafka in: consumes telemetry.metrics as the group `<prefix>-predictor` and appends
- * predictions to aiops.predictions before committing. Series state and models are in memory
- * for the partitions this process is given; a partition that moves here starts cold.
+ * predictions to aiops.predictions before committing. Series state (history, models, selection
+ * errors, open predictions) lives with the entity's telemetry.metrics partition: restored from
+ * aiops.predictor-state when the partition is assigned here, checkpointed there as it goes and
+ * at stop. Trained models are also exported to PREDICTOR_MODEL_DIR, for offline use only.
  */
 @Injectable()
 export class PredictorConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Predictor');
   service: PredictorService | undefined;
 
-  constructor(@Inject(StagesService) private readonly stages: StagesService) {}
+  constructor(
+    @Inject(StagesService) private readonly stages: StagesService,
+    @Inject(ChangelogsService) private readonly changelogs: ChangelogsService,
+    @Inject(CATALOGUE) private readonly catalogue: Catalogue,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const options = loadPredictorOptions();
@@ -28,27 +73,23 @@ export class PredictorConsumer implements OnApplicationBootstrap, OnApplicationS
     });
     await initBackend((msg) => this.logger.log(msg));
     const service = (this.service = new PredictorService(options, rules));
+    service.logTo((line) => this.logger.warn(line));
     if (options.modelDir) {
-      const loaded = await service.loadModels(new PredictorModelStore(options.modelDir), (line) => this.logger.warn(line));
-      this.logger.log(`model store ${options.modelDir}: ${loaded} series model(s) loaded; new versions saved after each training`);
+      service.exportModelsTo(new PredictorModelStore(options.modelDir));
+      this.logger.log(`models exported to ${options.modelDir} after each training (for offline use; never read back)`);
     }
     const f = service.forecaster.options;
     this.logger.log(
       `${rules.length} limit(s) from ${options.rulesDir} (${[...new Set(rules.map((r) => r.metric))].join(', ')}); ` +
         `LSTM ${f.units} units, window ${f.window}, horizon ${f.horizon} steps, cold start ${f.coldStartRows} rows, retrain every ${f.retrainEveryRows}`,
     );
-    await this.stages.start({
-      service: 'predictor',
-      topics: [options.topics.metrics],
-      handle: async (records, ctx) => {
-        const emits = await service.handle(records, ctx);
-        for (const e of emits) this.logger.log(describePrediction(e.value as PredictionEvent));
-        return emits;
-      },
-    });
+    const changelog = await this.changelogs.get(options.topics.state);
+    this.logger.log(`series state: checkpointed to ${options.topics.state} per entity when a series trains or a prediction opens or closes, every ${options.checkpointRows} steps of its series and at stop; restored per partition`);
+    const max = this.catalogue.get(options.topics.state).maxMessageBytes;
+    await startPredictor(service, { stages: this.stages, changelog, log: (line) => this.logger.log(line), ...(max ? { maxCheckpointBytes: max - RECORD_OVERHEAD } : {}) });
   }
 
-  /** Models trained in the last batches are still being written: let them land. */
+  /** Models trained in the last batches are still being exported: let them land. */
   async onApplicationShutdown(): Promise<void> {
     await this.service?.whenSaved();
   }

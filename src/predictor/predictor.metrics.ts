@@ -46,17 +46,49 @@ export const predictorMetrics = {
   }),
   modelsSaved: new Counter({
     name: 'vigil_predictor_models_saved_total',
-    help: 'Series models written to the model store (PREDICTOR_MODEL_DIR) after a training.',
+    help: 'Series models exported to PREDICTOR_MODEL_DIR after a training (an export for offline use; restarts read the changelog).',
     registers: [registry],
   }),
   modelSaveErrors: new Counter({
     name: 'vigil_predictor_model_save_errors_total',
-    help: 'Series models that could not be written to the model store.',
+    help: 'Series models that could not be exported to PREDICTOR_MODEL_DIR.',
     registers: [registry],
   }),
   modelsRestored: new Counter({
     name: 'vigil_predictor_models_restored_total',
-    help: 'Series that took over a stored model instead of waiting out the cold start.',
+    help: 'Series taken over from their changelog checkpoint with a trained model (they forecast on at once, no cold start).',
+    registers: [registry],
+  }),
+  stateBytes: new Gauge({
+    name: 'vigil_predictor_state_bytes',
+    help: "Bytes of the checkpoints of this process's entities (history, models, selection errors, open predictions), as last written or restored.",
+    registers: [registry],
+  }),
+  checkpointsWritten: new Counter({
+    name: 'vigil_predictor_checkpoints_written_total',
+    help: 'Entity checkpoints appended to the changelog (aiops.predictor-state), by why: trained (one of its series trained), prediction (one of its predictions was issued or withdrawn), rows (every PREDICTOR_CHECKPOINT_ROWS steps of its series), stop (a graceful stop hands its partitions over).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  }),
+  checkpointBytes: new Counter({
+    name: 'vigil_predictor_checkpoint_bytes_total',
+    help: 'Bytes of entity checkpoints appended to the changelog.',
+    registers: [registry],
+  }),
+  checkpointFailures: new Counter({
+    name: 'vigil_predictor_checkpoint_failures_total',
+    help: 'Entity checkpoints not written to aiops.predictor-state, by reason: flush (a flush failed; its writes stay buffered for the next one), oversize (larger than the topic takes; skipped). Forecasting goes on.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  }),
+  checkpointsRestored: new Counter({
+    name: 'vigil_predictor_checkpoints_restored_total',
+    help: 'Entities taken over from their changelog checkpoint (start, or a partition assigned here).',
+    registers: [registry],
+  }),
+  restoreSeconds: new Counter({
+    name: 'vigil_predictor_restore_seconds_total',
+    help: "Time spent reading partitions' checkpoints back from the changelog before forecasting them.",
     registers: [registry],
   }),
   samplesDropped: new Counter({

@@ -1,10 +1,13 @@
+import { hashString } from '../platform/random.js';
 import { CounterRates } from '../platform/series/counter-rates.js';
 import type { MetricSampleValue } from '../platform/series/metric-sample.js';
-import { seriesKey, seriesName } from '../platform/series/series-identity.js';
+import { parseSeriesKey, seriesKey, seriesName } from '../platform/series/series-identity.js';
 import { StepAligner } from '../platform/series/step-aligner.js';
 import { derivedId } from '../platform/bus/message-id.js';
 import type { Emit, HandlerContext, InRecord } from '../platform/stage/types.js';
+import { decodeCheckpoint, encodeCheckpoint, type SeriesCheckpoint } from './checkpoint.js';
 import { OnlineForecaster, type SeriesForecast } from './forecast/online-forecaster.js';
+import type { SeriesModel } from './forecast/series-model.js';
 import { crossing } from './limits/breach.js';
 import { limitsFor, type LimitRule } from './limits/limit-rules.js';
 import { PredictionTracker, predictionKey, type Transition } from './limits/prediction-tracker.js';
@@ -24,6 +27,9 @@ interface SeriesInfo {
   ref: InRecord<unknown> | undefined;
 }
 
+/** Why an entity's checkpoint is written. */
+export type CheckpointReason = 'trained' | 'prediction' | 'rows' | 'stop';
+
 /**
  * The predictor's logic, no I/O: telemetry.metrics samples of watched series (those a limit in
  * the rules applies to) → StepAligner, each series aligned alone under its `seriesKey` (tenant +
@@ -31,6 +37,10 @@ interface SeriesInfo {
  * step → OnlineForecaster (train what is due, forecast every new step: one model call each per
  * batch) → each limit's crossing → PredictionTracker → aiops.predictions records (issued /
  * updated / withdrawn).
+ *
+ * State is per entity (the telemetry.metrics key, so it lives with its partition): each entity's
+ * series can be written as one checkpoint and taken over by another process (`checkpoint`,
+ * `restore`, see checkpoint.ts); the consumer keeps them on the changelog topic.
  */
 export class PredictorService {
   readonly forecaster: OnlineForecaster;
@@ -38,6 +48,20 @@ export class PredictorService {
   readonly aligner: StepAligner<InRecord<unknown>>;
   private readonly counters = new CounterRates();
   private readonly info = new Map<string, SeriesInfo>();
+  /** Each entity's watched series, and its telemetry.metrics partition (its changelog partition too). */
+  private readonly entitySeries = new Map<string, Set<string>>();
+  private readonly partitions = new Map<string, number>();
+  /**
+   * Steps of its series since the entity's last checkpoint, and entities that changed since in a
+   * way a checkpoint should not wait for: a series trained, or a prediction was issued or withdrawn.
+   */
+  private readonly sinceCheckpoint = new Map<string, number>();
+  private readonly changedSince = new Map<string, 'trained' | 'prediction'>();
+  /** Entities forgotten for good (every series idle), with their partition: their checkpoints are to be deleted. */
+  private retired: Array<{ entity: string; partition: number }> = [];
+  /** Each entity's last checkpoint size, and their sum (the state-bytes gauge). */
+  private readonly stateSizes = new Map<string, number>();
+  private stateBytes = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private lastDropped = { late: 0, invalid: 0 };
   private trainingSeconds = 0;
@@ -47,8 +71,6 @@ export class PredictorService {
   private lastSweep = -Infinity;
   private store: PredictorModelStore | undefined;
   private saving: Promise<void> = Promise.resolve();
-  /** Series already looked for in the store since they (re)appeared here. */
-  private readonly lookedUp = new Set<string>();
   private log: (line: string) => void = () => {};
 
   constructor(
@@ -60,22 +82,26 @@ export class PredictorService {
     this.aligner = new StepAligner(options.aligner);
   }
 
-  /** Load the store's models (each taken over by its series' first step); returns how many. */
-  async loadModels(store: PredictorModelStore, log: (line: string) => void): Promise<number> {
-    this.store = store;
+  /** Where the service reports what an operator should know (export failures). */
+  logTo(log: (line: string) => void): void {
     this.log = log;
-    const models = await store.loadAll((dir, err) => log(`model store: skipping ${dir}: ${err.message}`));
-    for (const [series, model] of models) this.forecaster.restore(series, model);
-    return models.size;
   }
 
-  /** Saves run in the background, one at a time: forecasting never waits for the disk. */
+  /**
+   * Export every model trained from now on to `store` (in the background, one at a time): for
+   * offline use only. Nothing is read back from it: a restart or a partition move restores from
+   * the changelog.
+   */
+  exportModelsTo(store: PredictorModelStore): void {
+    this.store = store;
+  }
+
+  /** Exports run in the background, one at a time: forecasting never waits for the disk. */
   whenSaved(): Promise<void> {
     return this.saving;
   }
 
-  private saveTrained(): void {
-    const trained = this.forecaster.takeTrained();
+  private saveTrained(trained: ReadonlyArray<[string, SeriesModel]>): void {
     const store = this.store;
     if (!store || trained.length === 0) return;
     this.saving = this.saving.then(async () => {
@@ -84,29 +110,137 @@ export class PredictorService {
           () => m.modelsSaved.inc(),
           (err: Error) => {
             m.modelSaveErrors.inc();
-            this.log(`model store: saving ${this.describe(series)} v${model.version} failed: ${err.message}`);
+            this.log(`model export: saving ${this.describe(series)} v${model.version} failed: ${err.message}`);
           },
         );
       }
     });
   }
 
+  /** The entity's telemetry.metrics partition, as last seen here. */
+  partitionOf(entity: string): number | undefined {
+    return this.partitions.get(entity);
+  }
+
+  /** How many watched series the entity has here. */
+  seriesOf(entity: string): number {
+    return this.entitySeries.get(entity)?.size ?? 0;
+  }
+
+  /** Entities with state here whose telemetry.metrics partition is one of these. */
+  entitiesOf(partitions: ReadonlySet<number>): string[] {
+    return [...this.entitySeries.keys()].filter((e) => partitions.has(this.partitions.get(e) ?? -1));
+  }
+
+  /** Runs `fn` between batches (after the one in hand), so it never sees a batch half done. */
+  exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   /**
-   * A series this process has not seen may have been trained by another one (its partition
-   * moved here after a rebalance): look for its model once, before its first step.
+   * Entities due for a checkpoint: at once when one of their series trained since the last one
+   * (a model is the costliest thing to lose) or one of their predictions was issued or withdrawn
+   * (a new owner must not issue it again, or leave it open); else once their series have gained
+   * `checkpointRows` steps each. A new entity starts part-way into its first period (by a hash of
+   * its name), so a fleet that started together does not write all at once.
    */
-  private async lookUpModels(keys: readonly string[]): Promise<void> {
-    const store = this.store;
-    if (!store) return;
-    for (const key of new Set(keys)) {
-      if (this.lookedUp.has(key) || this.forecaster.knows(key)) continue;
-      this.lookedUp.add(key);
-      const model = await store.load(key).catch((err: Error) => {
-        this.log(`model store: cannot read ${this.describe(key)}'s model: ${err.message}`);
-        return undefined;
-      });
-      if (model) this.forecaster.restore(key, model);
+  dueForCheckpoint(): Array<{ entity: string; reason: Exclude<CheckpointReason, 'stop'> }> {
+    const due: Array<{ entity: string; reason: Exclude<CheckpointReason, 'stop'> }> = [];
+    for (const [entity, reason] of this.changedSince) due.push({ entity, reason });
+    for (const [entity, rows] of this.sinceCheckpoint) {
+      if (!this.changedSince.has(entity) && rows >= this.options.checkpointRows * Math.max(1, this.entitySeries.get(entity)?.size ?? 1)) due.push({ entity, reason: 'rows' });
     }
+    return due;
+  }
+
+  /**
+   * The entity's checkpoint (see checkpoint.ts), or undefined when none of its series has
+   * forecasting state yet (a series is held until its second step fixes its alignment).
+   */
+  checkpoint(entity: string): Uint8Array | undefined {
+    const keys = this.entitySeries.get(entity);
+    if (!keys) return undefined;
+    this.sinceCheckpoint.set(entity, 0);
+    this.changedSince.delete(entity);
+    const series: SeriesCheckpoint[] = [];
+    for (const key of keys) {
+      const forecast = this.forecaster.snapshot(key);
+      const stepMs = this.aligner.stepOf(key);
+      if (!forecast || stepMs === undefined || !this.aligner.isFrozen(key)) continue;
+      const open = this.tracker.openOf(key + SEP).map(({ key: k, ...o }) => ({ limit: k.slice(key.length + SEP.length), ...o }));
+      series.push({ key, stepMs, alignment: this.aligner.openSteps(key)!, forecast, open });
+    }
+    if (series.length === 0) return undefined;
+    const bytes = encodeCheckpoint({ entity, counters: this.counters.export(entity), series });
+    this.noteStateSize(entity, bytes.length);
+    return bytes;
+  }
+
+  /**
+   * Take over an entity from its checkpoint (`partition`: where its records come from),
+   * replacing whatever was held for it: its series forecast on with their models, histories and
+   * selection errors, and its open predictions are updated and withdrawn under their ids.
+   * Returns the entity and how many of its series came back with a model.
+   */
+  restore(bytes: Uint8Array, partition: number): { entity: string; series: number; models: number } {
+    const c = decodeCheckpoint(bytes);
+    this.drop(c.entity);
+    const keys = new Set<string>();
+    let models = 0;
+    for (const s of c.series) {
+      const id = parseSeriesKey(s.key);
+      this.aligner.restore(s.key, [s.key], s.stepMs, s.alignment);
+      if (this.forecaster.restore(s.key, s.forecast)) models++;
+      // Limits that are gone from the rules have nothing to update or withdraw them.
+      const limits = new Set(limitsFor(this.rules, id.metric, id.labels).map((r) => r.name));
+      this.tracker.reopen(s.open.filter((o) => limits.has(o.limit)).map(({ limit, ...o }) => ({ key: predictionKey(s.key, limit), ...o })));
+      this.info.set(s.key, { entity: c.entity, metric: id.metric, labels: id.labels, ref: undefined });
+      keys.add(s.key);
+      this.eventTime = Math.max(this.eventTime, s.forecast.lastTime);
+    }
+    this.counters.import(c.entity, c.counters);
+    this.entitySeries.set(c.entity, keys);
+    this.partitions.set(c.entity, partition);
+    this.sinceCheckpoint.set(c.entity, 0);
+    this.noteStateSize(c.entity, bytes.length);
+    m.checkpointsRestored.inc();
+    this.recordStats();
+    return { entity: c.entity, series: keys.size, models };
+  }
+
+  /** Forget an entity (its partition moved to another process): its series, predictions and counters, sending nothing. */
+  drop(entity: string): void {
+    for (const key of this.entitySeries.get(entity) ?? []) this.forgetSeries(key);
+    this.counters.forget(entity);
+    this.entitySeries.delete(entity);
+    this.partitions.delete(entity);
+    this.sinceCheckpoint.delete(entity);
+    this.changedSince.delete(entity);
+    this.noteStateSize(entity, 0);
+    this.recordStats();
+  }
+
+  /** Entities forgotten for good since the last call, with their partition. */
+  takeRetired(): Array<{ entity: string; partition: number }> {
+    const out = this.retired;
+    this.retired = [];
+    return out;
+  }
+
+  private forgetSeries(key: string): void {
+    this.forecaster.forget(key);
+    this.aligner.forget(key);
+    this.tracker.forget(key + SEP);
+    this.info.delete(key);
+  }
+
+  private noteStateSize(entity: string, bytes: number): void {
+    this.stateBytes += bytes - (this.stateSizes.get(entity) ?? 0);
+    if (bytes > 0) this.stateSizes.set(entity, bytes);
+    else this.stateSizes.delete(entity);
+    m.stateBytes.set(this.stateBytes);
   }
 
   /** The StageHandler: prediction records to append before the batch is committed. */
@@ -138,13 +272,18 @@ export class PredictorService {
         }
         value = r.rate;
       }
-      if (!this.info.has(key)) this.info.set(key, { entity: v.entity, metric: v.metric, labels, ref: undefined });
+      if (!this.info.has(key)) {
+        this.info.set(key, { entity: v.entity, metric: v.metric, labels, ref: undefined });
+        let keys = this.entitySeries.get(v.entity);
+        if (!keys) this.entitySeries.set(v.entity, (keys = new Set()));
+        keys.add(key);
+      }
+      this.partitions.set(v.entity, record.partition);
       // Each series is aligned alone (its key as the aligner's entity): its own step and watermark.
       this.aligner.add({ entity: key, series: key, timestamp: v.timestamp, value }, record);
     }
     this.countDrops();
     const steps = this.aligner.drain();
-    await this.lookUpModels(steps.map((step) => step.entity));
     // Each forecast's parent (and the seed of its record's id) is the input of its own step.
     const refs = new Map<string, InRecord<unknown>>();
     for (const step of steps) {
@@ -152,11 +291,17 @@ export class PredictorService {
       this.forecaster.observe(key, step.time, step.values[0]!, step.stepMs);
       const info = this.info.get(key);
       if (info && step.ref) info.ref = step.ref;
+      if (info) this.sinceCheckpoint.set(info.entity, (this.sinceCheckpoint.get(info.entity) ?? hashString(info.entity) % this.options.checkpointRows) + 1);
       if (step.ref) refs.set(key + SEP + step.time, step.ref);
       this.eventTime = Math.max(this.eventTime, step.time);
     }
     const forecasts = await this.forecaster.update(cancelled);
-    this.saveTrained();
+    const trained = this.forecaster.takeTrained();
+    for (const [key] of trained) {
+      const entity = this.info.get(key)?.entity;
+      if (entity !== undefined) this.changedSince.set(entity, 'trained');
+    }
+    this.saveTrained(trained);
     m.forecasts.inc(forecasts.length);
     const out: Array<{ event: PredictionEvent; source: InRecord<unknown> | undefined }> = [];
     for (const f of forecasts) {
@@ -167,6 +312,7 @@ export class PredictorService {
         const t = this.tracker.observe(predictionKey(f.series, rule.name), f.time, f.stepMs, c);
         if (!t) continue;
         m.predictions.labels(t.status).inc();
+        if (t.status !== 'updated' && !this.changedSince.has(info.entity)) this.changedSince.set(info.entity, 'prediction');
         out.push({ event: this.event(info, rule, f, t), source: refs.get(f.series + SEP + f.time) ?? info.ref });
       }
     }
@@ -214,9 +360,9 @@ export class PredictorService {
     for (const key of this.forecaster.dropIdle(this.eventTime, idleMs)) {
       const info = this.info.get(key);
       this.info.delete(key);
-      this.lookedUp.delete(key);
       this.aligner.forget(key);
       if (!info) continue;
+      this.retireSeries(info.entity, key);
       for (const t of this.tracker.withdrawAll(key + SEP)) {
         const rule = this.rules.find((r) => predictionKey(key, r.name) === t.key);
         if (!rule) continue;
@@ -240,6 +386,27 @@ export class PredictorService {
       }
     }
     return out;
+  }
+
+  /**
+   * A series forgotten for being idle: its entity's checkpoint is rewritten without it (due at
+   * once), or deleted (a tombstone) when it was the entity's last series.
+   */
+  private retireSeries(entity: string, key: string): void {
+    const keys = this.entitySeries.get(entity);
+    keys?.delete(key);
+    if (keys && keys.size > 0) {
+      this.sinceCheckpoint.set(entity, Infinity);
+      return;
+    }
+    const partition = this.partitions.get(entity);
+    if (partition !== undefined) this.retired.push({ entity, partition });
+    this.counters.forget(entity);
+    this.entitySeries.delete(entity);
+    this.partitions.delete(entity);
+    this.sinceCheckpoint.delete(entity);
+    this.changedSince.delete(entity);
+    this.noteStateSize(entity, 0);
   }
 
   private recordStats(): void {

@@ -1,6 +1,6 @@
 import { hashString } from '../../platform/random.js';
 import { DEFAULT_FORECASTER, type ForecasterOptions } from './options.js';
-import { newSelector, selectAlong, type ForecastSelector } from './selector.js';
+import { newSelector, selectAlong, type ForecastSelector, type SelectorState } from './selector.js';
 import { canForecast, dueRow, forecastSeries, trainingDue, trainSeriesModels, type Forecast, type SeriesModel } from './series-model.js';
 
 /** A series' k-th training (k from 0) draws its initial weights from this seed, as the backtest's does. */
@@ -16,6 +16,24 @@ export interface SeriesForecast {
   readonly stepMs: number;
   readonly forecast: Forecast;
   readonly modelVersion: number;
+}
+
+/**
+ * Everything a series' forecasting needs to go on where it left off (a checkpoint's part for
+ * one series): its kept history, its model and when it was trained, the first row not yet
+ * forecast from, and what its selector has learnt. Arrays are the forecaster's own: read at once.
+ */
+export interface SeriesSnapshot {
+  readonly stepMs: number;
+  readonly values: readonly number[];
+  readonly times: readonly number[];
+  /** Rows dropped off the front of the history. */
+  readonly dropped: number;
+  readonly model: SeriesModel | undefined;
+  readonly trainedAt: number | undefined;
+  readonly pending: number;
+  readonly lastTime: number;
+  readonly selector: SelectorState | undefined;
 }
 
 class SeriesState {
@@ -50,10 +68,9 @@ class SeriesState {
 export class OnlineForecaster {
   readonly options: ForecasterOptions;
   private readonly series = new Map<string, SeriesState>();
-  /** Stored models waiting for their series' first step. */
-  private readonly restored = new Map<string, SeriesModel>();
-  /** Trained since the last takeTrained(), for the model store. */
+  /** Trained since the last takeTrained(): for the checkpoints and the model export. */
   private trained: string[] = [];
+  /** Series taken over from a snapshot with a trained model (no cold start). */
   restoredCount = 0;
   trainingSeconds = 0;
   trainings = 0;
@@ -70,7 +87,6 @@ export class OnlineForecaster {
     if (!s) {
       if (!Number.isFinite(value)) return;
       this.series.set(series, (s = new SeriesState(stepMs, newSelector(this.options))));
-      this.takeRestored(series, s);
     }
     if (time <= s.lastTime) return;
     s.lastTime = time;
@@ -158,18 +174,47 @@ export class OnlineForecaster {
     return out;
   }
 
-  /**
-   * A model from the store, taken over when the series' first step arrives (if it has the
-   * configured shape): the series forecasts once it has a window of history, and retrains after
-   * retrainEveryRows like any other.
-   */
-  restore(series: string, model: SeriesModel): void {
-    this.restored.set(series, model);
+  /** The series' state, for a checkpoint (undefined: not held here). */
+  snapshot(series: string): SeriesSnapshot | undefined {
+    const s = this.series.get(series);
+    if (!s) return undefined;
+    return { stepMs: s.stepMs, values: s.values, times: s.times, dropped: s.dropped, model: s.model, trainedAt: s.trainedAt, pending: s.pending, lastTime: s.lastTime, selector: s.selector?.state() };
   }
 
-  /** Whether the series has state here (or a stored model waiting for it). */
-  knows(series: string): boolean {
-    return this.series.has(series) || this.restored.has(series);
+  /**
+   * Take over a series from its snapshot (replacing what was held): it forecasts and retrains
+   * exactly as the process that wrote it would have. A model of another shape than configured
+   * is left behind (the series trains anew, as it is then due), and so is a selector's state of
+   * another horizon. Returns whether the series came back with its model.
+   */
+  restore(series: string, snap: SeriesSnapshot): boolean {
+    const o = this.options;
+    const s = new SeriesState(snap.stepMs, newSelector(o));
+    s.values = [...snap.values];
+    s.times = [...snap.times];
+    s.dropped = snap.dropped;
+    s.pending = snap.pending;
+    s.lastTime = snap.lastTime;
+    const w = snap.model?.weights;
+    if (snap.model && w!.units === o.units && w!.horizon === o.horizon && snap.model.spec.window === o.window) {
+      s.model = snap.model;
+      s.trainedAt = snap.trainedAt;
+      this.restoredCount++;
+    }
+    if (s.selector && snap.selector) {
+      try {
+        s.selector.load(snap.selector);
+      } catch {
+        // Another horizon: the new selector learns afresh (the LSTM alone until errors are known).
+      }
+    }
+    this.series.set(series, s);
+    return s.model !== undefined;
+  }
+
+  /** Forget a series (its partition moved to another process). */
+  forget(series: string): void {
+    this.series.delete(series);
   }
 
   /** Series trained since the last call, with their new models. */
@@ -180,18 +225,6 @@ export class OnlineForecaster {
     });
     this.trained = [];
     return out;
-  }
-
-  private takeRestored(name: string, s: SeriesState): void {
-    const model = this.restored.get(name);
-    if (!model) return;
-    this.restored.delete(name);
-    const o = this.options;
-    const w = model.weights;
-    if (w.units !== o.units || w.horizon !== o.horizon || model.spec.window !== o.window) return;
-    s.model = model;
-    s.trainedAt = 0;
-    this.restoredCount++;
   }
 
   modelOf(series: string): SeriesModel | undefined {

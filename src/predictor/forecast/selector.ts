@@ -37,6 +37,18 @@ interface Pending {
   readonly values: Float64Array;
 }
 
+/** What a selector has learnt, as a checkpoint carries it (see `ForecastSelector.state`). */
+export interface SelectorState {
+  readonly lastRow: number;
+  /** Per step ahead and candidate (H × C): weighted sums of |error| and of weights. */
+  readonly errorSum: Float64Array;
+  readonly weightSum: Float64Array;
+  /** Per step ahead: errors known. */
+  readonly scored: Float64Array;
+  /** Forecasts still waiting for some of their actuals, oldest first (C × H values each). */
+  readonly pending: ReadonlyArray<{ readonly origin: number; readonly values: Float64Array }>;
+}
+
 export class ForecastSelector {
   /** Forecasts whose actuals are not all known yet, oldest first. */
   private pending: Pending[] = [];
@@ -55,6 +67,33 @@ export class ForecastSelector {
     this.weightSum = new Float64Array(horizon * C);
     this.scored = new Float64Array(horizon);
     this.decay = Math.pow(0.5, 1 / Math.max(1e-9, o.halfLife));
+  }
+
+  /** Its errors and the forecasts still waiting for actuals: a copy, for a checkpoint. */
+  state(): SelectorState {
+    return {
+      lastRow: this.lastRow,
+      errorSum: this.errorSum.slice(),
+      weightSum: this.weightSum.slice(),
+      scored: this.scored.slice(),
+      pending: this.pending.map((p) => ({ origin: p.origin, values: p.values.slice() })),
+    };
+  }
+
+  /**
+   * Take over a checkpoint's state (same horizon): it chooses on as the saved selector would
+   * have, instead of the LSTM alone until `minScored` errors are known again.
+   */
+  load(state: SelectorState): void {
+    const h = this.horizon;
+    if (state.errorSum.length !== h * C || state.weightSum.length !== h * C || state.scored.length !== h || state.pending.some((p) => p.values.length !== C * h)) {
+      throw new Error(`selector state of another horizon (expected ${h})`);
+    }
+    this.lastRow = state.lastRow;
+    this.errorSum.set(state.errorSum);
+    this.weightSum.set(state.weightSum);
+    this.scored.set(state.scored);
+    this.pending = state.pending.map((p) => ({ origin: p.origin, values: p.values.slice() }));
   }
 
   /**

@@ -22,13 +22,14 @@ export interface Transition {
   readonly probability: number;
 }
 
-interface Open {
+/** An open prediction: its id, what was last sent, and forecasts in a row without a crossing. */
+export interface OpenPrediction {
   readonly id: string;
-  /** What was last sent. */
   breachAt: number;
   probability: number;
   quiet: number;
 }
+type Open = OpenPrediction;
 
 /**
  * The life of predictions, one per (series, limit): issued when the forecast band first
@@ -79,6 +80,24 @@ export class PredictionTracker {
 
   get openCount(): number {
     return this.open.size;
+  }
+
+  /**
+   * Open predictions whose key starts with prefix (one series'), for a checkpoint: the next
+   * owner updates and withdraws them under the same ids instead of issuing them again.
+   */
+  openOf(prefix: string): Array<{ key: string } & OpenPrediction> {
+    return [...this.open].filter(([key]) => key.startsWith(prefix)).map(([key, o]) => ({ key, ...o }));
+  }
+
+  /** Take over open predictions (replacing any under the same keys). */
+  reopen(list: ReadonlyArray<{ key: string } & OpenPrediction>): void {
+    for (const { key, id, breachAt, probability, quiet } of list) this.open.set(key, { id, breachAt, probability, quiet });
+  }
+
+  /** Forget the open predictions whose key starts with prefix, sending nothing (the series moved away). */
+  forget(prefix: string): void {
+    for (const key of [...this.open.keys()]) if (key.startsWith(prefix)) this.open.delete(key);
   }
 
   /** Withdraw every open prediction whose key starts with prefix (its series went idle). */

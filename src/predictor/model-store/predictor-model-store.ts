@@ -23,11 +23,12 @@ interface ModelJson {
 }
 
 /**
- * Trained forecasters on disk, as the detector's model store keeps autoencoders:
- * `<dir>/<series-hash>/v<version>/{model.json,weights.bin}` (weights by tf.io.encodeWeights)
- * plus a `current` file; written to a temporary folder and renamed into place, `current`
- * swapped by rename, the previous version kept. A restarted predictor forecasts a known series
- * as soon as it has a window of history, instead of waiting out the cold start.
+ * The model export: each trained forecaster on disk,
+ * `<dir>/<series-hash>/v<version>/{model.json,weights.bin}` (tfjs's model-artifacts layout,
+ * weights by tf.io.encodeWeights) plus a `current` file; written to a temporary folder and
+ * renamed into place, `current` swapped by rename, the previous version kept. For offline use
+ * (inspect, backtest, copy elsewhere): the service never reads it back — a restart or a partition
+ * move restores from the changelog (aiops.predictor-state), which holds the models too.
  */
 export class PredictorModelStore {
   constructor(readonly dir: string) {}
