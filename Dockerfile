@@ -25,7 +25,7 @@ COPY package.json ./
 COPY bin ./bin
 COPY streams ./streams
 COPY rules ./rules
-# Model stores: /models (DETECTOR_MODEL_DIR, PREDICTOR_MODEL_DIR in docker-compose) and .vigil
+# Model stores: /models (PREDICTOR_MODEL_DIR in docker-compose) and .vigil
 # (the risk model's default directory, retraining's staging next to it). Created here and owned
 # by the service's user, so that a volume mounted on them starts writable.
 RUN mkdir -p /models /app/.vigil && chown node:node /models /app/.vigil

@@ -46,7 +46,7 @@ describe('docker-compose.yml (docker is not usable here: checked as a file)', ()
     }
     // The gpu profile: the model services from the Dockerfile's gpu stage, the NVIDIA device reserved.
     const gpuServices = services.filter(([, s]) => s.profiles);
-    expect(gpuServices.map(([n]) => n).sort()).toEqual(['detector-gpu', 'logs-gpu', 'predictor-gpu', 'risk-gpu']);
+    expect(gpuServices.map(([n]) => n).sort()).toEqual(['logs-gpu', 'predictor-gpu', 'risk-gpu']);
     for (const [name, gpu] of gpuServices) {
       expect(gpu.profiles).toEqual(['gpu']);
       expect(gpu.deploy?.resources?.reservations?.devices, name).toContainEqual(expect.objectContaining({ driver: 'nvidia', capabilities: ['gpu'] }));
@@ -110,12 +110,12 @@ describe('docker-compose.yml (docker is not usable here: checked as a file)', ()
     }
     // Model directories set in the environment lie on a volume (else a restart forgets the models).
     for (const [svc, s] of vigil) {
-      for (const key of ['DETECTOR_MODEL_DIR', 'PREDICTOR_MODEL_DIR', 'RISK_MODEL_DIR'] as const) {
+      for (const key of ['PREDICTOR_MODEL_DIR', 'RISK_MODEL_DIR'] as const) {
         const dir = s.environment?.[key];
         if (dir && !(s.volumes ?? []).some((v) => bindSource(v) === undefined && dir.startsWith(`${v.split(':')[1]!}/`))) problems.push(`${svc}: ${key}=${dir} is on no volume`);
       }
     }
-    for (const model of ['detector', 'predictor', 'risk']) {
+    for (const model of ['predictor', 'risk']) {
       if (!(compose.services[model]!.volumes ?? []).some((v) => v.startsWith('models:'))) problems.push(`${model}: no models volume`);
     }
     // The broker writes its log where its volume is mounted.
