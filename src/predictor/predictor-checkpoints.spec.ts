@@ -7,6 +7,7 @@ import { seededRandom } from '../platform/random.js';
 import type { MetricSampleValue } from '../platform/series/metric-sample.js';
 import { seriesKey } from '../platform/series/series-identity.js';
 import type { InRecord } from '../platform/stage/types.js';
+import { BusChangelog } from '../platform/state/changelog.js';
 import { openChangelog } from '../platform/state/open-changelog.js';
 import { loadCatalogue, topicSpecs } from '../platform/streams/catalogue.js';
 import type { SeriesForecast } from './forecast/online-forecaster.js';
@@ -205,15 +206,17 @@ describe('PredictorCheckpoints', () => {
 
   it('a checkpoint larger than the topic takes is skipped and counted, and holds back no other', async () => {
     const options = loadPredictorOptions({ ...ENV, PREDICTOR_RETRAIN_EVERY_ROWS: '1000', PREDICTOR_CHECKPOINT_ROWS: '1000' });
-    const changelog = await newChangelog();
+    const bus = new MemoryBus();
+    await bus.applyTopics(topicSpecs(catalogue));
+    // h1 (three series, about 22 KB) is over this, h2 (two, about 15 KB) under it.
+    const changelog = new BusChangelog(bus, 'aiops.predictor-state', { partitions: 12, maxValueBytes: 18_000 });
     const service = new PredictorService(options, RULES);
     const lines: string[] = [];
-    // h1 (three series) is over this, h2 (two) under it.
-    const checkpoints = new PredictorCheckpoints(service, changelog, (l) => lines.push(l), 18_000);
-    const oversize = await value('vigil_predictor_checkpoint_failures_total', { reason: 'oversize' });
+    const checkpoints = new PredictorCheckpoints(service, changelog, (l) => lines.push(l));
+    const refused = await value('vigil_predictor_checkpoint_failures_total', { reason: 'refused' });
     await run(service, checkpoints, 0, 50);
-    expect(await value('vigil_predictor_checkpoint_failures_total', { reason: 'oversize' })).toBe(oversize + 1);
-    expect(lines.join('\n')).toMatch(/h1's checkpoint \(\d+ bytes, 3 series\) is over 18000 bytes and is not written/);
+    expect(await value('vigil_predictor_checkpoint_failures_total', { reason: 'refused' })).toBe(refused + 1);
+    expect(lines.join('\n')).toMatch(/h1's checkpoint \(3 series\) is not written \(logged once\): .* the limit is 18000/);
     const state = await changelog.restore([3, 7]);
     expect([state.get(3)?.size ?? 0, state.get(7)?.size ?? 0]).toEqual([0, 1]);
   }, 60_000);

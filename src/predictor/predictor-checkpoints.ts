@@ -16,19 +16,17 @@ import type { CheckpointReason, PredictorService } from './predictor.service.js'
 export class PredictorCheckpoints {
   /** Whether the last flush failed (its failure was logged; the next success is quiet). */
   private failing = false;
-  /** Entities whose checkpoint was too large (logged once each). */
-  private readonly oversize = new Set<string>();
+  /** Entities whose checkpoint the changelog refused (logged once each). */
+  private readonly refused = new Set<string>();
 
   constructor(
     private readonly service: PredictorService,
     private readonly changelog: Changelog,
     private readonly log: (line: string) => void,
-    /** Larger checkpoints are not written: the topic would refuse them, and a refused flush would hold back every other. */
-    private readonly maxBytes = Infinity,
   ) {
     // Every series exists from the first scrape, so a rate over any is 0, not absent.
     for (const reason of ['trained', 'prediction', 'rows', 'stop'] as const) m.checkpointsWritten.labels(reason).inc(0);
-    for (const reason of ['flush', 'oversize'] as const) m.checkpointFailures.labels(reason).inc(0);
+    for (const reason of ['flush', 'refused'] as const) m.checkpointFailures.labels(reason).inc(0);
   }
 
   /** Before the first batch of gained telemetry.metrics partitions: take their entities over. */
@@ -103,15 +101,17 @@ export class PredictorCheckpoints {
       const partition = this.service.partitionOf(entity);
       const snapshot = this.service.checkpoint(entity);
       if (partition === undefined || !snapshot) continue;
-      if (snapshot.byteLength > this.maxBytes) {
-        m.checkpointFailures.labels('oversize').inc();
-        if (!this.oversize.has(entity)) {
-          this.oversize.add(entity);
-          this.log(`${this.changelog.topic}: ${entity}'s checkpoint (${snapshot.byteLength} bytes, ${this.service.seriesOf(entity)} series) is over ${this.maxBytes} bytes and is not written (logged once): watch fewer of its series (rules/predictor) or raise the topic's maxMessageBytes`);
+      try {
+        this.changelog.put(entity, partition, Buffer.from(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength));
+      } catch (err) {
+        // Larger than the topic takes: skipped here, so that it does not hold back every other write.
+        m.checkpointFailures.labels('refused').inc();
+        if (!this.refused.has(entity)) {
+          this.refused.add(entity);
+          this.log(`${this.changelog.topic}: ${entity}'s checkpoint (${this.service.seriesOf(entity)} series) is not written (logged once): ${(err as Error).message}; watch fewer of its series (rules/predictor) or raise the topic's maxMessageBytes`);
         }
         continue;
       }
-      this.changelog.put(entity, partition, Buffer.from(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength));
       m.checkpointsWritten.labels(reason).inc();
       m.checkpointBytes.inc(snapshot.byteLength);
     }

@@ -1,10 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ChangelogsService } from '../platform/app/changelogs.service.js';
 import { StagesService } from '../platform/app/stages.service.js';
-import { CATALOGUE } from '../platform/app/tokens.js';
 import { initBackend } from '../platform/ml/backend.js';
 import type { Changelog } from '../platform/state/types.js';
-import type { Catalogue } from '../platform/streams/catalogue.js';
 import { loadLimitRules } from './limits/limit-rules.js';
 import { PredictorModelStore } from './model-store/predictor-model-store.js';
 import { loadPredictorOptions } from './options.js';
@@ -16,13 +14,9 @@ export interface PredictorStartDeps {
   readonly stages: Pick<StagesService, 'start'>;
   /** aiops.predictor-state: where entities' checkpoints go and come back from. */
   readonly changelog: Changelog;
-  /** The largest checkpoint the changelog takes (its topic's maxMessageBytes, less the record's framing). */
-  readonly maxCheckpointBytes?: number;
   readonly log: (line: string) => void;
 }
 
-/** Room left in a changelog record for its key, headers and batch framing. */
-const RECORD_OVERHEAD = 64 * 1024;
 
 /**
  * The predictor's stage over telemetry.metrics: restores a partition's entities before its
@@ -30,7 +24,7 @@ const RECORD_OVERHEAD = 64 * 1024;
  * them when the partition moves away.
  */
 export async function startPredictor(service: PredictorService, deps: PredictorStartDeps): Promise<void> {
-  const checkpoints = new PredictorCheckpoints(service, deps.changelog, deps.log, deps.maxCheckpointBytes);
+  const checkpoints = new PredictorCheckpoints(service, deps.changelog, deps.log);
   await deps.stages.start({
     service: 'predictor',
     topics: [service.options.topics.metrics],
@@ -61,7 +55,6 @@ export class PredictorConsumer implements OnApplicationBootstrap, OnApplicationS
   constructor(
     @Inject(StagesService) private readonly stages: StagesService,
     @Inject(ChangelogsService) private readonly changelogs: ChangelogsService,
-    @Inject(CATALOGUE) private readonly catalogue: Catalogue,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -85,8 +78,7 @@ export class PredictorConsumer implements OnApplicationBootstrap, OnApplicationS
     );
     const changelog = await this.changelogs.get(options.topics.state);
     this.logger.log(`series state: checkpointed to ${options.topics.state} per entity when a series trains or a prediction opens or closes, every ${options.checkpointRows} steps of its series and at stop; restored per partition`);
-    const max = this.catalogue.get(options.topics.state).maxMessageBytes;
-    await startPredictor(service, { stages: this.stages, changelog, log: (line) => this.logger.log(line), ...(max ? { maxCheckpointBytes: max - RECORD_OVERHEAD } : {}) });
+    await startPredictor(service, { stages: this.stages, changelog, log: (line) => this.logger.log(line) });
   }
 
   /** Models trained in the last batches are still being exported: let them land. */

@@ -77,7 +77,7 @@ export const predictorMetrics = {
   }),
   checkpointFailures: new Counter({
     name: 'vigil_predictor_checkpoint_failures_total',
-    help: 'Entity checkpoints not written to aiops.predictor-state, by reason: flush (a flush failed; its writes stay buffered for the next one), oversize (larger than the topic takes; skipped). Forecasting goes on.',
+    help: 'Entity checkpoints not written to aiops.predictor-state, by reason: flush (a flush failed; its writes stay buffered for the next one), refused (larger than the topic takes: not written, the previous checkpoint of the entity stays). Forecasting goes on.',
     labelNames: ['reason'] as const,
     registers: [registry],
   }),
