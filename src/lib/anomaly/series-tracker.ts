@@ -19,6 +19,11 @@ const INTERVAL_ROWS = 6;
 const MAX_SEASONAL_INTERVAL = DAY_MS / 4;
 /** Recent values needed before their median serves as a reference. */
 const MIN_RECENT = 8;
+/**
+ * A statistic that never moved (a series constant so far) has no spread to judge a move by; a
+ * move of this fraction of the series' level counts as one unit of it (see TailSketch.survival).
+ */
+const FLAT_SCALE = 0.01;
 /** Extra evidence of a record over the chance of any value being the largest so far. */
 const RECORD_MARGIN = 0;
 
@@ -79,7 +84,7 @@ export class SeriesTracker {
     const reporting = this.reportingTrack();
     for (const track of this.tracks) {
       const reference = references[track.kind];
-      const p = Number.isFinite(reference) ? track.judge(this.residual(x, reference), this.options.minValues, this.options.learnRisk) : 1;
+      const p = Number.isFinite(reference) ? track.judge(this.residual(x, reference), this.options.minValues, this.options.learnRisk, FLAT_SCALE * Math.abs(reference)) : 1;
       if (track === reporting) consider(-Math.log10(p), track.kind === 'recent' ? 'level' : 'shift');
       track.recent?.add(x);
     }
@@ -152,7 +157,9 @@ export class SeriesTracker {
 
   private residual(x: number, reference: number): number {
     const r = x - reference;
-    return Math.abs(r) < Math.max(this.quantum / 2, 1e-6 * Math.abs(x)) ? 0 : r;
+    // Until the series has changed once, its step is unknown (not infinite).
+    const step = Number.isFinite(this.quantum) ? this.quantum / 2 : 0;
+    return Math.abs(r) < Math.max(step, 1e-6 * Math.abs(x)) ? 0 : r;
   }
 
   /** Each kind of reference for x at t (NaN where not known yet), and the weekly one on its own. */

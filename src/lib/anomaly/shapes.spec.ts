@@ -136,4 +136,12 @@ describe('shapes of real ops series', () => {
     const found = alarms(times, values);
     for (const f of faults) expectFlagged(found, f, 5);
   });
+
+  it('a count constant so far (four lines a second for four minutes) that jumps twentyfold is flagged at once', () => {
+    const times = Array.from({ length: 300 }, (_, i) => T0 + i * 1000);
+    const values = times.map((_, i) => (i === 250 ? 84 : 4));
+    const found = alarms(times, values);
+    expectFlagged(found, 250, 1);
+    expect(outside(found, 250, 262)).toEqual([]);
+  });
 });

@@ -43,10 +43,10 @@ export class ShiftTrack {
    * do not teach the series that incidents are normal (the same fault an hour later is flagged
    * again), while a lasting new level still raises that value row by row until it is normal.
    */
-  judge(residual: number, minValues: number, learnRisk: number): number {
+  judge(residual: number, minValues: number, learnRisk: number, flatScale: number): number {
     const stat = Math.abs(this.mean.push(residual));
     if (!Number.isFinite(stat)) return 1;
-    const p = this.tail.size >= minValues ? this.tail.survival(stat) : 1;
+    const p = this.tail.size >= minValues ? this.tail.survival(stat, flatScale / this.mean.rows) : 1;
     const cap = p < learnRisk ? this.tail.quantile(learnRisk) : undefined;
     this.tail.add(cap !== undefined && cap < stat ? cap : stat);
     return p;

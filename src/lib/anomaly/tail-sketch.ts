@@ -16,8 +16,12 @@ export interface TailEstimator {
   /** Values seen (at most the history length). */
   readonly size: number;
   add(value: number): void;
-  /** P(next value >= value) given the history; 1 while fewer than `minValues` are known. */
-  survival(value: number): number;
+  /**
+   * P(next value >= value) given the history; 1 while fewer than `minValues` are known.
+   * `flatScale`: when every value so far was the same, a move of this size counts as one unit
+   * of spread (0: the move is only as rare as a value beyond all of them).
+   */
+  survival(value: number, flatScale?: number): number;
   /** The value whose tail probability is q, when q lies beyond the peak threshold (else undefined). */
   quantile(q: number): number | undefined;
 }
@@ -86,12 +90,12 @@ export class TailSketch implements TailEstimator {
     this.tops[base + i] = value;
   }
 
-  survival(input: number): number {
+  survival(input: number, flatScale = 0): number {
     const n = this.size;
     if (n < this.options.minValues) return 1;
     const value = Math.fround(input);
     const fit = (this.fit ??= this.refit(n));
-    if (value > fit.u) return fitSurvival(fit, value);
+    if (value > fit.u) return fitSurvival(fit, value, flatScale);
     // Exact count of kept values at or above `value`: a binary search in each block's list.
     let c = 0;
     let kept = 0;
@@ -151,14 +155,14 @@ export class ExactTail implements TailEstimator {
     this.window.add(value);
   }
 
-  survival(input: number): number {
+  survival(input: number, flatScale = 0): number {
     const n = this.window.size;
     if (n < this.options.minValues) return 1;
     const value = Math.fround(input);
     const top: number[] = [];
     for (let i = n - 1; i >= 0 && top.length < 256; i--) top.push(this.window.at(i));
     const fit = fitTail(top, n, this.options);
-    if (value > fit.u) return fitSurvival(fit, value);
+    if (value > fit.u) return fitSurvival(fit, value, flatScale);
     const c = this.window.countAtLeast(value);
     return c >= top.length ? Math.max((c + 1) / (n + 1), 0.05) : (c + 1) / (n + 1);
   }
@@ -187,9 +191,13 @@ export interface TailFit {
 
 const NO_TAIL: TailFit = { u: Infinity, n: 0, base: 1, sigma: 0, gamma: 0 };
 
-export function fitSurvival(fit: TailFit, value: number): number {
-  // Every peak the same: nothing was ever larger, as rare as a value beyond all of them.
-  if (!(fit.sigma > 0)) return Math.max(MIN_P, fit.base / (fit.n + 1));
+export function fitSurvival(fit: TailFit, value: number, flatScale = 0): number {
+  if (!(fit.sigma > 0)) {
+    // Every peak the same: nothing was ever larger. Without a spread to judge by, the move is at
+    // least as rare as a value beyond all of them, and each `flatScale` of it counts as one unit.
+    const beyond = fit.base / (fit.n + 1);
+    return Math.max(MIN_P, flatScale > 0 ? Math.min(beyond, fit.base * Math.exp(-(value - fit.u) / flatScale)) : beyond);
+  }
   const y = value - fit.u;
   const tail = fit.gamma < 1e-6 ? Math.exp(-y / fit.sigma) : Math.pow(1 + (fit.gamma * y) / fit.sigma, -1 / fit.gamma);
   return Math.max(MIN_P, fit.base * tail);
