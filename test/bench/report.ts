@@ -4,7 +4,7 @@
  * README's "Measured" table is pasted from.
  */
 import type { ConsumerBenchResult } from './consumer.bench.js';
-import type { DetectorBenchResult } from './detector.bench.js';
+import type { FleetResult } from './detector.bench.js';
 import { fmt, machine, median } from './harness.js';
 import type { IngestBenchResult } from './ingest.bench.js';
 import type { LogsBenchResult } from './logs.bench.js';
@@ -16,7 +16,7 @@ import type { ServiceBenchResult } from './service.bench.js';
 
 export interface Report {
   consumer?: ConsumerBenchResult;
-  detector?: DetectorBenchResult;
+  detector?: FleetResult;
   pipeline?: PipelineResult;
   overload?: OverloadResult & { entities: number };
   risk?: RiskBenchResult;
@@ -48,9 +48,13 @@ export function reportTable(r: Report, command: string): string {
   }
   if (r.detector) {
     const d = r.detector;
-    row(`detector: ${fmt(d.samples)} samples (samples/s)`, fmt(d.bare_samples_per_s), fmt(d.detector_samples_per_s), d.ratio.toFixed(3));
-    row('  scoring state per series (bytes)', '', fmt(d.state_bytes_per_series), '');
-    if (d.backtest) row(`  backtest on nab-dev, ${d.backtest.files} files (rows/s)`, '', fmt(d.backtest.rows_per_s), '');
+    const kib = (b: number) => (b / 1024).toFixed(1);
+    row(`detector fleet: one \`vigil start detector\`, ${fmt(d.entities)} entities × 8 metrics = ${fmt(d.series)} series, ${d.history_steps} history steps caught up (samples/s; bare: the bench's producer alone)`, fmt(d.producer_samples_per_s), fmt(d.detector_catch_up_samples_per_s), ratio(d.detector_catch_up_samples_per_s, d.producer_samples_per_s));
+    row(`  then ${d.live_steps} live steps, one every ${d.step_seconds} s: step-closing sample sent → anomaly appended, ${d.faults_flagged} of ${d.faulty_entities} faults flagged (ms)`, '', `p50 ${fmt(d.latency_ms.p50)}, p99 ${fmt(d.latency_ms.p99)}`, '');
+    row(`  lag on telemetry.metrics, live (records; one step is ${fmt(d.series)})`, '', `max ${fmt(d.lag.max_live)}, before each step ≤ ${fmt(d.lag.max_before_step)}, end ${fmt(d.lag.end)}`, '');
+    row('  a live step sent → all of it committed (s)', '', `median ${d.live_step_committed_seconds.median.toFixed(1)}, max ${d.live_step_committed_seconds.max.toFixed(1)}`, '');
+    row('  memory: RSS (MiB), per series all in / detector state (KiB)', '', `${fmt(d.rss_mib.end)} (peak ${fmt(d.rss_mib.peak)}); ${kib(d.rss_bytes_per_series)} / ${kib(d.state_bytes_per_series)}`, '');
+    row('  checkpoints to aiops.detector-state, live (bytes/s)', '', fmt(d.checkpoint_bytes_per_s), '');
   }
   if (r.overload) {
     const o = r.overload;
