@@ -105,5 +105,5 @@ describe.skipIf(!ownBroker())('broker crash', () => {
       if (byId.has(id)) expect(byId.get(id)).toBe(v);
       byId.set(id, v);
     }
-  });
+  }, 420_000); // bounds: the broker restart, then up to 180 s for the outputs
 });

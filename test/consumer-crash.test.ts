@@ -83,5 +83,5 @@ describe('platform consumer through a real broker', () => {
     const early = sources.filter((l) => BigInt(l.src_offset) < (committed.get(Number(l.src_partition)) ?? 0n));
     console.log(`consumer crash: committed at the kill ${JSON.stringify(Object.fromEntries([...committed].map(([p, o]) => [p, String(o)])))}; duplicated inputs before it: ${early.length}`);
     expect(early).toEqual([]);
-  });
+  }, 420_000); // bounds: two workers, then up to 180 s for the outputs
 });

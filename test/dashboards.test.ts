@@ -386,9 +386,11 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
     await bus.connect();
     prom = await PrometheusServer.start({
       targets: [`127.0.0.1:${port}`],
-      // The scrape timeout is the interval: 2 s, so that a process busy with training on a loaded
-      // machine still answers in time (at 1 s its scrapes failed under a CPU burner).
-      scrapeInterval: '2s',
+      // The scrape timeout is the interval: 5 s, so that a process busy training its models on a
+      // loaded machine still answers in time (at 1 s its scrapes failed beside a CPU burner, and a
+      // one-time event such as the first trainings was then never seen); a 1m rate window still
+      // holds a dozen samples.
+      scrapeInterval: '5s',
       ruleFiles: readdirSync(RULE_DIR)
         .filter((f) => f.endsWith('.yaml'))
         .map((f) => join(RULE_DIR, f)),

@@ -4,6 +4,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import kafkajs from 'kafkajs';
+import { isBrokerProcess } from './broker-process.js';
 
 /**
  * A real single-node Apache Kafka (KRaft, broker and controller in one JVM) for development,
@@ -83,16 +84,15 @@ export class LocalBroker {
     return join(this.dir, 'broker.pid');
   }
 
-  /** The running broker's pid, if any. */
+  /** The running broker's pid, if any: never a pid the OS has since given to another process. */
   pid(): number | undefined {
     if (!existsSync(this.pidFile)) return undefined;
     const pid = Number(readFileSync(this.pidFile, 'utf8'));
-    try {
-      process.kill(pid, 0);
-      return pid;
-    } catch {
-      return undefined;
-    }
+    return isBrokerProcess(pid, this.propsFile) ? pid : undefined;
+  }
+
+  private get propsFile(): string {
+    return join(this.dir, 'server.properties');
   }
 
   /** Starts the broker in the background (formatting its store the first time) and waits until it answers. */
@@ -167,7 +167,7 @@ export class LocalBroker {
     process.kill(pid, 'SIGTERM');
     const deadline = Date.now() + timeoutMs;
     while (this.pid() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    if (this.pid()) process.kill(pid, 'SIGKILL');
+    if (this.pid() === pid) process.kill(pid, 'SIGKILL');
     while (this.pid()) await new Promise((r) => setTimeout(r, 100));
     rmSync(this.pidFile, { force: true });
     this.log(`kafka on ${this.bootstrap} stopped`);
@@ -186,7 +186,7 @@ export class LocalBroker {
   }
 
   private writeConfig(): string {
-    const file = join(this.dir, 'server.properties');
+    const file = this.propsFile;
     const props: Record<string, string> = {
       'process.roles': 'broker,controller',
       'node.id': '1',
