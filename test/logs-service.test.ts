@@ -14,7 +14,8 @@ const FAIL_IP = '198.51.100.77';
 const FAIL_EMAIL = 'oncall.lead@shop.example.com';
 
 const isFailure = (a: LogAnomalyEvent) => a.kind === 'log_sequence' && /^FATAL disk/.test(a.templates[0]?.template ?? '');
-const isBurst = (a: LogAnomalyEvent) => a.kind === 'log_counts' && /^cache miss for order <\*>/.test(a.templates[0]?.template ?? '');
+// The burst's window also lost its one request line: the finding names both, the burst with its count.
+const isBurst = (a: LogAnomalyEvent) => a.kind === 'log_counts' && a.templates.some((t) => /^cache miss for order <\*>/.test(t.template) && t.count === 80);
 /** Bound on each wait: only a hang should reach it. */
 const WAIT_MS = 90_000;
 
