@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter } from '../lib/anomaly/index.js';
+import { ByteReader, ByteWriter } from '../platform/state/bytes.js';
 import type { AlignmentState } from '../platform/series/step-aligner.js';
 
 /** Format of a detector checkpoint record; bumped when the layout changes. */

@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter } from '../lib/anomaly/bytes.js';
+import { ByteReader, ByteWriter } from '../platform/state/bytes.js';
 import type { AlignmentState } from '../platform/series/step-aligner.js';
 import type { SeriesSnapshot } from './forecast/online-forecaster.js';
 import type { SeriesModel } from './forecast/series-model.js';

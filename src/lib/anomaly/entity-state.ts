@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter } from './bytes.js';
+import { ByteReader, ByteWriter } from '../../platform/state/bytes.js';
 import type { DetectorOptions } from './options.js';
 import { SeriesTracker } from './series-tracker.js';
 import { MIN_P } from './tail-sketch.js';

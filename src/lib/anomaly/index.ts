@@ -5,4 +5,3 @@ export { evidenceToScore } from './entity-state.js';
 export { DEFAULT_OPTIONS, resolveOptions, type DetectorOptions, type DetectorOverrides } from './options.js';
 export type { SignalName } from './series-tracker.js';
 export { SCORER, SCORER_VERSION, type Observation, type ScoreResult } from './types.js';
-export { ByteReader, ByteWriter } from './bytes.js';

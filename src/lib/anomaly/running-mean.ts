@@ -1,4 +1,4 @@
-import type { ByteReader, ByteWriter } from './bytes.js';
+import type { ByteReader, ByteWriter } from '../../platform/state/bytes.js';
 
 /** Mean of the last `rows` values pushed, or NaN until that many have come. */
 export class RunningMean {

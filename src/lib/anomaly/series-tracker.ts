@@ -1,4 +1,4 @@
-import type { ByteReader, ByteWriter } from './bytes.js';
+import type { ByteReader, ByteWriter } from '../../platform/state/bytes.js';
 import type { DetectorOptions } from './options.js';
 import { DAY_MS, SeasonalProfile, WEEK_MS } from './seasonal-profile.js';
 import { REFERENCES, ShiftTrack, type ReferenceKind } from './shift-track.js';

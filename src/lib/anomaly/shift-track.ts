@@ -1,4 +1,4 @@
-import type { ByteReader, ByteWriter } from './bytes.js';
+import type { ByteReader, ByteWriter } from '../../platform/state/bytes.js';
 import { RunningMean } from './running-mean.js';
 import { SortedWindow } from './sorted-window.js';
 import type { TailEstimator } from './tail-sketch.js';

@@ -1,4 +1,4 @@
-import type { ByteReader, ByteWriter } from './bytes.js';
+import type { ByteReader, ByteWriter } from '../../platform/state/bytes.js';
 
 /**
  * The last `capacity` values of a stream kept both in arrival order and sorted, so quantiles,
