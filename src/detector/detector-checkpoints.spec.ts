@@ -84,6 +84,36 @@ describe('DetectorCheckpoints', () => {
     expect(other.detector.entityIds()).toEqual(['h2']);
   });
 
+  it('entities keep their own checkpoint phase after a catch-up batch held many steps of each', async () => {
+    const options = loadDetectorOptions({ DETECTOR_CHECKPOINT_ROWS: '100' });
+    const service = new DetectorService(options);
+    const fleet = Array.from({ length: 20 }, (_, i) => `host-${i}`);
+    const batch = (from: number, to: number) => {
+      const out: InRecord<unknown>[] = [];
+      for (let step = from; step < to; step++) {
+        for (const entity of fleet) {
+          const value: MetricSampleValue = { entity, metric: 'cpu', timestamp: T0 + step * STEP, value: 20 + Math.sin(step / 7) };
+          out.push({ topic: 'telemetry.metrics', partition: 0, offset: String(out.length), key: entity, value, headers: {}, timestamp: value.timestamp, trace: ROOT_CONTEXT });
+        }
+      }
+      return out;
+    };
+    // History caught up in one batch: every entity falls due at once, and is written.
+    await service.process(batch(0, 170));
+    expect(service.dueForCheckpoint()).toHaveLength(fleet.length);
+    for (const entity of service.dueForCheckpoint()) service.checkpoint(entity);
+    // Then one step a batch: the writes spread out again (with a reset to 0 all 20 came due together).
+    const perStep: number[] = [];
+    for (let step = 170; step < 370; step++) {
+      await service.process(batch(step, step + 1));
+      const due = service.dueForCheckpoint();
+      perStep.push(due.length);
+      for (const entity of due) service.checkpoint(entity);
+    }
+    expect(perStep.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2 * fleet.length - fleet.length / 2);
+    expect(Math.max(...perStep)).toBeLessThanOrEqual(5);
+  });
+
   it('an entity forgotten for being idle leaves a tombstone, so it is not restored later', async () => {
     const options = loadDetectorOptions({ DETECTOR_CHECKPOINT_ROWS: '10', DETECTOR_IDLE_MS: String(50 * STEP) });
     const changelog = await newChangelog();

@@ -104,7 +104,9 @@ export class DetectorService {
   checkpoint(entity: string): Uint8Array | undefined {
     const state = this.detector.snapshot(entity);
     if (!state || !this.aligner.isFrozen(entity)) return undefined;
-    this.sinceCheckpoint.set(entity, 0);
+    // Keep the entity's phase: after a catch-up batch of many steps every entity falls due at
+    // once, and resetting to 0 would keep them writing together from then on.
+    this.sinceCheckpoint.set(entity, (this.sinceCheckpoint.get(entity) ?? 0) % this.options.checkpointRows);
     this.noteStateSize(entity, state.length);
     const alignment = this.aligner.openSteps(entity)!;
     return encodeCheckpoint({ entity, series: this.aligner.seriesOf(entity), stepMs: this.aligner.stepOf(entity), alignment, counters: this.counters.export(entity), state });
@@ -142,7 +144,8 @@ export class DetectorService {
     this.aligner.restore(c.entity, c.series, c.stepMs, c.alignment);
     this.counters.import(c.entity, c.counters);
     this.partitions.set(c.entity, partition);
-    this.sinceCheckpoint.set(c.entity, 0);
+    // A partition's entities are restored together: each resumes at its own phase.
+    this.sinceCheckpoint.set(c.entity, hashString(c.entity) % this.options.checkpointRows);
     this.forgetMetrics(c.entity);
     this.noteStateSize(c.entity, c.state.length);
     m.checkpointsRestored.inc();

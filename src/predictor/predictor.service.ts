@@ -150,9 +150,14 @@ export class PredictorService {
     const due: Array<{ entity: string; reason: Exclude<CheckpointReason, 'stop'> }> = [];
     for (const [entity, reason] of this.changedSince) due.push({ entity, reason });
     for (const [entity, rows] of this.sinceCheckpoint) {
-      if (!this.changedSince.has(entity) && rows >= this.options.checkpointRows * Math.max(1, this.entitySeries.get(entity)?.size ?? 1)) due.push({ entity, reason: 'rows' });
+      if (!this.changedSince.has(entity) && rows >= this.checkpointPeriod(entity)) due.push({ entity, reason: 'rows' });
     }
     return due;
+  }
+
+  /** Steps between an entity's periodic checkpoints: `checkpointRows` for each of its series. */
+  private checkpointPeriod(entity: string): number {
+    return this.options.checkpointRows * Math.max(1, this.entitySeries.get(entity)?.size ?? 1);
   }
 
   /**
@@ -162,7 +167,9 @@ export class PredictorService {
   checkpoint(entity: string): Uint8Array | undefined {
     const keys = this.entitySeries.get(entity);
     if (!keys) return undefined;
-    this.sinceCheckpoint.set(entity, 0);
+    // Keep the entity's phase (see the detector): a catch-up batch makes a fleet due at once.
+    const since = this.sinceCheckpoint.get(entity) ?? 0;
+    this.sinceCheckpoint.set(entity, Number.isFinite(since) ? since % this.checkpointPeriod(entity) : 0);
     this.changedSince.delete(entity);
     const series: SeriesCheckpoint[] = [];
     for (const key of keys) {
@@ -203,7 +210,7 @@ export class PredictorService {
     this.counters.import(c.entity, c.counters);
     this.entitySeries.set(c.entity, keys);
     this.partitions.set(c.entity, partition);
-    this.sinceCheckpoint.set(c.entity, 0);
+    this.sinceCheckpoint.set(c.entity, hashString(c.entity) % this.checkpointPeriod(c.entity));
     this.noteStateSize(c.entity, bytes.length);
     m.checkpointsRestored.inc();
     this.recordStats();
