@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // Thin launcher so `npx vigil` runs the compiled CLI.
-import '../dist/platform/cli/main.js';
+import '../dist/main.js';

@@ -37,7 +37,7 @@ describe('docker-compose.yml (docker is not usable here: checked as a file)', ()
     expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['kafka', 'topics', 'postgres', ...vigilServices, 'prometheus', 'grafana', 'otel-collector', 'jaeger']));
     for (const [name, s] of services) expect(s.image, `${name} names its image`).toMatch(/^[\w./-]+:[\w.-]+$/);
     // Every service of the codebase runs in a container of its own, from the one image.
-    const registry = readFileSync('src/platform/app/services.ts', 'utf8');
+    const registry = readFileSync('src/app/services.ts', 'utf8');
     const known = [...registry.matchAll(/^  (\w+): async \(\) =>/gm)].map((m) => m[1]!);
     expect(known.sort()).toEqual([...vigilServices].sort());
     for (const name of vigilServices) {

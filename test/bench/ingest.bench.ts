@@ -75,7 +75,7 @@ export async function ingestBench(brokers: string, options: { seconds?: number; 
 
   const [port] = await freePorts(1);
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['dist/platform/cli/main.js', 'start', 'ingest', '--port', String(port)], {
+  const child = spawn(process.execPath, ['dist/main.js', 'start', 'ingest', '--port', String(port)], {
     env: { ...process.env, KAFKA_BROKERS: brokers, VIGIL_GROUP_PREFIX: `bench-${run}`, INGEST_KAFKA_INPUT: 'false', VIGIL_APPLY_TOPICS: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

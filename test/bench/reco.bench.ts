@@ -60,7 +60,7 @@ export async function recoBench(brokers: string, options: { events?: number; sec
   await waitFor(async () => ((existing = (await bus.endOffsets('reco.interactions')).reduce((n, e) => n + Number(e.offset), 0)), true), 60_000, 'end offsets', 500);
   const [port] = await freePorts(1);
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['dist/platform/cli/main.js', 'start', 'reco', '--port', String(port)], {
+  const child = spawn(process.execPath, ['dist/main.js', 'start', 'reco', '--port', String(port)], {
     env: { ...process.env, KAFKA_BROKERS: brokers, VIGIL_GROUP_PREFIX: `bench-${run}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -17,7 +17,7 @@ export class VigilProcess {
   readonly stateDir = mkdtempSync(join(tmpdir(), 'vigil-test-state-'));
 
   constructor(args: string[], env: Record<string, string>, options: { cwd?: string } = {}) {
-    this.child = spawn(process.execPath, ['dist/platform/cli/main.js', ...args], {
+    this.child = spawn(process.execPath, ['dist/main.js', ...args], {
       ...(options.cwd ? { cwd: options.cwd } : {}),
       env: {
         ...process.env,

@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import { Logger, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig } from '../config/options.js';
-import { countHttpRequests } from '../http/http-metrics.js';
-import { setupTracing } from '../tracing/tracing.js';
-import { PlatformModule } from './platform.module.js';
+import { loadConfig } from '../platform/config/options.js';
+import { countHttpRequests } from '../platform/http/http-metrics.js';
+import { setupTracing } from '../platform/tracing/tracing.js';
+import { PlatformModule } from '../platform/app/platform.module.js';
 import { SERVICES, defaultServices } from './services.js';
 
 @Module({})

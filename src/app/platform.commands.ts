@@ -1,15 +1,15 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { startVigil } from '../app/bootstrap.js';
-import { SERVICES } from '../app/services.js';
-import { MemoryBus } from '../bus/memory-bus.js';
-import type { Bus } from '../bus/types.js';
-import { loadConfig } from '../config/options.js';
-import { kafkaConfigFromEnv } from '../kafka/client-options.js';
-import { KafkaBus } from '../kafka/kafka-bus.js';
-import { LocalBroker, fetchKafka } from '../kafka/local-broker.js';
-import { loadCatalogue, topicSpecs } from '../streams/catalogue.js';
-import { SchemaRegistry } from '../streams/validator.js';
-import { replay } from './replay.js';
+import { startVigil } from './bootstrap.js';
+import { SERVICES } from './services.js';
+import { MemoryBus } from '../platform/bus/memory-bus.js';
+import type { Bus } from '../platform/bus/types.js';
+import { loadConfig } from '../platform/config/options.js';
+import { kafkaConfigFromEnv } from '../platform/kafka/client-options.js';
+import { KafkaBus } from '../platform/kafka/kafka-bus.js';
+import { LocalBroker, fetchKafka } from '../platform/kafka/local-broker.js';
+import { loadCatalogue, topicSpecs } from '../platform/streams/catalogue.js';
+import { SchemaRegistry } from '../platform/streams/validator.js';
+import { replay } from '../platform/cli/replay.js';
 
 export function positiveInt(value: string): number {
   const n = Number(value);

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { registerDetectorCommands } from '../../detector/detector.commands.js';
-import { registerLogsCommands } from '../../logs/logs.commands.js';
-import { registerPredictorCommands } from '../../predictor/predictor.commands.js';
-import { registerRecoCommands } from '../../reco/reco.commands.js';
-import { registerRiskCommands } from '../../risk/risk.commands.js';
-import { registerPlatformCommands } from './platform.commands.js';
-import { quietKafkaJsTimeoutWarning } from './quiet-warnings.js';
+import { registerDetectorCommands } from './detector/detector.commands.js';
+import { registerLogsCommands } from './logs/logs.commands.js';
+import { registerPredictorCommands } from './predictor/predictor.commands.js';
+import { registerRecoCommands } from './reco/reco.commands.js';
+import { registerRiskCommands } from './risk/risk.commands.js';
+import { registerPlatformCommands } from './app/platform.commands.js';
+import { quietKafkaJsTimeoutWarning } from './platform/cli/quiet-warnings.js';
 
 quietKafkaJsTimeoutWarning();
 
