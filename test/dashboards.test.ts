@@ -378,7 +378,7 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
       LOGS_LSTM_UNITS: '32',
       LOGS_COUNT_WINDOW_MS: '1000',
       LOGS_COUNT_WARMUP_WINDOWS: '100',
-      LOGS_SUPPRESS_LINES: '10',
+      LOGS_SUPPRESS_LINES: '0',
     });
     const v = vigil;
     await v.until(async () => (await fetch(`${vigilUrl}/health/ready`).catch(() => undefined))?.ok === true, 90_000, 'readiness of vigil start');

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { initBackend } from '../platform/ml/backend.js';
 import { loadLoghub } from './eval/loghub-dataset.js';
 import { evaluateParsing, type ParseEvalReport } from './eval/parse-eval.js';
+import { loadLogsOptions } from './options.js';
 import { readSessions } from './sessions/session-file.js';
 import type { DeepLogOptions } from './sessions/deeplog-detector.js';
 import { evaluateSessions, type SessionsEvalReport } from './sessions/sessions-eval.js';
@@ -46,6 +47,8 @@ export function registerLogsCommands(program: Command): void {
     .action(async (opts: SessionsOpts) => {
       const log = (msg: string) => console.error(msg);
       await initBackend(log);
+      // The service's decision as this environment configures it (LOGS_LSTM_RULE, LOGS_KEY_PAIRS).
+      const shipped = loadLogsOptions().sequence;
       const report = await evaluateSessions(
         {
           train: readSessions(opts.train),
@@ -55,6 +58,7 @@ export function registerLogsCommands(program: Command): void {
           deeplog: defined({ epochs: opts.epochs, topG: opts.topG, minProbability: opts.minProbability, history: opts.history, seed: opts.seed, members: opts.members, layers: opts.layers, units: opts.units, weighting: weighting(opts.weighting), validationFraction: opts.validationFraction }),
           ngram: defined({ topG: opts.topG }),
           ...(opts.ngramContexts ? { ngramContexts: opts.ngramContexts.split(',').map(Number) } : {}),
+          shipped: { rule: shipped.rule, keyPairs: shipped.keyPairs },
         },
         log,
       );
@@ -108,11 +112,13 @@ function printSessionsReport(r: SessionsEvalReport): void {
   console.log('detector                TP     FP     FN  precision  recall      F1 | scaled: precision      F1 | train s  detect s');
   for (const d of r.detectors) {
     console.log(
-      `${d.name.padEnd(22)} ${String(d.raw.truePositives).padStart(5)} ${String(d.raw.falsePositives).padStart(6)} ${String(d.raw.falseNegatives).padStart(6)}` +
+      `${(d.shipped ? `${d.name} *` : d.name).padEnd(22)} ${String(d.raw.truePositives).padStart(5)} ${String(d.raw.falsePositives).padStart(6)} ${String(d.raw.falseNegatives).padStart(6)}` +
         `  ${d.raw.precision.toFixed(4).padStart(9)}  ${d.raw.recall.toFixed(4)}  ${d.raw.f1.toFixed(4)} |          ${d.scaled.precision.toFixed(4)}  ${d.scaled.f1.toFixed(4)}` +
         ` | ${(d.trainMillis / 1000).toFixed(1).padStart(7)}  ${(d.detectMillis / 1000).toFixed(1).padStart(8)}`,
     );
   }
+  const shipped = r.detectors.find((d) => d.shipped);
+  if (shipped) console.log(`* the logs service's decision with this environment's settings (LOGS_LSTM_RULE, LOGS_KEY_PAIRS): ${shipped.name}`);
   for (const d of r.detectors) {
     if (d.sweep) console.log(`${d.name.replace(/p<[^ ]+/, 'rule')} sweep (scaled F1): ${d.sweep.map((x) => `${x.rule} ${x.scaledF1.toFixed(3)}`).join(', ')}`);
   }

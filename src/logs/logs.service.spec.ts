@@ -89,7 +89,7 @@ describe('LogsService', () => {
 
   // Five templates only: g = 2 (HDFS's g = 9 would accept anything among so few); or a floor.
   it.each<{ rule: string; env: Record<string, string>; labels: Record<string, string> }>([
-    { rule: 'top-g', env: { LOGS_LSTM_TOP_G: '2' }, labels: { top_g: '2' } },
+    { rule: 'top-g', env: { LOGS_LSTM_RULE: 'top-g', LOGS_LSTM_TOP_G: '2' }, labels: { top_g: '2' } },
     { rule: 'probability', env: { LOGS_LSTM_RULE: 'probability', LOGS_LSTM_MIN_PROBABILITY: '0.01' }, labels: { min_probability: '0.01' } },
   ])('sessions by attribute ($rule rule): a request that skips its steps is flagged once, with its id published only when masking leaves it alone', async ({ env, labels }) => {
     const s = service({ LOGS_SESSION_ATTRIBUTE: 'request_id', LOGS_SESSION_IDLE_MS: '5000', LOGS_LSTM_COLD_START_LINES: '300', ...env });

@@ -4,6 +4,7 @@ import { initBackend } from '../../platform/ml/backend.js';
 import { readSessions } from './session-file.js';
 import { evaluateSessions } from './sessions-eval.js';
 import { dataSet } from '../../../test/support/data.js';
+import { loadLogsOptions } from '../options.js';
 
 // The short form of `vigil logs sessions-eval` on the real HDFS sessions (the full run, 30 epochs,
 // is in src/logs/README.md): a third of the training, so the figures are lower, not the order.
@@ -16,10 +17,13 @@ describe('sessions-eval on HDFS (short)', () => {
       testNormal: readSessions(join(HDFS, 'hdfs_test_normal_sample')),
       testAbnormal: readSessions(join(HDFS, 'hdfs_test_abnormal')),
       deeplog: { epochs: 10 },
+      shipped: loadLogsOptions({}).sequence,
     });
     const row = (name: string) => report.detectors.find((d) => d.name === name)!;
     const lead = row('lstm p<0.001 + pairs');
     expect(report.detectors[0]).toBe(lead);
+    // The logs service ships the leading row: its default configuration decides by it.
+    expect(report.detectors.filter((d) => d.shipped)).toEqual([lead]);
     const ngrams = report.detectors.filter((d) => d.name.includes('-gram'));
     expect(ngrams).toHaveLength(6);
     for (const n of ngrams) expect(lead.scaled.f1).toBeGreaterThan(n.scaled.f1 + 0.05);

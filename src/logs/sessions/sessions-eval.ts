@@ -17,6 +17,8 @@ export interface SessionsEvalInput {
   ngram?: Partial<NgramOptions>;
   /** Context lengths of the n-gram baselines (n - 1). */
   ngramContexts?: number[];
+  /** The logs service's decision (rule, key pairs): its row is marked `shipped`. */
+  shipped?: { rule: DeepLogOptions['rule']; keyPairs: boolean };
 }
 
 export const DEFAULT_NGRAM_CONTEXTS = [1, 2, 3];
@@ -34,6 +36,8 @@ export interface DetectorResult {
    * choice is); on the "+ pairs" row, each of them together with the key-pair invariant.
    */
   sweep?: { rule: string; fp: number; tp: number; f1: number; scaledF1: number }[];
+  /** The row the logs service decides by with its configuration (`shipped` in the input). */
+  shipped?: boolean;
 }
 
 export interface SessionsEvalReport {
@@ -103,6 +107,11 @@ export async function evaluateSessions(input: SessionsEvalInput, log: (msg: stri
     const [topPairs, top, floorPairs, floor] = lstm as [DetectorResult, DetectorResult, DetectorResult, DetectorResult];
     floorPairs.sweep = sweepRules(scoresN, scoresA, scale, pairsN, pairsA);
     floor.sweep = sweepRules(scoresN, scoresA, scale);
+    if (input.shipped) {
+      const { rule, keyPairs } = input.shipped;
+      const row = rule === 'probability' ? (keyPairs ? floorPairs : floor) : keyPairs ? topPairs : top;
+      row.shipped = true;
+    }
     return {
       sessions: { train: input.train.length, testNormal: input.testNormal.length, testAbnormal: input.testAbnormal.length },
       normalScale: scale,
