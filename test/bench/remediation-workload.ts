@@ -44,7 +44,9 @@ export function benchRules(w: Workload): RemediationRule[] {
 }
 
 export function benchIncident(i: number, w: Workload, now: number): Incident {
-  const environment = `env-${i % w.environments}`;
+  // Consecutive incidents share an environment, and every worker takes every W-th: the workers
+  // decide the same environment's actions at the same time, as partitions of one burst would.
+  const environment = `env-${Math.floor((i * w.environments) / w.incidents)}`;
   const entity = `host-${i}`;
   return {
     id: messageId('bench-incident', i),
