@@ -5,6 +5,7 @@ import { incidentMetrics as m } from './incidents.metrics.js';
 import { matchesAll } from './matchers.js';
 import type { IncidentsOptions } from './options.js';
 import { Serial } from './serial.js';
+import { lockKey } from './store/exclusive.js';
 import type { IncidentStore, OutboxRecord } from './store/store.js';
 import type { Finding, Incident, IncidentEvent, Severity, Silence } from './types.js';
 
@@ -23,6 +24,11 @@ export class IncidentError extends Error {
  * and inhibition, grouping (one live incident per grouping key while findings keep coming within
  * the window), the occurrence threshold, auto-resolve after a quiet period, and the operator's
  * acknowledge / resolve / false positive. Every lifecycle change returns its aiops.incidents event.
+ *
+ * `serial` orders this process's work; what another incidents process on the same store could
+ * change at once is done in an exclusive section on the grouping key (README "Several processes"):
+ * a finding's read of its group's live incident and its write, the sweep's resolve and the API's
+ * changes of an incident all re-read the incident under that key.
  */
 export class IncidentsService {
   readonly serial = new Serial();
@@ -48,7 +54,11 @@ export class IncidentsService {
     });
   }
 
-  private async onFinding(f: Finding, silences: Silence[]): Promise<IncidentEvent[]> {
+  private onFinding(f: Finding, silences: Silence[]): Promise<IncidentEvent[]> {
+    return this.store.exclusive([lockKey.group(this.groupKey(f))], () => this.onFindingLocked(f, silences));
+  }
+
+  private async onFindingLocked(f: Finding, silences: Silence[]): Promise<IncidentEvent[]> {
     // A finding stored before (redelivered after a crash) changes nothing, but the events it
     // caused are returned again: they may not have reached the topic (their ids let consumers drop repeats).
     const earlier = await this.store.findingEvents(f.id);
@@ -159,9 +169,15 @@ export class IncidentsService {
     return this.serial.run(async () => {
       const now = this.now();
       const out: IncidentEvent[] = [];
-      for (const inc of await this.store.quietIncidents(now - this.options.quietMs)) {
-        const events = this.close(inc, now, 'system', `auto-resolved: no finding for ${this.options.quietMs} ms`);
-        await this.store.commit({ incidents: [inc], outbox: events.map((e) => this.outboxOf(e)) });
+      for (const seen of await this.store.quietIncidents(now - this.options.quietMs)) {
+        // Re-read under the group's key: a finding in another process may have just joined it.
+        const events = await this.store.exclusive([lockKey.group(seen.group_key)], async () => {
+          const inc = await this.store.getIncident(seen.id);
+          if (!inc || !['pending', 'open', 'acknowledged'].includes(inc.status) || inc.last_received_at >= now - this.options.quietMs) return [];
+          const events = this.close(inc, now, 'system', `auto-resolved: no finding for ${this.options.quietMs} ms`);
+          await this.store.commit({ incidents: [inc], outbox: events.map((e) => this.outboxOf(e)) });
+          return events;
+        });
         out.push(...events);
       }
       await this.refreshGauge();
@@ -170,7 +186,7 @@ export class IncidentsService {
   }
 
   acknowledge(id: string, by: string): Promise<{ incident: Incident; events: IncidentEvent[] }> {
-    return this.serial.run(async () => {
+    return this.locked(id, async () => {
       const inc = await this.live(id);
       if (inc.status !== 'open') throw new IncidentError(409, `incident ${id} is ${inc.status}, only an open incident can be acknowledged`);
       const now = this.now();
@@ -184,7 +200,7 @@ export class IncidentsService {
   }
 
   resolve(id: string, by: string, reason: string, falsePositive = false): Promise<{ incident: Incident; events: IncidentEvent[] }> {
-    return this.serial.run(async () => {
+    return this.locked(id, async () => {
       const inc = await this.live(id);
       const events = this.close(inc, this.now(), by, reason);
       if (falsePositive) inc.false_positive = true;
@@ -196,7 +212,7 @@ export class IncidentsService {
 
   /** Resolves a live incident as a false positive (or marks a resolved one) and tells the detector on aiops.feedback. */
   markFalsePositive(id: string, by: string, comment: string | undefined): Promise<{ incident: Incident; events: IncidentEvent[]; feedback: object }> {
-    return this.serial.run(async () => {
+    return this.locked(id, async () => {
       const inc = await this.store.getIncident(id);
       if (!inc || inc.status === 'pending') throw new IncidentError(404, `no incident ${id}`);
       if (inc.false_positive) throw new IncidentError(409, `incident ${id} is already marked a false positive`);
@@ -215,6 +231,14 @@ export class IncidentsService {
       await this.store.commit({ incidents: [inc], outbox });
       await this.refreshGauge();
       return { incident: inc, events, feedback };
+    });
+  }
+
+  /** An operator's change of incident `id`: in order in this process, under its grouping key across processes; `task` reads the incident itself. */
+  private locked<T>(id: string, task: () => Promise<T>): Promise<T> {
+    return this.serial.run(async () => {
+      const inc = await this.store.getIncident(id);
+      return inc ? this.store.exclusive([lockKey.group(inc.group_key)], task) : task();
     });
   }
 

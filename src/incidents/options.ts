@@ -52,6 +52,11 @@ export interface RemediationOptions {
   verifyWithinMs: number;
   /** Actions of incidents whose last finding (event time) is older than this are skipped; 0: no limit. */
   maxFindingAgeMs: number;
+  /**
+   * How long a process's hold on an unfinished action lasts without renewal (renewed every third
+   * of it). A process that dies leaves its actions to another after this.
+   */
+  leaseMs: number;
 }
 
 export interface DeliveryOptions {
@@ -97,6 +102,7 @@ export function loadIncidentsOptions(env: NodeJS.ProcessEnv = process.env): Inci
       approvalTtlMs: envNumber(env, 'REMEDIATION_APPROVAL_TTL_MS', 15 * 60_000),
       verifyWithinMs: envNumber(env, 'REMEDIATION_VERIFY_WITHIN_MS', 10 * 60_000),
       maxFindingAgeMs: envNumber(env, 'REMEDIATION_MAX_FINDING_AGE_MS', 60 * 60_000),
+      leaseMs: Math.max(300, envNumber(env, 'REMEDIATION_LEASE_MS', 30_000)),
     },
     delivery: {
       timeoutMs: Math.max(1, envNumber(env, 'WEBHOOK_TIMEOUT_MS', 5000)),

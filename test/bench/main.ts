@@ -12,6 +12,7 @@ import { runIngestBench } from './ingest.bench.js';
 import { runLogsBench } from './logs.bench.js';
 import { runRiskBench } from './risk.bench.js';
 import { recoBench } from './reco.bench.js';
+import { runRemediationBench } from './remediation.bench.js';
 import { reportTable, type Report } from './report.js';
 import { serviceBenches } from './service.bench.js';
 
@@ -101,6 +102,11 @@ try {
     console.log('\n[reco] recommender service (vigil start reco): ingest while serving, GET latency, append to changed top-10');
     report.reco = await recoBench(broker.brokers);
     console.log(`BENCH_JSON_RECO ${JSON.stringify(report.reco)}`);
+  }
+  if (process.env.BENCH_REMEDIATION !== 'false') {
+    const { ok, result } = await runRemediationBench();
+    report.remediation = result;
+    if (!ok) failed = true;
   }
   const knobs = Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v}`).sort();
   console.log(`\n[report]\n${reportTable(report, [...knobs, 'npm run bench'].join(' '))}`);

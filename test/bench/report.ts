@@ -11,6 +11,7 @@ import type { LogsBenchResult } from './logs.bench.js';
 import type { OverloadResult } from './overload.bench.js';
 import type { PipelineResult } from './pipeline.bench.js';
 import type { RecoBenchResult } from './reco.bench.js';
+import type { RemediationBenchResult } from './remediation.bench.js';
 import type { RiskBenchResult } from './risk.bench.js';
 import type { ServiceBenchResult } from './service.bench.js';
 
@@ -24,6 +25,7 @@ export interface Report {
   logs?: LogsBenchResult;
   services?: ServiceBenchResult[];
   reco?: RecoBenchResult;
+  remediation?: RemediationBenchResult;
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : '—');
@@ -78,6 +80,12 @@ export function reportTable(r: Report, command: string): string {
     const c = r.reco;
     row(`reco: ${fmt(c.events)} interactions learned while serving ${c.rps} GET/s (interactions/s)`, '', fmt(c.ingestPerSecond), '');
     row(`  GET /recommendations at ${c.rps}/s (ms)`, '', `p50 ${c.get.p50.toFixed(1)}, p99 ${c.get.p99.toFixed(1)}`, '');
+  }
+  if (r.remediation) {
+    const m = r.remediation;
+    for (const x of m.runs) {
+      row(`remediation: ${fmt(m.incidents)} guardrail decisions over ${m.environments} environments, ${x.processes} process(es) on one PostgreSQL (decisions/s; ${x.sent} sent)`, '', fmt(x.decisions_per_s), '');
+    }
   }
   const lines = [
     `${machine()}; \`${command}\`; ${new Date().toISOString().slice(0, 10)}`,

@@ -13,9 +13,11 @@ import { matchesAll } from '../matchers.js';
 import type { IncidentsOptions } from '../options.js';
 import { ruleMatches } from '../rules/match-rule.js';
 import type { RemediationRule, WebhookAction } from '../rules/rule-types.js';
-import { Serial } from '../serial.js';
-import type { IncidentStore, OutboxRecord } from '../store/store.js';
+import { detached, insideExclusive, lockKey } from '../store/exclusive.js';
+import { LeaseLost, type IncidentStore, type OutboxRecord } from '../store/store.js';
 import type { ActionEvent, ActionRow, Incident, IncidentEvent } from '../types.js';
+import { claimKeys, guardRefusal } from './guardrails.js';
+import { LeaseHeartbeat, processOwner } from './leases.js';
 import { Slots } from './slots.js';
 
 /** Where decision events go: into the decision's transaction, then appended (see Outbox). */
@@ -30,17 +32,30 @@ export interface RemediationLog {
 }
 
 type Decision = ActionEvent['decision'];
+/** How a record is written: its trace, records committed with it, and whether it needs this process's lease (see Commit.fence). */
+interface RecordOpts {
+  trace?: Context | undefined;
+  more?: OutboxRecord[];
+  fenced?: boolean;
+}
 
 /**
  * Incidents → actions, with the guardrails in the order a careful operator applies them:
  * silenced? dry-run? needs approval? then, holding a concurrency slot: cooldown, rate limit per
  * target, blast radius per environment — and only then send. Every decision, skips included, is
- * a row (action_events) and an aiops.remediations event. Guard checks and the start of an action
- * run one at a time, so two actions cannot both take the last unit of a limit.
+ * a row (action_events) and an aiops.remediations event.
+ *
+ * Several processes may share one store. What two of them could decide at once is decided in the
+ * store's exclusive sections: an action's claim (the guardrail checks and the start) holds its
+ * environment, cooldown, target, rule and action keys; approve, reject, expiry and verification
+ * hold the action's key and re-read it. An unfinished action is leased to the process working on
+ * it; when that process dies another adopts it (same id, so the same webhook-id).
  */
 export class RemediationService {
-  private readonly serial = new Serial();
   private readonly slots: Slots;
+  private readonly leases: LeaseHeartbeat;
+  /** Actions this process is executing now: never adopted from itself. */
+  private readonly working = new Set<string>();
   private readonly stopping = new AbortController();
   private readonly running = new Set<Promise<void>>();
   private readonly sender: WebhookSender;
@@ -54,8 +69,10 @@ export class RemediationService {
     private readonly logger: RemediationLog,
     private readonly externalUrl: string,
     private readonly now: () => number = Date.now,
+    readonly owner: string = processOwner(),
   ) {
     this.slots = new Slots(options.remediation.maxConcurrent);
+    this.leases = new LeaseHeartbeat(store, owner, options.remediation.leaseMs, now, (msg) => logger.warn(msg));
     this.sender = new WebhookSender(options.delivery, new CircuitBreakers(options.delivery.breakerThreshold, options.delivery.breakerResetMs, now), this.stopping.signal);
   }
 
@@ -74,9 +91,15 @@ export class RemediationService {
     if (!inc) return false;
     for (const rule of this.rules) {
       if (!ruleMatches(rule, inc)) continue;
-      for (const action of rule.actions) await this.plan(inc, rule, action, trace);
+      for (const action of rule.actions) await this.plan(inc, rule, action, trace).catch((e: unknown) => this.leftToAdopter(e));
     }
     return true;
+  }
+
+  /** A LeaseLost: this process outlived its lease and another adopted the action, which finishes it. Anything else is thrown. */
+  private leftToAdopter(e: unknown): void {
+    if (!(e instanceof LeaseLost)) throw e;
+    this.logger.warn(`${e.message}; left to it`);
   }
 
   private async plan(inc: Incident, rule: RemediationRule, action: WebhookAction, trace?: Context): Promise<void> {
@@ -110,39 +133,39 @@ export class RemediationService {
         ...(inc.labels.top_metric ? { top_metric: inc.labels.top_metric } : {}),
       },
     };
-    if (!(await this.store.insertAction(row))) {
+    if (!(await this.store.insertAction(row, this.leases.lease()))) {
       // Seen before. Still `planned` means the last try failed before deciding (say the event
-      // could not be appended): decide now. Anything else was decided: nothing to do.
+      // could not be appended): decide now, unless a live process holds it. Anything else was decided.
       const stored = await this.store.getAction(row.id);
-      if (stored?.status === 'planned') await this.decide(stored, inc, rule, action, trace);
+      if (stored?.status === 'planned' && (await this.store.takeLease(row.id, this.leases.lease(), this.now()))) await this.decide(stored, inc, rule, action, trace);
       return;
     }
-    await this.record(row, 'planned', { reason: `rule ${rule.name} (${rule.file}:${rule.line}) matched incident ${inc.id} on ${inc.entity}` }, trace);
+    await this.record(row, 'planned', { reason: `rule ${rule.name} (${rule.file}:${rule.line}) matched incident ${inc.id} on ${inc.entity}` }, { trace, fenced: true });
     await this.decide(row, inc, rule, action, trace);
   }
 
   private async decide(row: ActionRow, inc: Incident, rule: RemediationRule, action: WebhookAction, trace?: Context): Promise<void> {
     const now = this.now();
     const current = (await this.store.getIncident(inc.id)) ?? inc;
-    if (current.status === 'resolved') return this.finish(row, 'skipped', `incident already resolved (${current.resolution ?? 'no reason'})`, trace);
+    if (current.status === 'resolved') return this.finish(row, 'skipped', `incident already resolved (${current.resolution ?? 'no reason'})`, { trace, fenced: true });
     // Replaying old findings (a new consumer group, a restored topic) must not act on the past.
     const maxAge = this.options.remediation.maxFindingAgeMs;
     if (maxAge > 0 && now - inc.last_seen > maxAge) {
-      return this.finish(row, 'skipped', `stale: the incident's last finding is ${Math.round((now - inc.last_seen) / 1000)} s old (limit ${maxAge / 1000} s)`, trace);
+      return this.finish(row, 'skipped', `stale: the incident's last finding is ${Math.round((now - inc.last_seen) / 1000)} s old (limit ${maxAge / 1000} s)`, { trace, fenced: true });
     }
     const attrs = { ...inc.labels, entity: inc.entity, environment: inc.environment, severity: inc.severity, kind: inc.kinds[0] ?? '', rule: rule.name, action: action.name };
     const silence = (await this.store.listSilences(now)).find((s) => s.starts_at <= now && now < s.ends_at && matchesAll(s.matchers, attrs));
-    if (silence) return this.finish(row, 'skipped', `silenced by ${silence.id} until ${new Date(silence.ends_at).toISOString()}`, trace);
+    if (silence) return this.finish(row, 'skipped', `silenced by ${silence.id} until ${new Date(silence.ends_at).toISOString()}`, { trace, fenced: true });
     const g = action.guardrails;
     if (this.options.remediation.dryRun || g.dry_run) return this.dryRun(row, inc, rule, action, trace);
     if (g.approval?.required && row.decided_by === null) {
       row.status = 'awaiting_approval';
       row.expires_at = now + (g.approval.expires_after_ms ?? this.options.remediation.approvalTtlMs);
-      await this.record(row, 'awaiting_approval', { reason: `approval required; expires ${new Date(row.expires_at).toISOString()}` }, trace);
+      await this.record(row, 'awaiting_approval', { reason: `approval required; expires ${new Date(row.expires_at).toISOString()}` }, { trace, fenced: true });
       await this.refreshPending();
       return;
     }
-    this.spawn(this.execute(row, inc, rule, action, trace));
+    this.spawn(() => this.execute(row, inc, rule, action, trace));
   }
 
   private async dryRun(row: ActionRow, inc: Incident, rule: RemediationRule, action: WebhookAction, trace?: Context): Promise<void> {
@@ -156,32 +179,23 @@ export class RemediationService {
     this.logger.log(
       `DRY RUN (${why}) ${rule.name}/${action.name} for incident ${inc.id} on ${inc.entity}: would send\n  POST ${withoutSecrets(req.url)}\n    ${headers}\n\n    ${req.body}${action.ephemeralSecret ? `\n  (signed with a throwaway secret: no secret configured${action.secretEnv ? ` in ${action.secretEnv}` : ''})` : ''}`,
     );
-    await this.finish(row, 'dry_run', `dry-run (${why}): would POST ${row.target} as ${action.format}, webhook-id ${row.id}`, trace);
+    await this.finish(row, 'dry_run', `dry-run (${why}): would POST ${row.target} as ${action.format}, webhook-id ${row.id}`, { trace, fenced: true });
   }
 
   private async execute(row: ActionRow, inc: Incident, rule: RemediationRule, action: WebhookAction, trace?: Context, resumed = false): Promise<void> {
     const g = action.guardrails;
     const release = await this.slots.acquire(rule.name, g.max_concurrent, this.stopping.signal);
     if (!release) return; // stopping before a slot came free: the row stays as it is and resumes next start
+    this.working.add(row.id);
     try {
-      if (!resumed) {
-        const refusal = await this.serial.run(async () => {
-          const why = await this.guardRefusal(row, rule, action);
-          if (why) return why;
-          row.status = 'executing';
-          row.started_at = this.now();
-          await this.save(row);
-          return undefined;
-        });
-        if (refusal) return await this.finish(row, 'skipped', refusal, trace);
-      }
+      if (!resumed && !(await this.claim(row, rule, action, trace))) return;
       m.actionsInFlight.set(this.slots.inUse);
       const body = this.body(row, inc, rule, action, false);
       const result = await this.sender.deliver(
         { id: row.id, url: action.url, body, headers: action.headers, secrets: action.secrets, timeoutMs: action.timeout_ms ?? this.options.delivery.timeoutMs, ...(trace ? { trace } : {}) },
         async (f) => {
           row.attempts = f.attempt;
-          await this.record(row, 'failed', { reason: f.reason, attempt: f.attempt, ...(f.statusCode !== undefined ? { status_code: f.statusCode } : {}) }, trace);
+          await this.record(row, 'failed', { reason: f.reason, attempt: f.attempt, ...(f.statusCode !== undefined ? { status_code: f.statusCode } : {}) }, { trace, fenced: true });
         },
       );
       if (!result.ok && result.reason === STOPPING) return;
@@ -191,7 +205,7 @@ export class RemediationService {
         row.status = 'delivered';
         row.delivered_at = now;
         if (g.verify) row.verify_by = now + (g.verify.within_ms ?? this.options.remediation.verifyWithinMs);
-        await this.record(row, 'delivered', { reason: `HTTP ${result.statusCode} after ${result.attempts} attempt(s)`, attempt: result.attempts, status_code: result.statusCode }, trace);
+        await this.record(row, 'delivered', { reason: `HTTP ${result.statusCode} after ${result.attempts} attempt(s)`, attempt: result.attempts, status_code: result.statusCode }, { trace, fenced: true });
       } else {
         row.status = 'dead_lettered';
         // The action itself goes to the dead-letter topic, in the transaction of its decision.
@@ -201,88 +215,107 @@ export class RemediationService {
           row,
           'dead_lettered',
           { reason: `gave up after ${result.attempts} attempt(s): ${result.reason}`, attempt: result.attempts, ...(result.statusCode !== undefined ? { status_code: result.statusCode } : {}) },
-          trace,
-          [this.outbox.deadLetter(dlqTopic, dl.key, dl.id, dl.value, dl.headers, trace)],
+          { trace, fenced: true, more: [this.outbox.deadLetter(dlqTopic, dl.key, dl.id, dl.value, dl.headers, trace)] },
         );
         platformMetrics.deadLettered.labels('remediation', this.options.topics.remediations, 'delivery_failed').inc();
         this.logger.warn(`action ${row.id} (${rule.name}/${action.name}) to ${dl.value.target} dead-lettered to ${dlqTopic} after ${result.attempts} attempt(s): ${result.reason}`);
       }
+    } catch (e) {
+      this.leftToAdopter(e);
     } finally {
+      this.working.delete(row.id);
       release();
       m.actionsInFlight.set(this.slots.inUse);
     }
   }
 
-  /** Why this action must not run now, or undefined. Runs inside `serial` (see the class comment). */
-  private async guardRefusal(row: ActionRow, rule: RemediationRule, action: WebhookAction): Promise<string | undefined> {
-    const g = action.guardrails;
-    const now = this.now();
-    if (g.cooldown_ms) {
-      const last = await this.store.lastStart(rule.name, action.name, row.entity);
-      if (last !== undefined && now - last < g.cooldown_ms) return `cooldown: ${rule.name}/${action.name} ran on ${row.entity} ${Math.round((now - last) / 1000)} s ago (cooldown ${g.cooldown_ms / 1000} s)`;
+  /**
+   * Check and claim in one exclusive section (see claimKeys): the rule's executing actions (its
+   * max_concurrent, in every process), then cooldown, rate limit and blast radius; the action
+   * starts (`executing`, started_at) in the same transaction or is skipped with the reason. While
+   * the rule is at its max_concurrent in another process, asks again shortly. False: not started.
+   */
+  private async claim(row: ActionRow, rule: RemediationRule, action: WebhookAction, trace?: Context): Promise<boolean> {
+    const max = action.guardrails.max_concurrent;
+    for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
+      const now = this.now();
+      const outcome = await this.store.exclusive(claimKeys(row, rule), async () => {
+        const current = await this.store.getAction(row.id);
+        if (!current || (current.status !== 'planned' && current.status !== 'approved')) return 'gone';
+        if (max !== undefined && (await this.store.countExecuting(rule.name, now)) >= max) return 'busy';
+        const why = await guardRefusal(this.store, this.options.remediation, row, rule, action, now);
+        if (why) {
+          await this.finish(row, 'skipped', why, { trace, fenced: true });
+          return 'skipped';
+        }
+        row.status = 'executing';
+        row.started_at = now;
+        row.updated_at = now;
+        await this.store.commit({ actions: [row], outbox: [], fence: this.owner });
+        return 'claimed';
+      });
+      if (outcome === 'skipped') await this.outbox.flush();
+      if (outcome !== 'busy') return outcome === 'claimed';
+      // The rule's last slot is taken in another process: its end frees it.
+      if (!(await sleep(pause + Math.random() * pause, this.stopping.signal))) return false;
     }
-    if (g.rate_limit) {
-      const n = await this.store.countStartedToTarget(row.target, now - g.rate_limit.per_ms);
-      if (n >= g.rate_limit.max) return `rate_limited: ${n} action(s) to ${row.target} in the last ${g.rate_limit.per_ms / 1000} s (limit ${g.rate_limit.max})`;
-    }
-    const global = this.options.remediation;
-    const limits = [{ max: global.blastRadius, window: global.blastWindowMs, scope: 'global' }];
-    if (g.blast_radius) limits.push({ max: g.blast_radius.max_entities, window: g.blast_radius.window_ms, scope: `rule ${rule.name}` });
-    for (const l of limits) {
-      const acted = await this.store.entitiesActedOn(row.environment, now - l.window);
-      if (!acted.includes(row.entity) && acted.length >= l.max) {
-        return `blast_radius: ${acted.length} entities in environment ${row.environment} already acted on in the last ${l.window / 1000} s (${l.scope} limit ${l.max})`;
-      }
-    }
-    return undefined;
   }
 
   /** An incident that resolved no longer needs the actions still waiting for a decision. */
-  private withdrawApprovals(incidentId: string, trace?: Context): Promise<void> {
-    return this.serial.run(async () => {
-      for (const row of await this.store.listActions({ incident_id: incidentId, status: 'awaiting_approval' })) {
-        await this.finish(row, 'skipped', 'incident resolved before a decision', trace);
-      }
-      await this.refreshPending();
-    });
+  private async withdrawApprovals(incidentId: string, trace?: Context): Promise<void> {
+    for (const row of await this.store.listActions({ incident_id: incidentId, status: 'awaiting_approval' })) {
+      await this.store.exclusive([lockKey.action(row.id)], async () => {
+        if ((await this.store.getAction(row.id))?.status === 'awaiting_approval') await this.finish(row, 'skipped', 'incident resolved before a decision', { trace });
+      });
+    }
+    await this.outbox.flush();
+    await this.refreshPending();
   }
 
-  /** POST /actions/:id/approve. */
+  /**
+   * POST /actions/:id/approve. Under the action's key, in whichever process the API call reached:
+   * of two approvals at once one wins, the other finds it approved (409); the winner takes the
+   * lease and sends it.
+   */
   async approve(id: string, by: string): Promise<ActionRow> {
-    const { row, rule, action } = await this.serial.run(async () => {
-      const row = await this.awaiting(id);
+    const { row, rule, action } = await this.decision(id, async (row) => {
       const found = this.find(row);
       row.status = 'approved';
       row.decided_by = by;
+      await this.store.takeLease(row.id, this.leases.lease(), this.now(), true);
       await this.record(row, 'approved', { reason: `approved by ${by}` });
-      await this.refreshPending();
       return { row, ...found };
     });
     const inc = await this.store.getIncident(row.incident_id);
-    if (inc) this.spawn(this.execute(row, inc, rule, action));
+    if (inc) this.spawn(() => this.execute(row, inc, rule, action));
     return row;
   }
 
   /** POST /actions/:id/reject. */
-  reject(id: string, by: string, reason: string): Promise<ActionRow> {
-    return this.serial.run(async () => {
-      const row = await this.awaiting(id);
+  async reject(id: string, by: string, reason: string): Promise<ActionRow> {
+    return this.decision(id, async (row) => {
       row.decided_by = by;
       await this.finish(row, 'rejected', `rejected by ${by}${reason ? `: ${reason}` : ''}`);
-      await this.refreshPending();
       return row;
     });
   }
 
-  private async awaiting(id: string): Promise<ActionRow> {
-    const row = await this.store.getAction(id);
-    if (!row) throw new IncidentError(404, `no action ${id}`);
-    if (row.status !== 'awaiting_approval') throw new IncidentError(409, `action ${id} is ${row.status}, not awaiting approval`);
-    if (row.expires_at !== null && row.expires_at <= this.now()) {
-      await this.finish(row, 'expired', `approval expired at ${new Date(row.expires_at).toISOString()}`);
-      throw new IncidentError(409, `action ${id}: approval expired at ${new Date(row.expires_at).toISOString()}`);
-    }
-    return row;
+  /** An operator's decision on an action awaiting approval, under its key; an expired one is recorded expired (committed) and refused. */
+  private async decision<T>(id: string, decide: (row: ActionRow) => Promise<T>): Promise<T> {
+    const out = await this.store.exclusive([lockKey.action(id)], async (): Promise<{ ok: T } | { refused: IncidentError }> => {
+      const row = await this.store.getAction(id);
+      if (!row) return { refused: new IncidentError(404, `no action ${id}`) };
+      if (row.status !== 'awaiting_approval') return { refused: new IncidentError(409, `action ${id} is ${row.status}, not awaiting approval`) };
+      if (row.expires_at !== null && row.expires_at <= this.now()) {
+        await this.finish(row, 'expired', `approval expired at ${new Date(row.expires_at).toISOString()}`);
+        return { refused: new IncidentError(409, `action ${id}: approval expired at ${new Date(row.expires_at).toISOString()}`) };
+      }
+      return { ok: await decide(row) };
+    });
+    await this.outbox.flush();
+    await this.refreshPending();
+    if ('refused' in out) throw out.refused;
+    return out.ok;
   }
 
   private find(row: ActionRow): { rule: RemediationRule; action: WebhookAction } {
@@ -292,73 +325,102 @@ export class RemediationService {
     return { rule, action };
   }
 
-  /** Timers: approvals that expired, and verification of delivered actions whose window has passed. */
-  sweep(): Promise<void> {
-    return this.serial.run(async () => {
-      const now = this.now();
-      for (const row of await this.store.actionsIn(['awaiting_approval', 'delivered'])) {
-        if (row.status === 'awaiting_approval' && row.expires_at !== null && row.expires_at <= now) {
-          await this.finish(row, 'expired', `no decision by ${new Date(row.expires_at).toISOString()}`);
-        } else if (row.status === 'delivered' && row.verify_by !== null && row.verify_by <= now) {
-          const after = await this.store.countFindingsBetween(row.entity, row.delivered_at!, row.verify_by);
-          const within = (row.verify_by - row.delivered_at!) / 1000;
-          if (after === 0) await this.finish(row, 'verified', `no finding on ${row.entity} within ${within} s of delivery`);
-          else await this.finish(row, 'not_verified', `${after} finding(s) on ${row.entity} within ${within} s of delivery`);
+  /**
+   * Timers, in any process: approvals that expired, verification of delivered actions whose window
+   * has passed (each under the action's key, re-read, so two processes decide it once), then the
+   * actions of processes that died.
+   */
+  async sweep(): Promise<void> {
+    const now = this.now();
+    const due = (r: ActionRow) =>
+      (r.status === 'awaiting_approval' && r.expires_at !== null && r.expires_at <= now) || (r.status === 'delivered' && r.verify_by !== null && r.verify_by <= now);
+    for (const seen of (await this.store.actionsIn(['awaiting_approval', 'delivered'])).filter(due)) {
+      await this.store.exclusive([lockKey.action(seen.id)], async () => {
+        const row = await this.store.getAction(seen.id);
+        if (!row || !due(row)) return;
+        if (row.status === 'awaiting_approval') {
+          await this.finish(row, 'expired', `no decision by ${new Date(row.expires_at!).toISOString()}`);
+          return;
         }
-      }
-      await this.refreshPending();
-    });
+        const after = await this.store.countFindingsBetween(row.entity, row.delivered_at!, row.verify_by!);
+        const within = (row.verify_by! - row.delivered_at!) / 1000;
+        if (after === 0) await this.finish(row, 'verified', `no finding on ${row.entity} within ${within} s of delivery`);
+        else await this.finish(row, 'not_verified', `${after} finding(s) on ${row.entity} within ${within} s of delivery`);
+      });
+    }
+    await this.outbox.flush();
+    await this.adopt();
+    await this.refreshPending();
   }
 
-  /** At start: actions a previous process left half-way are taken up again (same webhook-id, so receivers drop repeats). */
+  /** At start: renew this process's leases from now on, and take up what processes that died (or stopped) left half-way. */
   async resume(): Promise<number> {
-    const rows = await this.store.actionsIn(['planned', 'approved', 'executing']);
-    for (const row of rows) {
+    this.leases.start();
+    return this.adopt();
+  }
+
+  /**
+   * Unfinished actions whose lease expired (their process died, or stopped cleanly and released
+   * them) are taken up — each by one process: taking the lease is one conditional update. The
+   * same webhook-id goes out, so a receiver drops a repeat of a request the dead process sent.
+   * An executing action counts against its rule's max_concurrent again: it waits for room.
+   */
+  private async adopt(): Promise<number> {
+    let adopted = 0;
+    for (const row of await this.store.orphanedActions(this.now(), 100)) {
+      if (this.working.has(row.id)) continue;
       const inc = await this.store.getIncident(row.incident_id);
       const rule = this.rules.find((r) => r.name === row.rule);
       const action = rule?.actions.find((a) => a.name === row.action);
+      const max = action?.guardrails.max_concurrent;
+      const taken = await this.store.exclusive([lockKey.action(row.id), ...(rule ? [lockKey.rule(rule.name)] : [])], async () => {
+        const now = this.now();
+        if ((await this.store.getAction(row.id))?.status !== row.status) return false;
+        if (row.status === 'executing' && rule && max !== undefined && (await this.store.countExecuting(rule.name, now)) >= max) return false;
+        return this.store.takeLease(row.id, this.leases.lease(), now);
+      });
+      if (!taken) continue;
+      adopted += 1;
       if (!inc || !rule || !action) {
-        await this.finish(row, 'skipped', `cannot resume: ${!inc ? 'incident' : 'rule'} no longer known`);
+        await this.finish(row, 'skipped', `cannot resume: ${!inc ? 'incident' : 'rule'} no longer known`, { fenced: true }).catch((e: unknown) => this.leftToAdopter(e));
         continue;
       }
-      if (row.status === 'planned') await this.decide(row, inc, rule, action);
-      else this.spawn(this.execute(row, inc, rule, action, undefined, row.status === 'executing'));
+      this.logger.log(`adopted action ${row.id} (${rule.name}/${action.name} on ${row.entity}, ${row.status}): the process that held it is gone`);
+      if (row.status === 'planned') await this.decide(row, inc, rule, action).catch((e: unknown) => this.leftToAdopter(e));
+      else this.spawn(() => this.execute(row, inc, rule, action, undefined, row.status === 'executing'));
     }
-    return rows.length;
+    return adopted;
   }
 
   async stop(graceMs = 5000): Promise<void> {
     this.stopping.abort();
     await Promise.race([Promise.allSettled([...this.running]), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    // What is left unfinished is another process's (or the next start's) at once, not after the lease.
+    await this.leases.release();
   }
 
   private body(row: ActionRow, inc: Incident, rule: RemediationRule, action: WebhookAction, dryRun: boolean): string {
     return renderBody(action, { incident: inc, action: { id: row.id, name: action.name, rule: rule.name, dry_run: dryRun }, externalUrl: this.externalUrl });
   }
 
-  private spawn(p: Promise<void>): void {
-    const tracked = p.catch((e: Error) => this.logger.warn(`remediation task failed: ${e.stack ?? e.message}`)).finally(() => this.running.delete(tracked));
+  /** Runs `task` on its own, outside the caller's exclusive section (a delivery must not hold its transaction). */
+  private spawn(task: () => Promise<void>): void {
+    const tracked = detached(task).catch((e: Error) => this.logger.warn(`remediation task failed: ${e.stack ?? e.message}`)).finally(() => this.running.delete(tracked));
     this.running.add(tracked);
   }
 
-  private async finish(row: ActionRow, decision: Decision, reason: string, trace?: Context): Promise<void> {
+  private async finish(row: ActionRow, decision: Decision, reason: string, opts: RecordOpts = {}): Promise<void> {
     row.status = decision === 'failed' ? row.status : (decision as ActionRow['status']);
-    await this.record(row, decision, { reason }, trace);
+    await this.record(row, decision, { reason }, opts);
   }
 
-  private async save(row: ActionRow): Promise<void> {
-    row.updated_at = this.now();
-    await this.store.saveAction(row);
-  }
-
-  /** The row as it is now, its decision row and its aiops.remediations record (and `more`: a dead letter), in one transaction; then appended. */
-  private async record(
-    row: ActionRow,
-    decision: Decision,
-    extra: { reason?: string; attempt?: number; status_code?: number },
-    trace?: Context,
-    more: OutboxRecord[] = [],
-  ): Promise<void> {
+  /**
+   * The row as it is now, its decision row and its aiops.remediations record (and `more`: a dead
+   * letter), in one transaction; then appended — after the exclusive section, when inside one
+   * (its caller flushes). `fenced`: only while this process holds the action's lease.
+   */
+  private async record(row: ActionRow, decision: Decision, extra: { reason?: string; attempt?: number; status_code?: number }, opts: RecordOpts = {}): Promise<void> {
+    const { trace, more = [], fenced = false } = opts;
     if (extra.reason) row.reason = extra.reason.slice(0, 2048);
     row.target = withoutSecrets(row.target); // a row written before targets were cleaned
     row.updated_at = this.now();
@@ -378,12 +440,28 @@ export class RemediationService {
       ...(extra.status_code !== undefined ? { status_code: extra.status_code } : {}),
     };
     const out = this.outbox.record(this.options.topics.remediations, row.incident_id, ev.id, ev, trace);
-    await this.store.commit({ actions: [row], actionEvents: [ev], outbox: [out, ...more] });
+    await this.store.commit({ actions: [row], actionEvents: [ev], outbox: [out, ...more], ...(fenced ? { fence: this.owner } : {}) });
     m.actions.labels(decision).inc();
-    await this.outbox.flush();
+    if (!insideExclusive()) await this.outbox.flush();
   }
 
   private async refreshPending(): Promise<void> {
     m.approvalsPending.set((await this.store.actionsIn(['awaiting_approval'])).length);
   }
+}
+
+/** Waits `ms`; false when `signal` aborts first. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', abort);
+      resolve(true);
+    }, ms);
+    const abort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', abort, { once: true });
+  });
 }

@@ -1,9 +1,18 @@
 import type { ActionEvent, ActionRow, ActionStatus, Finding, Incident, IncidentEvent, Silence } from '../types.js';
-import { LIVE, type Commit, type FindingRecord, type IncidentQuery, type IncidentStore, type OutboxRecord } from './store.js';
+import { Serial } from '../serial.js';
+import { currentScope, inScope, type Scope } from './exclusive.js';
+import { LeaseLost, LIVE, type Commit, type FindingRecord, type IncidentQuery, type IncidentStore, type Lease, type OutboxRecord } from './store.js';
 
-/** The store when no database is configured: the embedded default on a fresh machine. Lost on exit. */
+const LEASED = ['planned', 'approved', 'executing'];
+
+/**
+ * The store when no database is configured: the embedded default on a fresh machine. Lost on exit.
+ * One process by construction, so `exclusive` is one in-process lock (whatever the keys).
+ */
 export class MemoryIncidentStore implements IncidentStore {
   readonly kind = 'memory' as const;
+  private readonly lock = new Serial();
+  private readonly leases = new Map<string, Lease>();
   private readonly findings = new Map<string, { f: Finding; incidentId: string | null; suppressedBy: string | null; receivedAt: number; events: IncidentEvent[] }>();
   private readonly incidents = new Map<string, Incident>();
   private readonly silences = new Map<string, Silence>();
@@ -11,6 +20,17 @@ export class MemoryIncidentStore implements IncidentStore {
   private readonly events = new Map<string, ActionEvent>();
 
   async init(): Promise<void> {}
+  async exclusive<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
+    if (currentScope(this)) return fn();
+    return this.lock.run(async () => {
+      const scope: Scope = { owner: this, client: undefined, keys: new Set(keys), open: true };
+      try {
+        return await inScope(scope, fn);
+      } finally {
+        scope.open = false;
+      }
+    });
+  }
   async ping(): Promise<boolean> {
     return true;
   }
@@ -73,10 +93,38 @@ export class MemoryIncidentStore implements IncidentStore {
     return [...this.silences.values()].filter((s) => s.ends_at > now).map(clone);
   }
 
-  async insertAction(a: ActionRow): Promise<boolean> {
+  async insertAction(a: ActionRow, lease?: Lease): Promise<boolean> {
     if (this.actions.has(a.id)) return false;
     this.actions.set(a.id, clone(a));
+    if (lease) this.leases.set(a.id, { ...lease });
     return true;
+  }
+  async takeLease(id: string, lease: Lease, now: number, force = false): Promise<boolean> {
+    if (!this.actions.has(id)) return false;
+    const l = this.leases.get(id);
+    if (!force && l && l.owner !== lease.owner && l.until > now) return false;
+    this.leases.set(id, { ...lease });
+    return true;
+  }
+  async renewLeases(owner: string, until: number): Promise<number> {
+    let n = 0;
+    for (const [id, l] of this.leases) {
+      if (l.owner === owner && LEASED.includes(this.actions.get(id)?.status ?? '')) {
+        l.until = until;
+        n += 1;
+      }
+    }
+    return n;
+  }
+  async orphanedActions(now: number, limit: number): Promise<ActionRow[]> {
+    return [...this.actions.values()]
+      .filter((a) => LEASED.includes(a.status) && (this.leases.get(a.id)?.until ?? -Infinity) <= now)
+      .sort((a, b) => a.created_at - b.created_at)
+      .slice(0, limit)
+      .map(clone);
+  }
+  async countExecuting(rule: string, now: number): Promise<number> {
+    return [...this.actions.values()].filter((a) => a.rule === rule && a.status === 'executing' && (this.leases.get(a.id)?.until ?? -Infinity) > now).length;
   }
   async saveAction(a: ActionRow): Promise<void> {
     this.actions.set(a.id, clone(a));
@@ -110,6 +158,8 @@ export class MemoryIncidentStore implements IncidentStore {
 
   private outbox: OutboxRecord[] = [];
   async commit(c: Commit): Promise<void> {
+    // Checked before any write: a fenced commit is all or nothing, as in PostgreSQL.
+    for (const a of c.actions ?? []) if (c.fence !== undefined && this.leases.get(a.id)?.owner !== c.fence) throw new LeaseLost(a.id);
     for (const i of c.incidents ?? []) this.incidents.set(i.id, clone(i));
     for (const a of c.actions ?? []) this.actions.set(a.id, clone(a));
     for (const e of c.actionEvents ?? []) if (!this.events.has(e.id)) this.events.set(e.id, clone(e));

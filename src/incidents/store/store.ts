@@ -27,6 +27,21 @@ export interface Commit {
   actions?: ActionRow[];
   actionEvents?: ActionEvent[];
   outbox: OutboxRecord[];
+  /** When set, the actions are written only while this process still holds their lease; else LeaseLost, and nothing is written. */
+  fence?: string;
+}
+
+/** An action's lease: the process working on it, until when (wall ms). */
+export interface Lease {
+  owner: string;
+  until: number;
+}
+
+/** A fenced write found the action's lease taken by another process (it outlived its lease). */
+export class LeaseLost extends Error {
+  constructor(readonly actionId: string) {
+    super(`lease of action ${actionId} lost to another process`);
+  }
 }
 
 export interface IncidentQuery {
@@ -43,6 +58,13 @@ export interface IncidentQuery {
 export interface IncidentStore {
   readonly kind: 'postgres' | 'memory';
   init(): Promise<void>;
+  /**
+   * Runs `fn` alone among every section that names one of `keys`, in every process on this store:
+   * PostgreSQL runs it as one transaction holding an advisory lock per key (taken in one global
+   * order); memory runs it under one in-process lock. Store calls made inside join the section, so
+   * a check and the claim it allows commit together or not at all. Nested calls join the outer one.
+   */
+  exclusive<T>(keys: string[], fn: () => Promise<T>): Promise<T>;
   /** True when the store answers now. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -71,8 +93,20 @@ export interface IncidentStore {
   /** Silences not yet ended at `now` (including future maintenance windows). */
   listSilences(now: number): Promise<Silence[]>;
 
-  /** False when an action with this id exists (the same incident, rule and action seen again). */
-  insertAction(a: ActionRow): Promise<boolean>;
+  /** False when an action with this id exists (the same incident, rule and action seen again). `lease`: whoever plans it holds it. */
+  insertAction(a: ActionRow, lease?: Lease): Promise<boolean>;
+  /**
+   * Takes the action's lease for `lease.owner`: when it has none, it expired before `now`, or the
+   * owner holds it already (`force`: whatever it is — the caller holds the action's lock and has
+   * checked its status). True when taken: exactly one of several takers wins.
+   */
+  takeLease(id: string, lease: Lease, now: number, force?: boolean): Promise<boolean>;
+  /** Extends every lease `owner` holds on an unfinished action (planned, approved, executing); returns how many. */
+  renewLeases(owner: string, until: number): Promise<number>;
+  /** Unfinished actions (planned, approved, executing) with no lease, or one that expired before `now`: their process died. */
+  orphanedActions(now: number, limit: number): Promise<ActionRow[]>;
+  /** Executing actions of a rule whose lease is alive at `now` (max_concurrent counts them). */
+  countExecuting(rule: string, now: number): Promise<number>;
   saveAction(a: ActionRow): Promise<void>;
   getAction(id: string): Promise<ActionRow | undefined>;
   listActions(q: { status?: ActionStatus; incident_id?: string; limit?: number }): Promise<ActionRow[]>;
