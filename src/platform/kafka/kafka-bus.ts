@@ -16,6 +16,7 @@ import { Coalescer } from './coalescer.js';
 import { IntervalCommits, OffsetMap } from './interval-commits.js';
 import { misconfiguration, probeSettings } from './connect-errors.js';
 import { readPartitions } from './partition-reader.js';
+import { topicOffsets } from './topic-offsets.js';
 import { snappyCodec } from './snappy-codec.js';
 
 // kafkajs is CommonJS: take its values from the default export, which Node always provides.
@@ -327,7 +328,7 @@ export class KafkaBus implements Bus {
     // A topic the cluster lacks has no partitions, as on the in-process bus; asking kafkajs
     // for its offsets would retry with back-off for over a minute before saying so.
     if (!(await admin.listTopics()).includes(name)) return [];
-    const offsets = await admin.fetchTopicOffsets(name);
+    const offsets = await topicOffsets(this.kafka, admin, name);
     return offsets.map((o) => ({ partition: o.partition, offset: o.high }));
   }
 

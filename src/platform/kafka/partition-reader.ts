@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import kafkajs, { type Admin, type Kafka, type PartitionAssigner } from 'kafkajs';
+import { topicOffsets } from './topic-offsets.js';
 
 const { AssignerProtocol } = kafkajs;
 
@@ -18,7 +19,7 @@ export async function readPartitions(
   each: (batch: kafkajs.Batch, upTo: bigint) => void,
   options: { clientId: string },
 ): Promise<void> {
-  const offsets = await admin.fetchTopicOffsets(topic);
+  const offsets = await topicOffsets(kafka, admin, topic);
   const stops = new Map<number, bigint>();
   for (const partition of new Set(partitions)) {
     const o = offsets.find((x) => x.partition === partition);
