@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '../config/options.js';
 import { countHttpRequests } from '../http/http-metrics.js';
+import { vigilLogger } from '../logging/vigil-logger.js';
 import { setupTracing } from '../tracing/tracing.js';
 import { PlatformModule } from './platform.module.js';
 import { SERVICES, defaultServices } from './services.js';
@@ -26,14 +27,27 @@ export async function startVigil(options: StartOptions = {}): Promise<INestAppli
   const modules = await Promise.all(names.map((n) => SERVICES[n]!()));
   const root: DynamicModule = { module: VigilAppModule, imports: [PlatformModule, ...modules] };
   const app = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter({ bodyLimit: 16 * 1024 * 1024 }), {
-    logger: ['log', 'warn', 'error'],
+    logger: vigilLogger(),
   });
   countHttpRequests(app.getHttpAdapter().getInstance());
   // Nest runs beforeApplicationShutdown (consumers finish and commit), then onApplicationShutdown
   // (disconnect); then exit 0, so a supervisor sees a clean stop rather than death by signal.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  logFinalStop(names);
   const port = options.port ?? config.httpPort;
   await app.listen(port, config.httpHost);
   new Logger('Vigil').log(`running ${names.join(', ')}; http://localhost:${port}/metrics, /health/ready`);
   return app;
+}
+
+/**
+ * The last line of a graceful stop, so an operator knows the process is done (not hung, not
+ * killed): printed at exit after SIGTERM or SIGINT, once Nest's shutdown hooks have run.
+ */
+function logFinalStop(names: string[]): void {
+  let signal: string | undefined;
+  for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => (signal ??= s));
+  process.once('exit', (code) => {
+    if (signal) new Logger('Vigil').log(`stopped ${names.join(', ')} on ${signal} (exit code ${code}): batches in hand committed, consumers and bus disconnected`);
+  });
 }
