@@ -3,6 +3,7 @@ import { StagesService } from '../platform/app/stages.service.js';
 import type { Emit } from '../platform/stage/types.js';
 import { toFinding } from './findings.js';
 import { INCIDENTS_RUNTIME, type IncidentsRuntime } from './incidents.runtime.js';
+import { SuppressedLog } from './suppressed-log.js';
 import { whileUnavailable } from './store/unavailable.js';
 import type { Finding, IncidentEvent } from './types.js';
 
@@ -20,6 +21,7 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
   private lastSweepError: string | undefined;
   private readonly warn = (message: string) => this.logger.warn(message);
   private readonly ping = () => this.rt.store.ping();
+  private readonly suppressedLog = new SuppressedLog((line) => this.logger.log(line));
 
   constructor(
     @Inject(StagesService) private readonly stages: StagesService,
@@ -28,6 +30,7 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
 
   async onApplicationBootstrap(): Promise<void> {
     const { options, incidents, remediation } = this.rt;
+    incidents.onSuppressed = (f, by) => this.suppressedLog.note(f, by);
     const resumed = await remediation.resume();
     if (resumed > 0) this.logger.log(`resumed ${resumed} action(s) a previous run left unfinished`);
     this.logger.log(
