@@ -16,6 +16,7 @@ import type { RemediationRule, WebhookAction } from '../rules/rule-types.js';
 import { Serial } from '../serial.js';
 import type { IncidentStore, OutboxRecord } from '../store/store.js';
 import type { ActionEvent, ActionRow, Incident, IncidentEvent } from '../types.js';
+import { decisionTrace } from './decision-trace.js';
 import { Slots } from './slots.js';
 
 /** Where decision events go: into the decision's transaction, then appended (see Outbox). */
@@ -249,17 +250,20 @@ export class RemediationService {
 
   /** POST /actions/:id/approve. */
   async approve(id: string, by: string): Promise<ActionRow> {
+    let trace: Context | undefined;
     const { row, rule, action } = await this.serial.run(async () => {
       const row = await this.awaiting(id);
       const found = this.find(row);
+      // The approval and the delivery it lets go share one trace.
+      trace = decisionTrace('approve', row.id, row.incident_id);
       row.status = 'approved';
       row.decided_by = by;
-      await this.record(row, 'approved', { reason: `approved by ${by}` });
+      await this.record(row, 'approved', { reason: `approved by ${by}` }, trace);
       await this.refreshPending();
       return { row, ...found };
     });
     const inc = await this.store.getIncident(row.incident_id);
-    if (inc) this.spawn(this.execute(row, inc, rule, action));
+    if (inc) this.spawn(this.execute(row, inc, rule, action, trace));
     return row;
   }
 
@@ -321,8 +325,9 @@ export class RemediationService {
         await this.finish(row, 'skipped', `cannot resume: ${!inc ? 'incident' : 'rule'} no longer known`);
         continue;
       }
-      if (row.status === 'planned') await this.decide(row, inc, rule, action);
-      else this.spawn(this.execute(row, inc, rule, action, undefined, row.status === 'executing'));
+      const trace = decisionTrace('resume', row.id, row.incident_id);
+      if (row.status === 'planned') await this.decide(row, inc, rule, action, trace);
+      else this.spawn(this.execute(row, inc, rule, action, trace, row.status === 'executing'));
     }
     return rows.length;
   }
@@ -377,7 +382,8 @@ export class RemediationService {
       ...(extra.attempt !== undefined ? { attempt: extra.attempt } : {}),
       ...(extra.status_code !== undefined ? { status_code: extra.status_code } : {}),
     };
-    const out = this.outbox.record(this.options.topics.remediations, row.incident_id, ev.id, ev, trace);
+    // A decision without a record behind it (API, timer) gets a trace of its own: every event carries a traceparent.
+    const out = this.outbox.record(this.options.topics.remediations, row.incident_id, ev.id, ev, trace ?? decisionTrace(decision, row.id, row.incident_id));
     await this.store.commit({ actions: [row], actionEvents: [ev], outbox: [out, ...more] });
     m.actions.labels(decision).inc();
     await this.outbox.flush();
