@@ -135,10 +135,17 @@ const READS: Record<Endpoint, RegExp> = {
 };
 
 function checkContentType(endpoint: Endpoint, contentType: string): void {
-  const type = contentType.split(';')[0]!.trim().toLowerCase();
-  if (READS[endpoint].test(type)) return;
+  if (!READS[endpoint].test(mediaType(contentType))) throw unsupportedMediaType(endpoint, contentType);
+}
+
+function mediaType(contentType: string): string {
+  return contentType.split(';')[0]!.trim().toLowerCase();
+}
+
+/** The 415 of a route for `contentType`, naming what it reads. */
+export function unsupportedMediaType(endpoint: Endpoint, contentType: string): IngestError {
   const wanted = endpoint === 'remote_write' ? 'application/x-protobuf' : endpoint.startsWith('otlp') ? 'application/json or application/x-protobuf' : 'application/json or application/x-ndjson';
-  throw new IngestError(415, 'unsupported_media_type', `content-type: ${type || 'none'} is not read here; send ${wanted}`);
+  return new IngestError(415, 'unsupported_media_type', `content-type: ${mediaType(contentType) || 'none'} is not read here; send ${wanted}`);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { errorReply, type Endpoint } from './gateway.js';
+import { errorReply, unsupportedMediaType, type Endpoint } from './gateway.js';
 import { ingestMetrics as m } from './ingest.metrics.js';
 import { IngestError, type Source } from './types.js';
 
@@ -60,8 +60,11 @@ export function configureIngestHttp(fastify: FastifyInstance, maxBodyBytes: numb
     // an unknown content type, too large) in the shapes the gateway answers with.
     route.errorHandler = (err: Error & { statusCode?: number; getStatus?: () => number }, req: FastifyRequest, reply: FastifyReply) => {
       const status = err.statusCode ?? err.getStatus?.() ?? 500;
-      const e = new IngestError(status, REASONS[status] ?? 'internal', status >= 500 ? 'internal error' : err.message);
-      const answer = errorReply(ENDPOINTS[route.url]!, String(req.headers['content-type'] ?? ''), e);
+      const endpoint = ENDPOINTS[route.url]!;
+      const contentType = String(req.headers['content-type'] ?? '');
+      const e =
+        status === 415 ? unsupportedMediaType(endpoint, contentType) : new IngestError(status, REASONS[status] ?? 'internal', status >= 500 ? 'internal error' : err.message);
+      const answer = errorReply(endpoint, contentType, e);
       void reply.code(answer.status).headers(answer.headers).send(answer.body);
     };
     const existing = route.preParsing === undefined ? [] : Array.isArray(route.preParsing) ? route.preParsing : [route.preParsing];
