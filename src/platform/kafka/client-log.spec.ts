@@ -14,6 +14,7 @@ describe("kafkajs' log in Vigil's", () => {
     expect(kafkaLogLevel(entry(1, 'Response GroupCoordinator(key: 10, version: 2)', { error: 'The coordinator is loading and hence can\'t process requests for this group' }))).toBe('debug');
     expect(kafkaLogLevel(entry(1, 'Response FindCoordinator(key: 10, version: 2)', { error: 'The group coordinator is not available' }))).toBe('debug');
     expect(kafkaLogLevel(entry(2, 'The group is rebalancing, re-joining', {}, 'Runner'))).toBe('debug');
+    expect(kafkaLogLevel(entry(1, 'Failed to send messages: This server is not the leader for that topic-partition', { retryCount: 0 }, 'Producer'))).toBe('debug');
     expect(kafkaLogLevel(entry(2, 'Limiting retries for the idempotent producer may invalidate EoS guarantees', {}, 'Producer'))).toBe('debug');
     expect(kafkaLogLevel(entry(4, 'Consumer has joined the group', {}, 'Runner'))).toBe('debug');
   });

@@ -7,7 +7,7 @@ const { logLevel } = kafkajs;
 /**
  * What kafkajs reports as an error or warning but retries by itself and is normal while a broker
  * starts, a topic was just created or a group forms: the group coordinator loading or not yet
- * elected, partitions without a leader yet, a rebalance. A problem that lasts ends in an error
+ * elected, partitions without a leader yet (or led elsewhere than the metadata said), a rebalance. A problem that lasts ends in an error
  * the client does not retry (a consumer crash, a failed send), which Vigil logs itself.
  */
 const TRANSIENT = [
@@ -18,6 +18,7 @@ const TRANSIENT = [
   /no leader for this topic-partition/i,
   /leader is not available/i,
   /does not host this topic-partition/i,
+  /not the leader for that topic-partition/i,
 ];
 
 /**
