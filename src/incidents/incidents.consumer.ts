@@ -87,7 +87,13 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private describe(ev: IncidentEvent, f?: Finding): void {
-    const what = ev.event === 'opened' ? `${ev.severity} "${ev.title}"${f ? ` (finding ${f.id})` : ''}` : `status ${ev.status}`;
+    // An update says what changed (severity rose, a kind joined): two updates of one incident read differently.
+    const what =
+      ev.event === 'opened'
+        ? `${ev.severity} "${ev.title}"${f ? ` (finding ${f.id})` : ''}`
+        : ev.event === 'updated'
+          ? `${ev.severity}, kinds ${(ev.kinds ?? []).join(', ')}, ${ev.occurrences ?? '?'} finding(s)${f ? ` (finding ${f.id}: ${f.kind})` : ''}`
+          : `status ${ev.status}`;
     this.logger.log(`incident ${ev.incident_id} on ${ev.entity} ${ev.event}: ${what}`);
   }
 
