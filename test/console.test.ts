@@ -73,7 +73,7 @@ describe('the console of npm start', () => {
     broker = undefined;
   });
 
-  async function watchFirstMinute(n: NpmStart): Promise<void> {
+  async function watchFirstMinute(n: NpmStart, port: number): Promise<void> {
     const report = () => `the first minute: ${JSON.stringify(judge(n.lines()))}`;
     await n.until(() => n.lines().some((l) => /\[Vigil\] running /.test(l)), WAIT_MS, 'the "running" line');
     // A minute of flow lines, the fault injected and the faulty host flagged.
@@ -87,6 +87,13 @@ describe('the console of npm start', () => {
     expect(v.framework, 'NestJS route table and wiring').toEqual([]);
     expect(v.unexpected, 'WARN/ERROR lines not about the demo fault or a documented setting').toEqual([]);
     expect(n.raw, 'colour codes in a pipe').not.toMatch(/\x1b\[/);
+    // The remediation's decisions (the demo's rules are dry-run) are appended by the incidents
+    // outbox, not a stage: they count in vigil_records_produced_total all the same.
+    const produced = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return Number(/^vigil_records_produced_total\{service="remediation",topic="aiops\.remediations"\} (\S+)$/m.exec(text)?.[1] ?? 0);
+    };
+    await n.until(async () => (await produced()) > 0, WAIT_MS, 'vigil_records_produced_total for aiops.remediations');
 
     await n.interrupt(WAIT_MS);
     const vigilLines = n.lines().filter((l) => LOG_LINE.test(l));
@@ -97,7 +104,7 @@ describe('the console of npm start', () => {
   it('embedded with the demo (no broker configured)', async () => {
     const [port] = await freePorts(1);
     npm = new NpmStart(['--port', String(port)], {});
-    await watchFirstMinute(npm);
+    await watchFirstMinute(npm, port!);
   }, 3 * WAIT_MS);
 
   it('on a fresh real broker with VIGIL_DEMO=true', async () => {
@@ -105,6 +112,6 @@ describe('the console of npm start', () => {
     broker = new LocalBroker({ dir: `.vigil/test-kafka-console-${process.pid}`, port: kafkaPort!, controllerPort: controllerPort!, log: () => {} });
     await broker.start(120_000);
     npm = new NpmStart(['--port', String(port)], { KAFKA_BROKERS: broker.bootstrap, VIGIL_DEMO: 'true', VIGIL_GROUP_PREFIX: `console-${Date.now()}` });
-    await watchFirstMinute(npm);
+    await watchFirstMinute(npm, port!);
   }, 3 * WAIT_MS);
 });
