@@ -6,6 +6,7 @@ import { loadConfig } from '../config/options.js';
 import { countHttpRequests } from '../http/http-metrics.js';
 import { vigilLogger } from '../logging/vigil-logger.js';
 import { setupTracing } from '../tracing/tracing.js';
+import { startFlowLog } from './flow-log.js';
 import { PlatformModule } from './platform.module.js';
 import { SERVICES, defaultServices } from './services.js';
 
@@ -37,6 +38,9 @@ export async function startVigil(options: StartOptions = {}): Promise<INestAppli
   const port = options.port ?? config.httpPort;
   await app.listen(port, config.httpHost);
   new Logger('Vigil').log(`running ${names.join(', ')}; http://localhost:${port}/metrics, /health/ready`);
+  // Several services and no demo (whose own flow log says more): still a line of what flows, so a
+  // quiet pipeline on Kafka is not mistaken for a stuck one.
+  if (names.length > 1 && !names.includes('demo')) startFlowLog();
   return app;
 }
 
