@@ -6,9 +6,11 @@ import { registerPredictorCommands } from './predictor/predictor.commands.js';
 import { registerRecoCommands } from './reco/reco.commands.js';
 import { registerRiskCommands } from './risk/risk.commands.js';
 import { registerPlatformCommands } from './app/platform.commands.js';
+import { vigilLogger } from './platform/logging/vigil-logger.js';
 import { quietKafkaJsTimeoutWarning } from './platform/cli/quiet-warnings.js';
 
 quietKafkaJsTimeoutWarning();
+vigilLogger();
 
 const program = new Command('vigil')
   .description('Vigil: event-driven AIOps on Kafka — detection, incidents, guarded remediation')

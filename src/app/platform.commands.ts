@@ -81,19 +81,22 @@ export function registerPlatformCommands(program: Command): void {
     });
 
   const kafka = program.command('kafka').description('a local single-node Kafka (KRaft) from the Maven Central jars');
+  // No default port here: LocalBroker takes the one the directory's broker was started with, else 9092.
   const brokerOpts = (c: Command) =>
-    c.option('--dir <dir>', 'broker data, log and pid file', '.vigil/kafka').option('--port <port>', 'listener port', positiveInt, 9092);
+    c
+      .option('--dir <dir>', 'broker data, log and pid file', '.vigil/kafka')
+      .option('--port <port>', 'listener port (default: the port this directory\'s broker was started with, else 9092)', positiveInt);
   brokerOpts(kafka.command('start').description('fetch (once), format (once) and start the broker; waits until it answers')).action(
-    async (o: { dir: string; port: number }) => {
+    async (o: { dir: string; port?: number }) => {
       const b = new LocalBroker({ dir: o.dir, port: o.port });
       await b.start(120_000);
       console.log(`KAFKA_BROKERS=${b.bootstrap}`);
     },
   );
-  brokerOpts(kafka.command('stop').description('controlled shutdown of the local broker')).action(async (o: { dir: string; port: number }) => {
+  brokerOpts(kafka.command('stop').description('controlled shutdown of the local broker')).action(async (o: { dir: string; port?: number }) => {
     await new LocalBroker({ dir: o.dir, port: o.port }).stop();
   });
-  brokerOpts(kafka.command('status').description('is the local broker running')).action((o: { dir: string; port: number }) => {
+  brokerOpts(kafka.command('status').description('is the local broker running')).action((o: { dir: string; port?: number }) => {
     const b = new LocalBroker({ dir: o.dir, port: o.port });
     const pid = b.pid();
     console.log(pid ? `running (pid ${pid}) on ${b.bootstrap}` : 'not running');

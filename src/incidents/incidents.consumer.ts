@@ -3,6 +3,7 @@ import { StagesService } from '../platform/app/stages.service.js';
 import type { Emit } from '../platform/stage/types.js';
 import { toFinding } from './findings.js';
 import { INCIDENTS_RUNTIME, type IncidentsRuntime } from './incidents.runtime.js';
+import { SuppressedLog } from './suppressed-log.js';
 import { whileUnavailable } from './store/unavailable.js';
 import type { Finding, IncidentEvent } from './types.js';
 
@@ -20,6 +21,7 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
   private lastSweepError: string | undefined;
   private readonly warn = (message: string) => this.logger.warn(message);
   private readonly ping = () => this.rt.store.ping();
+  private readonly suppressedLog = new SuppressedLog((line) => this.logger.log(line));
 
   constructor(
     @Inject(StagesService) private readonly stages: StagesService,
@@ -28,6 +30,7 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
 
   async onApplicationBootstrap(): Promise<void> {
     const { options, incidents, remediation } = this.rt;
+    incidents.onSuppressed = (f, by) => this.suppressedLog.note(f, by);
     const resumed = await remediation.resume();
     if (resumed > 0) this.logger.log(`resumed ${resumed} action(s) a previous run left unfinished`);
     this.logger.log(
@@ -84,7 +87,13 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private describe(ev: IncidentEvent, f?: Finding): void {
-    const what = ev.event === 'opened' ? `${ev.severity} "${ev.title}"${f ? ` (finding ${f.id})` : ''}` : `status ${ev.status}`;
+    // An update says what changed (severity rose, a kind joined): two updates of one incident read differently.
+    const what =
+      ev.event === 'opened'
+        ? `${ev.severity} "${ev.title}"${f ? ` (finding ${f.id})` : ''}`
+        : ev.event === 'updated'
+          ? `${ev.severity}, kinds ${(ev.kinds ?? []).join(', ')}, ${ev.occurrences ?? '?'} finding(s)${f ? ` (finding ${f.id}: ${f.kind})` : ''}`
+          : `status ${ev.status}`;
     this.logger.log(`incident ${ev.incident_id} on ${ev.entity} ${ev.event}: ${what}`);
   }
 

@@ -42,7 +42,8 @@ export async function createIncidentsRuntime(bus: Bus, schemas: SchemaRegistry, 
   );
   if (options.apiTokens.length === 0) logger.warn('VIGIL_API_TOKENS is empty: every mutating incidents API call will be refused (401)');
 
-  const outbox = new Outbox(store, bus, schemas, (msg) => logger.warn(msg));
+  const remediationTopics = new Set([options.topics.remediations, options.topics.remediationsDlq]);
+  const outbox = new Outbox(store, bus, schemas, (msg) => logger.warn(msg), (topic) => (remediationTopics.has(topic) ? 'remediation' : 'incidents'));
   const incidents = new IncidentsService(store, options, Date.now, (topic, key, id, value) => outbox.record(topic, key, id, value));
   const externalUrl = env.VIGIL_EXTERNAL_URL?.trim().replace(/\/$/, '') || `http://localhost:${httpPort}`;
   const remediation = new RemediationService(

@@ -41,6 +41,9 @@ export class IncidentsService {
     private readonly records: (topic: string, key: string, id: string, value: object) => OutboxRecord = (topic, key, id, value) => ({ id, topic, key, value, headers: { 'vigil-id': id } }),
   ) {}
 
+  /** Told of each finding a silence or an inhibition kept out (the consumer logs it). */
+  onSuppressed: (f: Finding, by: string) => void = () => {};
+
   private outboxOf(e: IncidentEvent): OutboxRecord {
     return this.records(this.options.topics.incidents, e.incident_id, e.id, e);
   }
@@ -72,6 +75,7 @@ export class IncidentsService {
     if (suppressed) {
       await this.store.recordFinding({ finding: f, incidentId: null, suppressedBy: suppressed, receivedAt: now, events: [], incidents: [] });
       m.findings.labels(suppressed.split(':')[0]!).inc();
+      this.onSuppressed(f, suppressed);
       return [];
     }
     const groupKey = this.groupKey(f);

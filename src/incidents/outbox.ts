@@ -1,5 +1,6 @@
 import { context, type Context } from '@opentelemetry/api';
 import type { Bus } from '../platform/bus/types.js';
+import { platformMetrics } from '../platform/metrics/registry.js';
 import type { SchemaRegistry } from '../platform/streams/validator.js';
 import { injectContext } from '../platform/tracing/propagator.js';
 import type { IncidentStore, OutboxRecord } from './store/store.js';
@@ -19,6 +20,8 @@ export class Outbox {
     private readonly bus: Bus,
     private readonly schemas: SchemaRegistry | undefined,
     private readonly warn: (message: string) => void,
+    /** The `service` label of `vigil_records_produced_total` for a topic's records. */
+    private readonly serviceOf: (topic: string) => string = () => 'incidents',
   ) {}
 
   /** A record to commit; checked against its topic's schema now, so a bad one fails the change, not the flush. */
@@ -63,6 +66,8 @@ export class Outbox {
       const pending = await this.store.pendingOutbox(500);
       if (pending.length === 0) return;
       await this.bus.send(pending.map((r) => ({ topic: r.topic, key: r.key, value: JSON.stringify(r.value), headers: r.headers })));
+      // Counted as a stage counts its outputs (a record re-sent after a failed delete counts again, as a stage's replayed batch does).
+      for (const r of pending) platformMetrics.produced.labels(this.serviceOf(r.topic), r.topic).inc();
       await this.store.deleteOutbox(pending.map((r) => r.id));
     }
   }

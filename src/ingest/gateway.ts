@@ -81,6 +81,7 @@ export class IngestGateway {
   }
 
   private normalise(endpoint: Endpoint, req: IngestRequest, tenant: string): Normalised<MetricSample> | Normalised<LogEntry> {
+    checkContentType(endpoint, req.contentType);
     const protobuf = req.contentType.includes('protobuf');
     if (req.body !== null && typeof req.body === 'object' && !Buffer.isBuffer(req.body)) assertShallow(req.body);
     switch (endpoint) {
@@ -122,11 +123,44 @@ export class IngestGateway {
 const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 403: 7, 413: 3, 415: 3, 429: 8, 500: 13, 503: 14 };
 
 /**
- * The error answer: `{error, reason}` as JSON, except on the OTLP routes, which answer with a
- * google.rpc.Status in the request's encoding, as OTLP/HTTP clients expect.
+ * The content types each route reads (a body Fastify parsed from another type, such as the form
+ * encoding `curl -d` sends by default, is not what its sender meant): anything else is a 415.
  */
-function failure(endpoint: Endpoint, req: IngestRequest, e: IngestError): IngestReply {
-  if (endpoint !== 'otlp_metrics' && endpoint !== 'otlp_logs') return { status: e.status, headers: e.headers, body: { error: e.message, reason: e.reason } };
+const READS: Record<Endpoint, RegExp> = {
+  remote_write: /^application\/(x-)?protobuf$/,
+  otlp_metrics: /^application\/((x-)?protobuf|json)$/,
+  otlp_logs: /^application\/((x-)?protobuf|json)$/,
+  json_metrics: /^(application\/(json|x-ndjson|ndjson|jsonl)|text\/plain)$/,
+  json_logs: /^(application\/(json|x-ndjson|ndjson|jsonl)|text\/plain)$/,
+};
+
+function checkContentType(endpoint: Endpoint, contentType: string): void {
+  if (!READS[endpoint].test(mediaType(contentType))) throw unsupportedMediaType(endpoint, contentType);
+}
+
+function mediaType(contentType: string): string {
+  return contentType.split(';')[0]!.trim().toLowerCase();
+}
+
+/** The 415 of a route for `contentType`, naming what it reads. */
+export function unsupportedMediaType(endpoint: Endpoint, contentType: string): IngestError {
+  const wanted = endpoint === 'remote_write' ? 'application/x-protobuf' : endpoint.startsWith('otlp') ? 'application/json or application/x-protobuf' : 'application/json or application/x-ndjson';
+  return new IngestError(415, 'unsupported_media_type', `content-type: ${mediaType(contentType) || 'none'} is not read here; send ${wanted}`);
+}
+
+/**
+ * The error answer: `{error, reason}` as JSON, except on the OTLP routes, which answer with a
+ * google.rpc.Status in the request's encoding, as OTLP/HTTP clients expect. Also used for what
+ * Fastify refuses before the gateway sees the request (see http-setup.ts).
+ */
+export function errorReply(endpoint: Endpoint, contentType: string, e: IngestError): IngestReply {
+  return failure(endpoint, { contentType }, e);
+}
+
+function failure(endpoint: Endpoint, req: Pick<IngestRequest, 'contentType'>, e: IngestError): IngestReply {
+  if (endpoint !== 'otlp_metrics' && endpoint !== 'otlp_logs') {
+    return { status: e.status, headers: { ...e.headers, 'content-type': 'application/json' }, body: { error: e.message, reason: e.reason } };
+  }
   const status = { code: GRPC_CODE[e.status] ?? 2, message: e.message };
   if (req.contentType.includes('protobuf')) {
     return { status: e.status, headers: { ...e.headers, 'content-type': 'application/x-protobuf' }, body: Buffer.from(encodeProto(TYPES.status, status)) };

@@ -1,8 +1,9 @@
 import { Transform, type Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { errorReply, unsupportedMediaType, type Endpoint } from './gateway.js';
 import { ingestMetrics as m } from './ingest.metrics.js';
-import type { Source } from './types.js';
+import { IngestError, type Source } from './types.js';
 
 /** The ingest routes: what the body limit, byte counting and decompression below apply to. */
 export const INGEST_ROUTES = {
@@ -20,6 +21,15 @@ const SOURCES: Record<string, Source> = {
   [INGEST_ROUTES.jsonMetrics]: 'json',
   [INGEST_ROUTES.jsonLogs]: 'json',
 };
+const ENDPOINTS: Record<string, Endpoint> = {
+  [INGEST_ROUTES.remoteWrite]: 'remote_write',
+  [INGEST_ROUTES.otlpMetrics]: 'otlp_metrics',
+  [INGEST_ROUTES.otlpLogs]: 'otlp_logs',
+  [INGEST_ROUTES.jsonMetrics]: 'json_metrics',
+  [INGEST_ROUTES.jsonLogs]: 'json_logs',
+};
+/** What Fastify's refusals (before the gateway runs) count as in vigil_ingest_samples_rejected_total's reasons. */
+const REASONS: Record<number, string> = { 400: 'invalid', 413: 'too_large', 415: 'unsupported_media_type' };
 const RECEIVED = Symbol('ingestReceivedBytes');
 const COUNTED = Symbol('ingestCounted');
 
@@ -46,6 +56,17 @@ export function configureIngestHttp(fastify: FastifyInstance, maxBodyBytes: numb
     const source = SOURCES[route.url];
     if (!source) return;
     route.bodyLimit = maxBodyBytes;
+    // Fastify's own refusals (unreadable JSON, a body that is not what its Content-Encoding says,
+    // an unknown content type, too large) in the shapes the gateway answers with.
+    route.errorHandler = (err: Error & { statusCode?: number; getStatus?: () => number }, req: FastifyRequest, reply: FastifyReply) => {
+      const status = err.statusCode ?? err.getStatus?.() ?? 500;
+      const endpoint = ENDPOINTS[route.url]!;
+      const contentType = String(req.headers['content-type'] ?? '');
+      const e =
+        status === 415 ? unsupportedMediaType(endpoint, contentType) : new IngestError(status, REASONS[status] ?? 'internal', status >= 500 ? 'internal error' : err.message);
+      const answer = errorReply(endpoint, contentType, e);
+      void reply.code(answer.status).headers(answer.headers).send(answer.body);
+    };
     const existing = route.preParsing === undefined ? [] : Array.isArray(route.preParsing) ? route.preParsing : [route.preParsing];
     route.preParsing = [...existing, countAndInflate];
     // Fastify answers some requests before the controller runs (413 too large, 415, unparsable

@@ -16,6 +16,7 @@ import type { RemediationRule, WebhookAction } from '../rules/rule-types.js';
 import { detached, insideExclusive, lockKey } from '../store/exclusive.js';
 import { LeaseLost, type IncidentStore, type OutboxRecord } from '../store/store.js';
 import type { ActionEvent, ActionRow, Incident, IncidentEvent } from '../types.js';
+import { decisionTrace } from './decision-trace.js';
 import { claimKeys, guardRefusal } from './guardrails.js';
 import { LeaseHeartbeat, processOwner } from './leases.js';
 import { Slots } from './slots.js';
@@ -278,16 +279,19 @@ export class RemediationService {
    * lease and sends it.
    */
   async approve(id: string, by: string): Promise<ActionRow> {
+    let trace: Context | undefined;
     const { row, rule, action } = await this.decision(id, async (row) => {
       const found = this.find(row);
+      // The approval and the delivery it lets go share one trace.
+      trace = decisionTrace('approve', row.id, row.incident_id);
       row.status = 'approved';
       row.decided_by = by;
       await this.store.takeLease(row.id, this.leases.lease(), this.now(), true);
-      await this.record(row, 'approved', { reason: `approved by ${by}` });
+      await this.record(row, 'approved', { reason: `approved by ${by}` }, { trace });
       return { row, ...found };
     });
     const inc = await this.store.getIncident(row.incident_id);
-    if (inc) this.spawn(() => this.execute(row, inc, rule, action));
+    if (inc) this.spawn(() => this.execute(row, inc, rule, action, trace));
     return row;
   }
 
@@ -386,8 +390,9 @@ export class RemediationService {
         continue;
       }
       this.logger.log(`adopted action ${row.id} (${rule.name}/${action.name} on ${row.entity}, ${row.status}): the process that held it is gone`);
-      if (row.status === 'planned') await this.decide(row, inc, rule, action).catch((e: unknown) => this.leftToAdopter(e));
-      else this.spawn(() => this.execute(row, inc, rule, action, undefined, row.status === 'executing'));
+      const trace = decisionTrace('resume', row.id, row.incident_id);
+      if (row.status === 'planned') await this.decide(row, inc, rule, action, trace).catch((e: unknown) => this.leftToAdopter(e));
+      else this.spawn(() => this.execute(row, inc, rule, action, trace, row.status === 'executing'));
     }
     return adopted;
   }
@@ -439,7 +444,8 @@ export class RemediationService {
       ...(extra.attempt !== undefined ? { attempt: extra.attempt } : {}),
       ...(extra.status_code !== undefined ? { status_code: extra.status_code } : {}),
     };
-    const out = this.outbox.record(this.options.topics.remediations, row.incident_id, ev.id, ev, trace);
+    // A decision without a record behind it (API, timer) gets a trace of its own: every event carries a traceparent.
+    const out = this.outbox.record(this.options.topics.remediations, row.incident_id, ev.id, ev, trace ?? decisionTrace(decision, row.id, row.incident_id));
     await this.store.commit({ actions: [row], actionEvents: [ev], outbox: [out, ...more], ...(fenced ? { fence: this.owner } : {}) });
     m.actions.labels(decision).inc();
     if (!insideExclusive()) await this.outbox.flush();

@@ -46,8 +46,10 @@ export class StagesService implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.logger.log(`stopping ${this.runners.length} consumers${signal ? ` on ${signal}` : ''}: finishing and committing batches in hand`);
     const pending = new Set(this.runners.map((r) => r.name));
-    // Name what a slow stop is waiting for, so an operator (or a supervisor's log) can tell.
-    const report = setInterval(() => this.logger.warn(`still stopping: ${[...pending].join(', ')}`), 5000);
+    // Name what a slow stop is waiting for, so an operator (or a supervisor's log) can tell. A
+    // notice, not a warning: on Kafka, leaving the groups and the last commits take seconds.
+    const started = Date.now();
+    const report = setInterval(() => this.logger.log(`still stopping after ${Math.round((Date.now() - started) / 1000)} s: ${[...pending].join(', ')}`), 5000);
     try {
       await Promise.all(
         this.runners.map(async (r) => {

@@ -48,6 +48,23 @@ describe('replay', () => {
     expect(values(b, 'risk.transactions').map((x) => x.key)).toEqual(['c1', 'c1']);
   });
 
+  it('writes the vigil-id header: the record\'s own id, else one from the file and position that a second replay repeats', async () => {
+    const file = join(dir, 'ids.ndjson');
+    const tx = { transaction_id: 't1', timestamp: 1, customer_id: 'c1', terminal_id: 'x', amount: 10 };
+    writeFileSync(file, [JSON.stringify({ ...tx, id: 'given-id' }), JSON.stringify(tx), JSON.stringify({ ...tx, transaction_id: 't2' })].join('\n'));
+    const ids = async () => {
+      const b = await bus();
+      await replay(b, catalogue, schemas, { file, topic: 'risk.transactions', rate: 0, validate: false });
+      return b.partitions('risk.transactions').flatMap((p) => p.records.map((r) => r.headers['vigil-id']));
+    };
+    const first = await ids();
+    expect(first).toHaveLength(3);
+    expect(first[0]).toBe('given-id');
+    expect(new Set(first).size).toBe(3);
+    expect(first.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
+    expect(await ids()).toEqual(first);
+  });
+
   it('keeps to the chosen rate', async () => {
     const file = join(dir, 'many.ndjson');
     writeFileSync(file, Array.from({ length: 40 }, (_, i) => JSON.stringify({ user: `u${i}`, item: 'i', timestamp: i })).join('\n'));

@@ -32,6 +32,8 @@ export async function replay(bus: Bus, catalogue: Catalogue, schemas: SchemaRegi
   const started = Date.now();
   let sent = 0;
   let invalid = 0;
+  /** Records read so far (sent or buffered): the position a record without an id is known by. */
+  let read = 0;
   let buffer: OutRecord[] = [];
   const flushEvery = o.rate > 0 ? Math.max(1, Math.floor(o.rate / 20)) : 1000;
   const flush = async () => {
@@ -55,11 +57,23 @@ export async function replay(bus: Bus, catalogue: Catalogue, schemas: SchemaRegi
       }
     }
     const key = keyOf(value, o.key);
-    buffer.push({ topic: o.topic, key, value: JSON.stringify(value) });
+    read++;
+    buffer.push({ topic: o.topic, key, value: JSON.stringify(value), headers: { 'vigil-id': recordId(value, o, read) } });
     if (buffer.length >= flushEvery) await flush();
   }
   await flush();
   return { sent, invalid, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * The `vigil-id` header every Vigil producer writes: the record's own `id` when it has one (so
+ * a replayed record keeps the id its consumers may have seen), else one made from the file and
+ * the record's position in it, so replaying the same file again gives the same ids and
+ * consumers that drop repeats drop them.
+ */
+function recordId(value: Record<string, unknown>, o: ReplayOptions, position: number): string {
+  if (typeof value.id === 'string' && value.id !== '') return value.id;
+  return messageId('replay', o.topic, basename(o.file), position);
 }
 
 function keyOf(value: Record<string, unknown>, field: string | undefined): string | null {

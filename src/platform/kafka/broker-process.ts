@@ -24,3 +24,18 @@ export function isBrokerProcess(pid: number, propsFile: string): boolean {
     return false;
   }
 }
+
+/**
+ * The listener ports a broker's server.properties (as LocalBroker writes it) gives: the PLAINTEXT
+ * one clients use and the controller's. Undefined when there is no such file or line.
+ */
+export function recordedPorts(propsFile: string): { port: number; controllerPort: number | undefined } | undefined {
+  if (!existsSync(propsFile)) return undefined;
+  const listeners = /^listeners=(.*)$/m.exec(readFileSync(propsFile, 'utf8'))?.[1] ?? '';
+  const portOf = (name: string) => {
+    const m = new RegExp(`(?:^|,)${name}://[^,]*:(\\d+)`).exec(listeners);
+    return m ? Number(m[1]) : undefined;
+  };
+  const port = portOf('PLAINTEXT');
+  return port === undefined ? undefined : { port, controllerPort: portOf('CONTROLLER') };
+}

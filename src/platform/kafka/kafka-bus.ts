@@ -11,6 +11,7 @@ import type {
 } from '../bus/types.js';
 import { groupByTopic } from '../bus/group-by-topic.js';
 import { Ownership } from '../bus/ownership.js';
+import { kafkaClientLogging } from './client-log.js';
 import { topicPrefixFromEnv } from './client-options.js';
 import { Coalescer } from './coalescer.js';
 import { IntervalCommits, OffsetMap } from './interval-commits.js';
@@ -20,7 +21,7 @@ import { topicOffsets } from './topic-offsets.js';
 import { snappyCodec } from './snappy-codec.js';
 
 // kafkajs is CommonJS: take its values from the default export, which Node always provides.
-const { CompressionCodecs, CompressionTypes, Kafka, logLevel } = kafkajs;
+const { CompressionCodecs, CompressionTypes, Kafka, Partitioners } = kafkajs;
 
 CompressionCodecs[CompressionTypes.Snappy] = snappyCodec;
 
@@ -66,10 +67,17 @@ export class KafkaBus implements Bus {
     private readonly options: KafkaBusOptions = {},
   ) {
     this.prefix = options.topicPrefix ?? topicPrefixFromEnv();
-    this.kafka = new Kafka({ logLevel: logLevel.WARN, ...config });
+    this.kafka = new Kafka({ ...kafkaClientLogging(), ...config });
     // Idempotence makes the broker drop a retried batch it already has; it needs acks=all
     // and at most 5 requests in flight per connection, which keeps order per partition.
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+    // The partitioner named is kafkajs' default (Java's murmur2, as the in-process bus hashes):
+    // naming it keeps kafkajs from warning at every start that its default changed in v2.
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
   }
 
   async connect(): Promise<void> {

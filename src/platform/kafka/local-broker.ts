@@ -4,7 +4,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import kafkajs from 'kafkajs';
-import { isBrokerProcess } from './broker-process.js';
+import { isBrokerProcess, recordedPorts } from './broker-process.js';
 
 /**
  * A real single-node Apache Kafka (KRaft, broker and controller in one JVM) for development,
@@ -71,8 +71,11 @@ export class LocalBroker {
 
   constructor(private readonly options: LocalBrokerOptions = {}) {
     this.dir = resolve(options.dir ?? '.vigil/kafka');
-    this.port = options.port ?? 9092;
-    this.controllerPort = options.controllerPort ?? this.port + 1;
+    // Without a port, the one this directory's broker was last started with (so `vigil kafka
+    // status` and `stop` find a broker started with --port), else Kafka's 9092.
+    const recorded = options.port === undefined ? recordedPorts(join(this.dir, 'server.properties')) : undefined;
+    this.port = options.port ?? recorded?.port ?? 9092;
+    this.controllerPort = options.controllerPort ?? recorded?.controllerPort ?? this.port + 1;
     this.log = options.log ?? ((m) => console.error(m));
   }
 

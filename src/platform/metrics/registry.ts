@@ -33,6 +33,12 @@ export const platformMetrics = {
     labelNames: ['service', 'topic', 'reason'] as const,
     registers: [registry],
   }),
+  skipped: new Counter({
+    name: 'vigil_records_skipped_total',
+    help: 'Invalid records a service passed over without a dead letter: another service owns the topic\'s dead letters (deadLetteredBy in streams/topics.yaml).',
+    labelNames: ['service', 'topic', 'reason'] as const,
+    registers: [registry],
+  }),
   handlerRetries: new Counter({
     name: 'vigil_handler_retries_total',
     help: 'Batch handler attempts that failed and were retried.',

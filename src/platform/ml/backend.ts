@@ -36,7 +36,10 @@ async function pickBackend(log: (msg: string) => void): Promise<BackendName> {
         return name;
       }
     } catch (err) {
-      log(`tensorflow.js backend ${name} unavailable: ${(err as Error).message.split('\n')[0]}`);
+      // An optional native package that is not installed is the usual case, not news; one that
+      // is installed and fails to load (a missing CUDA, a wrong libtensorflow) is, and so is
+      // any failure of a backend VIGIL_TF_BACKEND asked for.
+      if (forced || !notInstalled(err)) log(`tensorflow.js backend ${name} unavailable: ${(err as Error).message.split('\n')[0]}`);
     }
   }
   throw new Error('no TensorFlow.js backend could be loaded');
@@ -57,6 +60,12 @@ async function tryBackend(name: BackendName): Promise<boolean> {
     case 'cpu':
       return tf.setBackend('cpu');
   }
+}
+
+/** The import failed because the optional package itself is absent (not one of its own imports). */
+function notInstalled(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e.code === 'ERR_MODULE_NOT_FOUND' && [nodeGpuPkg, nodePkg].some((p) => e.message?.includes(`'${p}'`));
 }
 
 const nodeGpuPkg = '@tensorflow/tfjs-node-gpu';

@@ -48,6 +48,8 @@ export class StageRunner<T> {
   private readonly backoffMs: number;
   private readonly maxInFlight: number;
   private readonly maxBytes: number;
+  /** Topics whose unreadable records another service dead-letters (deadLetteredBy): this one counts them as skipped. */
+  private readonly leavesUnreadable = new Set<string>();
 
   constructor(
     private readonly bus: Bus,
@@ -63,8 +65,10 @@ export class StageRunner<T> {
     for (const topic of options.topics) {
       const entry = catalogue.get(topic);
       if (!entry.dlq) throw new Error(`${options.service} consumes ${topic}, which has no dead-letter twin in streams/topics.yaml`);
+      if (entry.deadLetteredBy !== undefined && entry.deadLetteredBy !== options.service) this.leavesUnreadable.add(topic);
     }
   }
+
 
   async start(): Promise<void> {
     m.up.labels(this.options.service, this.bus.kind).set(1);
@@ -102,6 +106,7 @@ export class StageRunner<T> {
     for (const topic of this.options.topics) {
       for (const c of [m.consumed, m.processed, m.handlerRetries]) c.labels(service, topic).inc(0);
       for (const reason of DEAD_LETTER_REASONS) m.deadLettered.labels(service, topic, reason).inc(0);
+      if (this.leavesUnreadable.has(topic)) for (const reason of ['invalid_json', 'schema', 'oversize']) m.skipped.labels(service, topic, reason).inc(0);
     }
   }
 
@@ -142,6 +147,11 @@ export class StageRunner<T> {
           }
           const decoded = decodeRecord<unknown>(r, this.schemas, this.maxBytes);
           if (!decoded.ok) {
+            // One bad record, one dead letter: every consumer of the topic finds it unreadable, only its owner writes it.
+            if (this.leavesUnreadable.has(topic)) {
+              m.skipped.labels(service, topic, decoded.reason).inc();
+              return;
+            }
             out.push(deadLetter(r, dlq, decoded.reason, decoded.error, who));
             m.deadLettered.labels(service, topic, decoded.reason).inc();
             return;

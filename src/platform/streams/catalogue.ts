@@ -18,6 +18,12 @@ export interface TopicEntry {
   schema: string | undefined;
   /** Set on an input topic: the name of its dead-letter twin. */
   dlq: string | undefined;
+  /**
+   * Set on an input topic several services consume: the one service that dead-letters its records
+   * that cannot be read (invalid JSON, schema, oversize), so one bad record gives one dead letter.
+   * The others count them (`vigil_records_skipped_total`) and go on. Unset: every consumer does.
+   */
+  deadLetteredBy: string | undefined;
   /** Set on a dead-letter topic: the topic whose failures it holds. */
   dlqOf: string | undefined;
   /**
@@ -51,6 +57,7 @@ export interface RawTopic {
   maxMessageBytes?: number;
   schema?: string;
   dlq?: boolean;
+  deadLetteredBy?: string;
   changelogOf?: string;
   segment?: string;
   segmentBytes?: number;
@@ -80,6 +87,9 @@ export function parseCatalogue(raw: RawCatalogue, file: string): Catalogue {
     if (t.changelogOf) checkChangelog(t, where);
     else if (!t.schema) throw new Error(`${where}: schema is required`);
     const dlqName = t.dlq ? `${name}.dlq` : undefined;
+    if (t.deadLetteredBy !== undefined && (!t.dlq || typeof t.deadLetteredBy !== 'string' || t.deadLetteredBy === '')) {
+      throw new Error(`${where}: deadLetteredBy names the service that writes ${name}.dlq: a service name, on a topic with dlq: true`);
+    }
     topics.set(name, {
       name,
       description: t.description ?? '',
@@ -91,6 +101,7 @@ export function parseCatalogue(raw: RawCatalogue, file: string): Catalogue {
       maxMessageBytes: t.maxMessageBytes,
       schema: t.schema,
       dlq: dlqName,
+      deadLetteredBy: t.deadLetteredBy,
       dlqOf: undefined,
       changelogOf: t.changelogOf,
       compaction: compaction(t, where),
@@ -106,6 +117,7 @@ export function parseCatalogue(raw: RawCatalogue, file: string): Catalogue {
         maxMessageBytes: dlqDefaults.maxMessageBytes,
         schema: undefined,
         dlq: undefined,
+        deadLetteredBy: undefined,
         dlqOf: name,
         changelogOf: undefined,
         compaction: undefined,
