@@ -6,7 +6,11 @@
  * samples/s scored by the detector, the latency from the request that closes an anomalous step
  * being acknowledged to its anomaly being appended (p50/p99), and RSS per 1,000 entities.
  *
- * BENCH_PIPELINE_ENTITIES (default 200, × 8 metrics), BENCH_PIPELINE=false skips it.
+ * Ingest writes one record per entity and request (its 8 samples), as it does for every client.
+ * `rate` (samples/s) paces the requests; without, they go as fast as they are acknowledged.
+ *
+ * BENCH_PIPELINE_ENTITIES (default 200, × 8 metrics), BENCH_PIPELINE=false skips it;
+ * BENCH_PIPELINE_HALF_LOAD=false skips the second pass at half the first one's scored rate.
  */
 import { readFileSync } from 'node:fs';
 import type { BusRecord } from '../../src/platform/bus/types.js';
@@ -25,6 +29,8 @@ const FAULT_SPREAD = 40;
 
 export interface PipelineResult {
   entities: number;
+  /** samples/s the requests were paced to; 0: as fast as acknowledged. */
+  offered_samples_per_s: number;
   samples: number;
   ingest_samples_per_s: number;
   detector_samples_per_s: number;
@@ -42,8 +48,8 @@ function percentile(xs: number[], q: number): number {
 
 const counter = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
 
-export async function pipelineBench(brokers: string, entities = Number(process.env.BENCH_PIPELINE_ENTITIES ?? 200)): Promise<PipelineResult> {
-  buildDist();
+export async function pipelineBench(brokers: string, rate = 0, entities = Number(process.env.BENCH_PIPELINE_ENTITIES ?? 200)): Promise<PipelineResult> {
+  if (rate === 0) buildDist();
   const bus = new KafkaBus({ clientId: 'bench-pipeline', brokers: brokers.split(','), logLevel: 1 });
   await bus.connect();
   await bus.applyTopics(topicSpecs(loadCatalogue(), 1));
@@ -78,6 +84,11 @@ export async function pipelineBench(brokers: string, entities = Number(process.e
           body.push({ entity: `${run}-host-${e}`, metric, timestamp: t0 + step * STEP_MS, value });
         }
       }
+      if (rate > 0) {
+        // Paced: this request is due when the samples before it took their share of a second.
+        const wait = started + (samples / rate) * 1000 - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
       const res = await fetch(`${url}/ingest/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (res.status >= 300) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
       ackAt[step] = Date.now();
@@ -104,6 +115,7 @@ export async function pipelineBench(brokers: string, entities = Number(process.e
     const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) / 1024;
     return {
       entities,
+      offered_samples_per_s: rate,
       samples,
       ingest_samples_per_s: samples / ingestSeconds,
       detector_samples_per_s: expected / ((scoredAt - wallStart) / 1000),
@@ -121,7 +133,8 @@ export async function pipelineBench(brokers: string, entities = Number(process.e
 }
 
 export function printPipeline(r: PipelineResult): void {
-  console.log(`  ${r.entities} entities x 8 metrics, ${fmt(r.samples)} samples posted one step per request`);
+  const pace = r.offered_samples_per_s > 0 ? `paced to ${fmt(r.offered_samples_per_s)} samples/s` : 'as fast as acknowledged';
+  console.log(`  ${r.entities} entities x 8 metrics, ${fmt(r.samples)} samples posted one step per request, ${pace}`);
   console.log(`  ingest acknowledged ${fmt(r.ingest_samples_per_s)} samples/s; detector scored ${fmt(r.detector_samples_per_s)} samples/s (from the first request)`);
   console.log(`  ${r.anomalies} anomalies on ${r.entities_flagged} of ${r.entities} entities (each went wrong once)`);
   console.log(`  step-closing request acknowledged -> anomaly appended: p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms, max ${r.latency_ms.max} ms`);
