@@ -52,7 +52,7 @@ export interface Measured {
  * same fetch sizes and partition concurrency. Rates count from the first batch to the last record,
  * so group-join time is left out of all.
  */
-export async function consumerBench(brokers: string, records: number, repeats: number, samplesPerRecord = Number(process.env.BENCH_SAMPLES_PER_RECORD ?? 1)): Promise<ConsumerBenchResult> {
+export async function consumerBench(brokers: string, records: number, repeats: number, samplesPerRecord = Number(process.env.BENCH_SAMPLES_PER_RECORD ?? 8)): Promise<ConsumerBenchResult> {
   // As `vigil start` does without OTEL_* variables: a provider, no exporter.
   setupTracing('bench');
   const topic = `bench-consume-${Date.now()}`;
