@@ -83,9 +83,12 @@ export async function consumerBench(brokers: string, records: number, repeats: n
         return nestKafkaRun(brokers, topic, records, (v) => schemas.validate(topic, v).ok, { fetchBytes: FETCH_BYTES, maxBytes: MAX_BYTES, concurrency: CONCURRENCY });
     }
   };
+  // BENCH_CONSUMER_SIDES=platform (say) runs only those, to profile one side.
+  const only = process.env.BENCH_CONSUMER_SIDES?.split(',');
+  const sidesRun = SIDES.filter((s) => !only || only.includes(s));
   for (let r = 0; r < repeats; r++) {
     // Rotate who goes first: the broker's page cache and the JIT warm up over a repeat.
-    const order = SIDES.map((_, i) => SIDES[(i + r) % SIDES.length]!);
+    const order = sidesRun.map((_, i) => sidesRun[(i + r) % sidesRun.length]!);
     for (const side of order) {
       const m = await run(side);
       sides[side].rates.push(m.rate);

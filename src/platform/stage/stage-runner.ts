@@ -177,6 +177,11 @@ export class StageRunner<T> {
         out.push(deadLetter(records[f.pending.index]!, dlq, 'handler_error', f.error, who));
         this.metrics.deadLettered(topic, 'handler_error');
       }
+      const processed = valid.length - failed.length - rejected.size;
+      // The decoded values need not outlive the handler: held over the append and the commit,
+      // while other partitions' batches are decoded, they survive young-generation collections
+      // and are copied and promoted (the GC was a quarter of the consumer's CPU).
+      release(valid);
       for (const o of outputs) out.push(o);
       if (out.length > 0) {
         // Shared: the outputs of partitions handled side by side go in one request per topic.
@@ -187,7 +192,7 @@ export class StageRunner<T> {
       }
       await control.commit(String(BigInt(last.offset) + 1n));
       metrics.consumed.inc(records.length);
-      metrics.processed.inc(valid.length - failed.length - rejected.size);
+      metrics.processed.inc(processed);
       this.metrics.lag(topic, partition).set(Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n));
       span?.setStatus({ code: SpanStatusCode.OK });
     } catch (err) {
@@ -199,8 +204,7 @@ export class StageRunner<T> {
     } finally {
       span?.end();
       for (const s of recordSpans) s.end();
-      // Records the service keeps past the batch must not keep the fetch buffers alive.
-      for (const p of valid) (p.record as StageRecord<unknown>).detach();
+      release(valid);
       clearInterval(heartbeat);
       this.track(-records.length);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -320,6 +324,15 @@ function sendSpans(byTopic: Map<string, OutRecord[]>, parent: Context): Span[] {
 
 async function endAll(spans: Span[], sending: Promise<void>): Promise<void> {
   await Promise.all(spans.map((s) => endWith(s, sending)));
+}
+
+/**
+ * The batch is done with its decoded records: they let go of the fetched messages (records a
+ * service keeps must not keep fetch buffers alive) and the batch lets go of them.
+ */
+function release(valid: Pending[]): void {
+  for (const p of valid) (p.record as StageRecord<unknown>).detach();
+  valid.length = 0;
 }
 
 function sleep(ms: number): Promise<void> {
