@@ -73,7 +73,7 @@ describe('ingest gateway (vigil start ingest) on a real broker', () => {
     await bus?.disconnect();
   });
 
-  it('takes a Prometheus remote_write request and writes one record per sample, keyed by entity', async () => {
+  it('takes a Prometheus remote_write request and writes one record per entity holding its samples, keyed by entity', async () => {
     const t0 = 1_700_000_000_000;
     const body = remoteWriteBody([
       { labels: { __name__: `${run}_cpu_seconds_total`, instance: `${run}-node-1:9100`, job: 'node', mode: 'idle' }, samples: [[t0, 10], [t0 + 15_000, 25]] },
