@@ -50,7 +50,7 @@ export function reportTable(r: Report, command: string): string {
   }
   if (r.pipeline) {
     const p = r.pipeline;
-    row(`pipeline ingest → detector → anomalies, ${p.entities} entities × 8 metrics, one record per entity and request (samples/s scored)`, '', fmt(p.detector_samples_per_s), '');
+    row(`pipeline ingest → detector → anomalies, ${p.entities} entities × 8 metrics from ${p.clients} clients, one record per entity and request (samples/s scored)`, '', fmt(p.detector_samples_per_s), '');
     row('  step-closing request acknowledged → anomaly appended, flat out (ms)', '', `p50 ${fmt(p.latency_ms.p50)}, p99 ${fmt(p.latency_ms.p99)}`, '');
     if (r.pipelineHalf) {
       const h = r.pipelineHalf;
