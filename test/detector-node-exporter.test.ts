@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MetricSample } from '../src/ingest/types.js';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
+import { samplesOf, type MetricRecordValue } from '../src/platform/series/metric-sample.js';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { seriesKey } from '../src/platform/series/series-identity.js';
 import { loadCatalogue, topicSpecs } from '../src/platform/streams/catalogue.js';
@@ -117,7 +117,7 @@ describe('node_exporter through Prometheus remote_write into the detector', () =
 
     // Every node_exporter series on telemetry.metrics (read back from the broker) has a slot of
     // its own: as many slots per metric name as distinct label sets arrived.
-    const records = (await readAll(bus, 'telemetry.metrics', 1, 10_000)).map((r) => JSON.parse(r.value!.toString()) as MetricSample);
+    const records = (await readAll(bus, 'telemetry.metrics', 1, 10_000)).flatMap((r) => samplesOf(JSON.parse(r.value!.toString()) as MetricRecordValue));
     const arrived = new Map<string, Set<string>>();
     for (const s of records) {
       if (!arrived.has(s.metric)) arrived.set(s.metric, new Set());

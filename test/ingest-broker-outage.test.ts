@@ -1,9 +1,10 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleId } from '../src/ingest/sample-ids.js';
-import type { MetricSample } from '../src/ingest/types.js';
+import type { BusRecord } from '../src/platform/bus/types.js';
 import { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { LocalBroker, freePorts } from '../src/platform/kafka/local-broker.js';
+import { samplesOf, type MetricRecordValue } from '../src/platform/series/metric-sample.js';
 import { loadCatalogue, topicSpecs } from '../src/platform/streams/catalogue.js';
 import { REMOTE_WRITE_HEADERS, remoteWriteBody } from './ingest-payloads.js';
 import { readAll } from './support/read-all.js';
@@ -27,8 +28,8 @@ function request(run: string, i: number): { body: Buffer; ids: string[] } {
 /**
  * A broker of this test's own (so the shared one stays up for the other tests), stopped while
  * the gateway takes requests and started again: every request sent meanwhile is refused (503),
- * the retries afterwards succeed, and every sample is on the topic — repeats only as records
- * with an id already there.
+ * the retries afterwards succeed, and every sample is on the topic — repeats only as samples
+ * already there.
  */
 describe('ingest gateway while Kafka is down', () => {
   const run = `io${Date.now().toString(36)}`;
@@ -78,10 +79,12 @@ describe('ingest gateway while Kafka is down', () => {
 
     const reader = new KafkaBus({ clientId: 'outage-reader', brokers: [broker.bootstrap], logLevel: 1 });
     await reader.connect();
-    const got = (await readAll(reader, 'telemetry.metrics', REQUESTS * SAMPLES, 60_000)).map((r) => JSON.parse(r.value!.toString()) as MetricSample);
+    // Each request is one record (its one entity's samples); a sample's identity is its id's.
+    const samplesIn = (records: BusRecord[]) => records.flatMap((r) => samplesOf(JSON.parse(r.value!.toString()) as MetricRecordValue));
+    const got = samplesIn(await readAll(reader, 'telemetry.metrics', (records) => samplesIn(records).length >= REQUESTS * SAMPLES, 60_000));
     await reader.disconnect();
     const expected = new Set(requests.flatMap((r) => r.ids));
-    const ids = got.map((s) => s.id);
+    const ids = got.map((s) => sampleId(s.tenant, s.metric, s.labels ?? {}, s.timestamp));
     // Nothing lost: every sample of every request is there.
     expect([...expected].filter((id) => !ids.includes(id))).toEqual([]);
     // Nothing else: a repeat (a send abandoned at the timeout that landed later) carries an id already there.

@@ -4,6 +4,7 @@ import { TYPES, decodeProto } from '../src/ingest/proto-root.js';
 import type { LogEntry, MetricSample } from '../src/ingest/types.js';
 import type { BusRecord } from '../src/platform/bus/types.js';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
+import { samplesOf, type MetricRecordValue } from '../src/platform/series/metric-sample.js';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { DLQ_HEADERS } from '../src/platform/stage/dead-letter.js';
 import { loadCatalogue, topicSpecs } from '../src/platform/streams/catalogue.js';
@@ -37,10 +38,17 @@ describe('ingest gateway (vigil start ingest) on a real broker', () => {
     const res = await fetch(`${base}${path}`, { method: 'POST', body, headers: { authorization: `Bearer ${token}`, ...headers } });
     return { status: res.status, headers: res.headers, text: await res.text() };
   };
-  /** Records of this run on a topic, decoded, by their content. */
+  /**
+   * Values of this run on a topic, decoded, by their content, once at least `atLeast` match: on
+   * telemetry.metrics each sample of a record (one sample, or an entity's batch of them).
+   */
   const records = async <T>(topic: string, atLeast: number, match: (v: T) => boolean): Promise<Array<{ value: T; record: BusRecord }>> => {
-    const got = await readAll(bus, topic, atLeast, 60_000);
-    return got.map((record) => ({ record, value: JSON.parse(record.value!.toString()) as T })).filter((r) => match(r.value));
+    const decode = (record: BusRecord) => {
+      const value = JSON.parse(record.value!.toString()) as MetricRecordValue;
+      return (topic === 'telemetry.metrics' ? samplesOf(value) : [value]).map((v) => ({ record, value: v as T }));
+    };
+    const matching = (got: BusRecord[]) => got.flatMap(decode).filter((r) => match(r.value));
+    return matching(await readAll(bus, topic, (got) => matching(got).length >= atLeast, 60_000));
   };
 
   beforeAll(async () => {
@@ -65,7 +73,7 @@ describe('ingest gateway (vigil start ingest) on a real broker', () => {
     await bus?.disconnect();
   });
 
-  it('takes a Prometheus remote_write request and writes one record per sample, keyed by entity', async () => {
+  it('takes a Prometheus remote_write request and writes one record per entity holding its samples, keyed by entity', async () => {
     const t0 = 1_700_000_000_000;
     const body = remoteWriteBody([
       { labels: { __name__: `${run}_cpu_seconds_total`, instance: `${run}-node-1:9100`, job: 'node', mode: 'idle' }, samples: [[t0, 10], [t0 + 15_000, 25]] },
@@ -82,11 +90,12 @@ describe('ingest gateway (vigil start ingest) on a real broker', () => {
       { tenant: 'team-a', entity: `${run}-node-1:9100`, metric: `${run}_cpu_seconds_total`, labels: { instance: `${run}-node-1:9100`, job: 'node', mode: 'idle' }, timestamp: t0 + 15_000, value: 25, kind: 'counter' },
       { tenant: 'team-a', entity: `${run}-node-2:9100`, metric: `${run}_memory_bytes`, labels: { instance: `${run}-node-2:9100`, job: 'node' }, timestamp: t0, value: 1024, kind: 'gauge' },
     ]);
-    for (const { record, value } of got) {
-      expect(record.key?.toString()).toBe(value.entity);
-      expect(record.headers['vigil-id']).toBe(value.id);
-    }
-    expect(new Set(got.map((g) => g.value.id)).size).toBe(3);
+    // One record per entity of the request, keyed by it, holding its samples; its id in vigil-id.
+    const written = [...new Set(got.map((g) => g.record))];
+    expect(written).toHaveLength(2);
+    for (const { record, value } of got) expect(record.key?.toString()).toBe(value.entity);
+    for (const record of written) expect(record.headers['vigil-id']).toBe(JSON.parse(record.value!.toString()).id);
+    expect(new Set(written.map((r) => r.headers['vigil-id'])).size).toBe(2);
 
     const bad = await post('/api/v1/write', remoteWriteBody([{ labels: { instance: 'x:1' }, samples: [[t0, 1]] }]), REMOTE_WRITE_HEADERS);
     expect(bad.status).toBe(400);

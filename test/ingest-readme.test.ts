@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MetricSample } from '../src/ingest/types.js';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
+import { samplesOf, type MetricRecordValue, type MetricSampleValue } from '../src/platform/series/metric-sample.js';
 import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { loadCatalogue, topicSpecs } from '../src/platform/streams/catalogue.js';
 import { brokers, kafkaBus } from './support/kafka.js';
@@ -54,11 +54,11 @@ describe('ingest README examples work as written', () => {
     // Prometheus scrapes the gateway itself and remote-writes what it scraped back to it.
     prometheus = await PrometheusServer.start({ targets: [`127.0.0.1:${port}`], extraConfig: remoteWrite });
     const entity = `127.0.0.1:${port}`;
-    let ups: MetricSample[] = [];
+    let ups: MetricSampleValue[] = [];
     await until(
       async () => {
         const got = await readAll(bus, 'telemetry.metrics', 1, 60_000);
-        const samples = got.map((r) => JSON.parse(r.value!.toString()) as MetricSample);
+        const samples = got.flatMap((r) => samplesOf(JSON.parse(r.value!.toString()) as MetricRecordValue));
         ups = samples.filter((s) => s.metric === 'up' && s.entity === entity);
         return ups.length > 0;
       },

@@ -8,7 +8,7 @@ import { LocalBroker, freePorts } from '../src/platform/kafka/local-broker.js';
 /** `vigil <args>` from the build; its exit code and output, whatever the code. */
 function vigil(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['dist/platform/cli/main.js', ...args], { env: { ...process.env, NO_COLOR: '' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['dist/main.js', ...args], { env: { ...process.env, NO_COLOR: '' } }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
     });
   });

@@ -3,6 +3,7 @@ import { messageId } from '../platform/bus/message-id.js';
 import type { Bus } from '../platform/bus/types.js';
 import { BUS } from '../platform/app/tokens.js';
 import { platformMetrics } from '../platform/metrics/registry.js';
+import { metricBatches } from '../platform/series/metric-batches.js';
 import { DEFAULT_DEMO, demoStep, faultyHost, type DemoSample } from './demo-stream.js';
 
 const TOPIC = 'telemetry.metrics';
@@ -50,14 +51,11 @@ export class DemoProducer implements OnApplicationBootstrap, OnApplicationShutdo
     await this.send(demoStep(step, now));
   }
 
+  /** One record per host and send, holding its samples (the batched form, as ingest writes). */
   private async send(samples: DemoSample[]): Promise<void> {
-    await this.bus.send(
-      samples.map((s) => {
-        const id = messageId('demo', s.entity, s.metric, s.timestamp);
-        return { topic: TOPIC, key: s.entity, value: JSON.stringify({ id, ...s }), headers: { 'vigil-id': id } };
-      }),
-    );
-    platformMetrics.produced.labels('demo', TOPIC).inc(samples.length);
+    const batches = metricBatches(samples.map((s) => ({ id: messageId('demo', s.entity, s.metric, s.timestamp), ...s })));
+    await this.bus.send(batches.map((b) => ({ topic: TOPIC, key: b.entity, value: b.json, headers: { 'vigil-id': b.id } })));
+    platformMetrics.produced.labels('demo', TOPIC).inc(batches.length);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -10,7 +10,8 @@ import { StepAligner, type ClosedStep, type DropReason, type Sample } from '../p
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { ScoreDrift } from './score-drift.js';
 import type { SeriesSelection } from './selection/series-selection.js';
-import type { AnomalyEvent, FeedbackValue, MetricSampleValue } from './types.js';
+import { samplesOf, type MetricRecordValue } from '../platform/series/metric-sample.js';
+import type { AnomalyEvent, FeedbackValue } from './types.js';
 
 /** aiops.anomalies: at most this many contributions, names of at most this many characters (its schema's limits). */
 const MAX_CONTRIBUTIONS = 256;
@@ -218,25 +219,27 @@ export class DetectorService {
           m.feedback.labels(v.kind).inc();
         }
       } else {
-        const v = record.value as MetricSampleValue;
-        this.partitions.set(v.entity, record.partition);
-        // The user's choice of series (rules/detector): the rest never reach a slot.
-        if (!this.selection.selects(v.metric, v.labels)) {
-          notSelected++;
-          continue;
-        }
-        const key = seriesKey(v);
-        let value = v.value;
-        if (v.kind === 'counter') {
-          const r = this.counters.rate(v, v.timestamp, v.value, key);
-          if (!r.ok) {
-            m.samplesDropped.labels(r.reason).inc();
+        // One sample or one entity's batch of them (streams/schemas/telemetry.metrics.schema.json).
+        for (const v of samplesOf(record.value as MetricRecordValue)) {
+          this.partitions.set(v.entity, record.partition);
+          // The user's choice of series (rules/detector): the rest never reach a slot.
+          if (!this.selection.selects(v.metric, v.labels)) {
+            notSelected++;
             continue;
           }
-          if (r.reset) m.counterResets.inc();
-          value = r.rate;
+          const key = seriesKey(v);
+          let value = v.value;
+          if (v.kind === 'counter') {
+            const r = this.counters.rate(v, v.timestamp, v.value, key);
+            if (!r.ok) {
+              m.samplesDropped.labels(r.reason).inc();
+              continue;
+            }
+            if (r.reset) m.counterResets.inc();
+            value = r.rate;
+          }
+          this.aligner.add({ entity: v.entity, series: key, timestamp: v.timestamp, value }, record);
         }
-        this.aligner.add({ entity: v.entity, series: key, timestamp: v.timestamp, value }, record);
       }
     }
     if (notSelected > 0) m.samplesDropped.labels('not_selected').inc(notSelected);
@@ -344,7 +347,8 @@ export class DetectorService {
     }
     labels.p_value = r.pValue.toExponential(3);
     return {
-      id: step.ref ? derivedId(step.ref, 'anomaly') : `${step.entity}-${step.time}`,
+      // The step's time too: a batched record may be the last input of several of an entity's steps.
+      id: step.ref ? derivedId(step.ref, `anomaly@${step.time}`) : `${step.entity}-${step.time}`,
       entity: step.entity,
       timestamp: step.time,
       source: 'metrics',

@@ -64,8 +64,9 @@ export class IngestGateway {
         });
       }
       for (const [reason, count] of Object.entries(n.dropped)) m.rejected.labels(source, signal, reason).inc(count);
-      const topic = signal === 'logs' ? this.service.options.topics.logs : this.service.options.topics.metrics;
-      await this.writer.write(topic, n.records, traceHeaders(req.headers));
+      const trace = traceHeaders(req.headers);
+      if (signal === 'logs') await this.writer.write(this.service.options.topics.logs, n.records as LogEntry[], trace);
+      else await this.writer.writeMetrics(this.service.options.topics.metrics, n.records as MetricSample[], trace);
       m.accepted.labels(source, signal).inc(n.records.length);
       reply = this.success(endpoint, req, n);
     } catch (err) {

@@ -11,7 +11,8 @@ import { ingestMetrics as m } from './ingest.metrics.js';
 import { inputCatalogue, inputTopicSpecs } from './kafka-input-topics.js';
 import { INGEST_OPTIONS } from './tokens.js';
 import type { IngestOptions } from './options.js';
-import { IngestError } from './types.js';
+import { metricBatches } from '../platform/series/metric-batches.js';
+import { IngestError, type LogEntry, type MetricSample } from './types.js';
 
 /**
  * Kafka in, for producers that write straight to Kafka: the Collector's kafka exporter puts one
@@ -67,7 +68,7 @@ export class IngestConsumer implements OnApplicationBootstrap, BeforeApplication
     await this.runner?.stop();
   }
 
-  /** Each export request → its samples or log records, keyed by entity, ids derived from their content. */
+  /** Each export request → its log records, or its samples batched per entity; keyed by entity, ids derived from their content. */
   async handle(records: InRecord<Record<string, unknown>>[], ctx: HandlerContext): Promise<Emit[]> {
     const emits: Emit[] = [];
     for (const r of records) {
@@ -77,8 +78,9 @@ export class IngestConsumer implements OnApplicationBootstrap, BeforeApplication
         const n = logs
           ? this.service.otlpLogs(r.value, undefined, `${r.topic}/${r.partition}/${r.offset}`, r.timestamp)
           : this.service.otlpMetrics(r.value, undefined);
-        const topic = logs ? this.options.topics.logs : this.options.topics.metrics;
-        for (const out of n.records) emits.push({ topic, key: out.entity, value: out, id: out.id, source: r });
+        if (logs) for (const out of n.records as LogEntry[]) emits.push({ topic: this.options.topics.logs, key: out.entity, value: out, id: out.id, source: r });
+        // Samples as ingest writes them over HTTP: one record per entity of the request.
+        else for (const b of metricBatches(n.records as MetricSample[])) emits.push({ topic: this.options.topics.metrics, key: b.entity, value: b.value, id: b.id, source: r });
         for (const [reason, count] of Object.entries(n.dropped)) m.rejected.labels('kafka', signal, reason).inc(count);
         m.accepted.labels('kafka', signal).inc(n.records.length);
       } catch (err) {

@@ -16,9 +16,21 @@ export function seriesSampleId(series: string, timestamp: number): string {
   return `s-${series}-${timestamp}`;
 }
 
+/** Series hashed lately: every scrape sends the same series again, and a sha256 is most of a sample's cost. */
+const recentSeries = new Map<string, string>();
+const MAX_RECENT_SERIES = 100_000;
+
 /** 128 bits of sha256 over tenant, metric and the sorted labels. */
 export function seriesHash(tenant: string | undefined, metric: string, labels: string): string {
-  return createHash('sha256').update(`${tenant ?? ''}\u0000${metric}\u0000${labels}`).digest('hex').slice(0, 32);
+  const key = `${tenant ?? ''}\u0000${metric}\u0000${labels}`;
+  let hash = recentSeries.get(key);
+  if (hash === undefined) {
+    // Bounded: a churning fleet empties it now and then rather than growing it.
+    if (recentSeries.size >= MAX_RECENT_SERIES) recentSeries.clear();
+    hash = createHash('sha256').update(key).digest('hex').slice(0, 32);
+    recentSeries.set(key, hash);
+  }
+  return hash;
 }
 
 export function labelsKey(labels: Record<string, string>): string {

@@ -1,6 +1,6 @@
 import { hashString } from '../platform/random.js';
 import { CounterRates } from '../platform/series/counter-rates.js';
-import type { MetricSampleValue } from '../platform/series/metric-sample.js';
+import { samplesOf, type MetricRecordValue } from '../platform/series/metric-sample.js';
 import { parseSeriesKey, seriesKey, seriesName } from '../platform/series/series-identity.js';
 import { StepAligner } from '../platform/series/step-aligner.js';
 import { derivedId } from '../platform/bus/message-id.js';
@@ -254,7 +254,7 @@ export class PredictorService {
   readonly handle = async (records: InRecord<unknown>[], ctx?: Pick<HandlerContext, 'isRunning'>): Promise<Emit[]> => {
     // A stop abandons a training in progress: the batch finishes (and commits) without it.
     const events = await this.process(records, ctx ? () => !ctx.isRunning() : undefined);
-    return events.map(({ event, source }) => ({ topic: this.options.topics.predictions, key: event.entity, value: event, id: source ? derivedId(source, `prediction:${event.limit.name}:${event.status}`) : `${event.id}:${event.status}:${event.timestamp}`, source }));
+    return events.map(({ event, source }) => ({ topic: this.options.topics.predictions, key: event.entity, value: event, id: source ? derivedId(source, predictionSeed(event)) : `${event.id}:${event.status}:${event.timestamp}`, source }));
   };
 
   /** Batches one at a time: the forecaster's state and training are shared. */
@@ -266,28 +266,30 @@ export class PredictorService {
 
   private async processNow(records: InRecord<unknown>[], cancelled?: () => boolean): Promise<Array<{ event: PredictionEvent; source: InRecord<unknown> | undefined }>> {
     for (const record of records) {
-      const v = record.value as MetricSampleValue;
-      const labels = v.labels ?? {};
-      if (limitsFor(this.rules, v.metric, labels).length === 0) continue;
-      const key = seriesKey(v);
-      let value = v.value;
-      if (v.kind === 'counter') {
-        const r = this.counters.rate(v, v.timestamp, v.value, key);
-        if (!r.ok) {
-          m.samplesDropped.labels(r.reason).inc();
-          continue;
+      // One sample or one entity's batch of them (streams/schemas/telemetry.metrics.schema.json).
+      for (const v of samplesOf(record.value as MetricRecordValue)) {
+        const labels = v.labels ?? {};
+        if (limitsFor(this.rules, v.metric, labels).length === 0) continue;
+        const key = seriesKey(v);
+        let value = v.value;
+        if (v.kind === 'counter') {
+          const r = this.counters.rate(v, v.timestamp, v.value, key);
+          if (!r.ok) {
+            m.samplesDropped.labels(r.reason).inc();
+            continue;
+          }
+          value = r.rate;
         }
-        value = r.rate;
+        if (!this.info.has(key)) {
+          this.info.set(key, { entity: v.entity, metric: v.metric, labels, ref: undefined });
+          let keys = this.entitySeries.get(v.entity);
+          if (!keys) this.entitySeries.set(v.entity, (keys = new Set()));
+          keys.add(key);
+        }
+        this.partitions.set(v.entity, record.partition);
+        // Each series is aligned alone (its key as the aligner's entity): its own step and watermark.
+        this.aligner.add({ entity: key, series: key, timestamp: v.timestamp, value }, record);
       }
-      if (!this.info.has(key)) {
-        this.info.set(key, { entity: v.entity, metric: v.metric, labels, ref: undefined });
-        let keys = this.entitySeries.get(v.entity);
-        if (!keys) this.entitySeries.set(v.entity, (keys = new Set()));
-        keys.add(key);
-      }
-      this.partitions.set(v.entity, record.partition);
-      // Each series is aligned alone (its key as the aligner's entity): its own step and watermark.
-      this.aligner.add({ entity: key, series: key, timestamp: v.timestamp, value }, record);
     }
     this.countDrops();
     const steps = this.aligner.drain();
@@ -451,4 +453,13 @@ export class PredictorService {
 /** JSON has no Infinity or NaN: a diverged forecast is written as 0 rather than failing the schema. */
 function finite(x: number): number {
   return Number.isFinite(x) ? x : 0;
+}
+
+/**
+ * What a prediction's record id is derived from, with its source record: a batched source (one
+ * entity's samples) may be the input of several series' and steps' events, so the prediction's
+ * own id and time go in; a redelivered source still gives the same id.
+ */
+function predictionSeed(event: PredictionEvent): string {
+  return `prediction:${event.limit.name}:${event.status}:${event.id}:${event.timestamp}`;
 }

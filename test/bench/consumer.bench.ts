@@ -1,41 +1,60 @@
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import kafkajs from 'kafkajs';
 import { KafkaBus } from '../../src/platform/kafka/kafka-bus.js';
 import { StageRunner } from '../../src/platform/stage/stage-runner.js';
-import { parseCatalogue, topicSpecs } from '../../src/platform/streams/catalogue.js';
+import { parseCatalogue, topicSpecs, type Catalogue } from '../../src/platform/streams/catalogue.js';
 import { SchemaRegistry } from '../../src/platform/streams/validator.js';
 import { setupTracing } from '../../src/platform/tracing/tracing.js';
+import { benchRecord } from './consumer-records.js';
 import { fmt, median } from './harness.js';
-
-/** Spans are made and batched as in production, then dropped instead of sent. */
-class DiscardingExporter implements SpanExporter {
-  export(_spans: unknown[], done: (r: { code: number }) => void): void {
-    done({ code: 0 });
-  }
-  async shutdown(): Promise<void> {}
-}
+import { nestKafkaRun } from './nest-kafka.side.js';
 
 const FETCH_BYTES = 1024 * 1024;
+const MAX_BYTES = 16 * 1024 * 1024;
+/** Every side reads this many partitions at once: the platform consumer's default. */
+export const CONCURRENCY = 4;
+
+/**
+ * - bare: kafkajs `eachBatch` doing nothing with the bytes (the client's own ceiling);
+ * - parse: kafkajs `eachBatch` doing `JSON.parse` of every record (the least a real consumer does);
+ * - platform: Vigil's stage (lazy decode, schema validation, commit per batch, metrics, tracing
+ *   as configured by default: no exporter);
+ * - nest: NestJS's own Kafka transport (`ServerKafka`, an `@EventPattern` handler) parsing and
+ *   validating against the same schema — what a Nest user would otherwise write.
+ */
+export const SIDES = ['bare', 'parse', 'platform', 'nest'] as const;
+export type Side = (typeof SIDES)[number];
+
+export interface SideFigures {
+  /** records/s of each repeat. */
+  rates: number[];
+  /** CPU of this process per record (µs) of each repeat. */
+  cpuMicros: number[];
+}
 
 export interface ConsumerBenchResult {
   records: number;
-  bare: number[];
-  platform: number[];
-  ratio: number;
-  /** Median CPU of this process per record (µs): both consumers are bound by one core. */
-  bareCpuMicros: number;
-  platformCpuMicros: number;
+  samplesPerRecord: number;
+  repeats: number;
+  sides: Record<Side, SideFigures>;
+  /** Median records/s of the platform over the median of each other side. */
+  ratios: { bare: number; parse: number; nest: number };
+}
+
+/** A run's rate, and the CPU this process spent per record from the first batch to the last. */
+export interface Measured {
+  rate: number;
+  cpuMicrosPerRecord: number;
 }
 
 /**
- * The platform consumer (decode, schema validation, commit per batch, metrics, tracing) against
- * the bare kafkajs consumer (eachBatch doing nothing, auto-commit) on the same records of the
- * same broker, alternating, each run a fresh consumer group. Rate counts from the first batch
- * to the last record, so group-join time is left out of both.
+ * Four consumers of the same records (with production headers) on the same broker, in one run:
+ * each repeat runs every side once, in a rotating order, each with a fresh consumer group and the
+ * same fetch sizes and partition concurrency. Rates count from the first batch to the last record,
+ * so group-join time is left out of all.
  */
-export async function consumerBench(brokers: string, records: number, repeats: number): Promise<ConsumerBenchResult> {
-  setupTracing('bench', [new BatchSpanProcessor(new DiscardingExporter())]);
+export async function consumerBench(brokers: string, records: number, repeats: number, samplesPerRecord = Number(process.env.BENCH_SAMPLES_PER_RECORD ?? 8)): Promise<ConsumerBenchResult> {
+  // As `vigil start` does without OTEL_* variables: a provider, no exporter.
+  setupTracing('bench');
   const topic = `bench-consume-${Date.now()}`;
   const catalogue = parseCatalogue(
     { topics: { [topic]: { key: 'entity', partitions: 6, retention: '1h', cleanup: 'delete', schema: 'telemetry.metrics.schema.json', dlq: true } } },
@@ -48,65 +67,80 @@ export async function consumerBench(brokers: string, records: number, repeats: n
   const chunk = 20_000;
   for (let i = 0; i < records; i += chunk) {
     const n = Math.min(chunk, records - i);
-    await bus.send(
-      Array.from({ length: n }, (_, j) => {
-        const k = i + j;
-        const entity = `host-${k % 1000}`;
-        return {
-          topic,
-          key: entity,
-          value: JSON.stringify({ entity, metric: `metric_${k % 8}`, timestamp: 1_700_000_000_000 + k * 1000, value: (k % 977) / 9.77, labels: { env: 'bench' } }),
-        };
-      }),
-    );
+    await bus.send(Array.from({ length: n }, (_, j) => benchRecord(topic, i + j, samplesPerRecord)));
   }
 
-  const bare: number[] = [];
-  const platform: number[] = [];
-  const bareCpu: number[] = [];
-  const platformCpu: number[] = [];
+  const sides = Object.fromEntries(SIDES.map((s) => [s, { rates: [], cpuMicros: [] }])) as unknown as Record<Side, SideFigures>;
+  const run = (side: Side): Promise<Measured> => {
+    switch (side) {
+      case 'bare':
+        return kafkajsRun(brokers, topic, records, false);
+      case 'parse':
+        return kafkajsRun(brokers, topic, records, true);
+      case 'platform':
+        return platformRun(bus, catalogue, schemas, topic, records);
+      case 'nest':
+        return nestKafkaRun(brokers, topic, records, (v) => schemas.validate(topic, v).ok, { fetchBytes: FETCH_BYTES, maxBytes: MAX_BYTES, concurrency: CONCURRENCY });
+    }
+  };
+  // BENCH_CONSUMER_SIDES=platform (say) runs only those, to profile one side.
+  const only = process.env.BENCH_CONSUMER_SIDES?.split(',');
+  const sidesRun = SIDES.filter((s) => !only || only.includes(s));
   for (let r = 0; r < repeats; r++) {
-    const runBareFirst = r % 2 === 0;
-    for (const which of runBareFirst ? ['bare', 'platform'] : ['platform', 'bare']) {
-      const m = which === 'bare' ? await bareRunMeasured(brokers, topic, records) : await platformRun(bus, catalogue, schemas, topic, records);
-      (which === 'bare' ? bare : platform).push(m.rate);
-      (which === 'bare' ? bareCpu : platformCpu).push(m.cpuMicrosPerRecord);
-      console.log(`  run ${r + 1} ${which.padEnd(8)} ${fmt(m.rate)} records/s, ${m.cpuMicrosPerRecord.toFixed(2)} µs CPU per record`);
+    // Rotate who goes first: the broker's page cache and the JIT warm up over a repeat.
+    const order = sidesRun.map((_, i) => sidesRun[(i + r) % sidesRun.length]!);
+    for (const side of order) {
+      const m = await run(side);
+      sides[side].rates.push(m.rate);
+      sides[side].cpuMicros.push(m.cpuMicrosPerRecord);
+      console.log(`  run ${r + 1} ${side.padEnd(8)} ${fmt(m.rate)} records/s, ${fmt(m.rate * samplesPerRecord)} samples/s, ${m.cpuMicrosPerRecord.toFixed(2)} µs CPU per record`);
     }
   }
   await bus.disconnect();
-  return { records, bare, platform, ratio: median(platform) / median(bare), bareCpuMicros: median(bareCpu), platformCpuMicros: median(platformCpu) };
+  const platform = median(sides.platform.rates);
+  return {
+    records,
+    samplesPerRecord,
+    repeats,
+    sides,
+    ratios: { bare: platform / median(sides.bare.rates), parse: platform / median(sides.parse.rates), nest: platform / median(sides.nest.rates) },
+  };
 }
 
+/** The bare client's rate on a topic (the baseline other benches compare against). */
 export async function bareRun(brokers: string, topic: string, total: number): Promise<number> {
-  return (await bareRunMeasured(brokers, topic, total)).rate;
+  return (await kafkajsRun(brokers, topic, total, false)).rate;
 }
 
-/** A run's rate, and the CPU this process spent per record from the first batch to the last. */
-interface Measured {
-  rate: number;
-  cpuMicrosPerRecord: number;
-}
-
-function cpuSince(start: NodeJS.CpuUsage, total: number): number {
+export function cpuSince(start: NodeJS.CpuUsage, total: number): number {
   const used = process.cpuUsage(start);
   return (used.user + used.system) / total;
 }
 
-async function bareRunMeasured(brokers: string, topic: string, total: number): Promise<Measured> {
+/** kafkajs `eachBatch` with auto-commit, doing nothing or `JSON.parse` of every record. */
+async function kafkajsRun(brokers: string, topic: string, total: number, parse: boolean): Promise<Measured> {
   const kafka = new kafkajs.Kafka({ clientId: 'bench-bare', brokers: brokers.split(','), logLevel: kafkajs.logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `bare-${Date.now()}`, maxBytesPerPartition: FETCH_BYTES, maxBytes: 16 * 1024 * 1024 });
+  const consumer = kafka.consumer({ groupId: `bare-${Date.now()}`, maxBytesPerPartition: FETCH_BYTES, maxBytes: MAX_BYTES });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let seen = 0;
   let first = 0;
   let cpu = process.cpuUsage();
+  // Kept, so the parse is not dead code to the JIT.
+  let sink = 0;
   const done = new Promise<number>((resolve) => {
     void consumer.run({
+      partitionsConsumedConcurrently: CONCURRENCY,
       eachBatch: async ({ batch }) => {
         if (first === 0) {
           first = performance.now();
           cpu = process.cpuUsage();
+        }
+        if (parse) {
+          for (const m of batch.messages) {
+            const v = JSON.parse(m.value!.toString('utf8')) as { entity?: string };
+            sink += v.entity ? 1 : 0;
+          }
         }
         seen += batch.messages.length;
         if (seen >= total) resolve(performance.now());
@@ -116,16 +150,11 @@ async function bareRunMeasured(brokers: string, topic: string, total: number): P
   const end = await done;
   const cpuMicrosPerRecord = cpuSince(cpu, total);
   await consumer.disconnect();
+  if (parse && sink !== total) throw new Error(`parse side read ${sink} of ${total} records`);
   return { rate: (total / (end - first)) * 1000, cpuMicrosPerRecord };
 }
 
-async function platformRun(
-  bus: KafkaBus,
-  catalogue: ReturnType<typeof parseCatalogue>,
-  schemas: SchemaRegistry,
-  topic: string,
-  total: number,
-): Promise<Measured> {
+async function platformRun(bus: KafkaBus, catalogue: Catalogue, schemas: SchemaRegistry, topic: string, total: number): Promise<Measured> {
   let seen = 0;
   let first = 0;
   let cpu = process.cpuUsage();
@@ -135,23 +164,20 @@ async function platformRun(
     service: 'bench',
     groupId: `platform-${Date.now()}`,
     topics: [topic],
+    partitionsConsumedConcurrently: CONCURRENCY,
     handle: async (rs) => {
       if (first === 0) {
         first = performance.now();
         cpu = process.cpuUsage();
       }
       seen += rs.length;
+      if (seen >= total) resolveDone(performance.now());
       return [];
     },
   });
-  // Count after the commit: the handler runs before it, so poll the committed total.
   await runner.start();
-  const poll = setInterval(() => {
-    if (seen >= total) resolveDone(performance.now());
-  }, 1);
   const end = await done;
   const cpuMicrosPerRecord = cpuSince(cpu, total);
-  clearInterval(poll);
   await runner.stop();
   return { rate: (total / (end - first)) * 1000, cpuMicrosPerRecord };
 }

@@ -20,6 +20,7 @@ import { loadIngestOptions } from '../../src/ingest/options.js';
 import { decodeRemoteWrite } from '../../src/ingest/remote-write.js';
 import { quietKafkaJsTimeoutWarning } from '../../src/platform/cli/quiet-warnings.js';
 import { KafkaBus } from '../../src/platform/kafka/kafka-bus.js';
+import { metricBatches } from '../../src/platform/series/metric-batches.js';
 import { freePorts } from '../../src/platform/kafka/local-broker.js';
 import { loadCatalogue, topicSpecs } from '../../src/platform/streams/catalogue.js';
 import { SchemaRegistry } from '../../src/platform/streams/validator.js';
@@ -59,11 +60,12 @@ export async function ingestBench(brokers: string, options: { seconds?: number; 
   });
   // The bare producer sends exactly what the gateway would write for the same requests.
   const service = new IngestService(loadIngestOptions({}), new SchemaRegistry(loadCatalogue()));
+  // (one record per entity of a request, holding its samples: see metricBatches).
   const bareBatches = bodies.map((body) =>
-    service.remoteWrite(decodeRemoteWrite(body, 64 * 1024 * 1024), 'default').records.map((r) => ({
-      key: r.entity,
-      value: JSON.stringify(r),
-      headers: { 'vigil-id': r.id, 'content-type': 'application/json' },
+    metricBatches(service.remoteWrite(decodeRemoteWrite(body, 64 * 1024 * 1024), 'default').records).map((b) => ({
+      key: b.entity,
+      value: b.json,
+      headers: { 'vigil-id': b.id, 'content-type': 'application/json' },
     })),
   );
 

@@ -1,12 +1,17 @@
 /**
  * The pipeline end to end: `vigil start ingest detector` as its own process (from dist/). The
- * bench posts one time step of every entity per request to the ingest gateway's JSON endpoint
- * (in order, as a scraper would), each entity goes wrong once after a clean warm-up, and the
+ * bench's clients (BENCH_PIPELINE_CLIENTS, default 4, as a fleet's scrapers or a Prometheus
+ * queue's shards) each post one time step of their share of the entities per request to the
+ * ingest gateway's JSON endpoint (in order, as a scraper would), each entity goes wrong once after a clean warm-up, and the
  * anomalies are read back from aiops.anomalies. Reported: samples/s acknowledged by ingest,
  * samples/s scored by the detector, the latency from the request that closes an anomalous step
  * being acknowledged to its anomaly being appended (p50/p99), and RSS per 1,000 entities.
  *
- * BENCH_PIPELINE_ENTITIES (default 200, × 8 metrics), BENCH_PIPELINE=false skips it.
+ * Ingest writes one record per entity and request (its 8 samples), as it does for every client.
+ * `rate` (samples/s) paces the requests; without, they go as fast as they are acknowledged.
+ *
+ * BENCH_PIPELINE_ENTITIES (default 200, × 8 metrics), BENCH_PIPELINE=false skips it;
+ * BENCH_PIPELINE_HALF_LOAD=false skips the second pass at half the first one's scored rate.
  */
 import { readFileSync } from 'node:fs';
 import type { BusRecord } from '../../src/platform/bus/types.js';
@@ -25,6 +30,10 @@ const FAULT_SPREAD = 40;
 
 export interface PipelineResult {
   entities: number;
+  /** Scrapers posting side by side, each its share of the entities. */
+  clients: number;
+  /** samples/s the requests were paced to; 0: as fast as acknowledged. */
+  offered_samples_per_s: number;
   samples: number;
   ingest_samples_per_s: number;
   detector_samples_per_s: number;
@@ -42,8 +51,13 @@ function percentile(xs: number[], q: number): number {
 
 const counter = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
 
-export async function pipelineBench(brokers: string, entities = Number(process.env.BENCH_PIPELINE_ENTITIES ?? 200)): Promise<PipelineResult> {
-  buildDist();
+export async function pipelineBench(
+  brokers: string,
+  rate = 0,
+  entities = Number(process.env.BENCH_PIPELINE_ENTITIES ?? 200),
+  clients = Number(process.env.BENCH_PIPELINE_CLIENTS ?? 4),
+): Promise<PipelineResult> {
+  if (rate === 0) buildDist();
   const bus = new KafkaBus({ clientId: 'bench-pipeline', brokers: brokers.split(','), logLevel: 1 });
   await bus.connect();
   await bus.applyTopics(topicSpecs(loadCatalogue(), 1));
@@ -63,26 +77,38 @@ export async function pipelineBench(brokers: string, entities = Number(process.e
     }
     const t0 = Math.floor(Date.now() / STEP_MS) * STEP_MS - 400 * STEP_MS;
     const steps = WARM_STEPS + FAULT_SPREAD + FAULT_STEPS + 1;
-    const ackAt: number[] = [];
+    // ackAt[client][step]: when that client's request of that step was acknowledged.
+    const ackAt: number[][] = Array.from({ length: clients }, () => []);
     const started = performance.now();
     const wallStart = Date.now();
     let samples = 0;
-    for (let step = 0; step < steps; step++) {
-      const body = [];
-      for (let e = 0; e < entities; e++) {
-        const faultAt = WARM_STEPS + (e % FAULT_SPREAD);
-        const bad = step >= faultAt && step < faultAt + FAULT_STEPS;
-        for (const [j, metric] of METRICS.entries()) {
-          let value = 10 * (j + 1) * (1 + 0.2 * Math.sin((2 * Math.PI * step) / 1440 + e)) + ((step * 7919 + e * 31 + j * 17) % 100) / 100;
-          if (bad && (metric === 'latency' || metric === 'errors')) value *= 6;
-          body.push({ entity: `${run}-host-${e}`, metric, timestamp: t0 + step * STEP_MS, value });
+    /** One scraper: its share of the entities (every clients-th), one request per step, in order. */
+    const scrape = async (client: number) => {
+      let sent = 0;
+      for (let step = 0; step < steps; step++) {
+        const body = [];
+        for (let e = client; e < entities; e += clients) {
+          const faultAt = WARM_STEPS + (e % FAULT_SPREAD);
+          const bad = step >= faultAt && step < faultAt + FAULT_STEPS;
+          for (const [j, metric] of METRICS.entries()) {
+            let value = 10 * (j + 1) * (1 + 0.2 * Math.sin((2 * Math.PI * step) / 1440 + e)) + ((step * 7919 + e * 31 + j * 17) % 100) / 100;
+            if (bad && (metric === 'latency' || metric === 'errors')) value *= 6;
+            body.push({ entity: `${run}-host-${e}`, metric, timestamp: t0 + step * STEP_MS, value });
+          }
         }
+        if (rate > 0) {
+          // Paced: this request is due when the samples before it took their share of a second.
+          const wait = started + (sent / (rate / clients)) * 1000 - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
+        const res = await fetch(`${url}/ingest/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        if (res.status >= 300) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+        ackAt[client]![step] = Date.now();
+        sent += body.length;
+        samples += body.length;
       }
-      const res = await fetch(`${url}/ingest/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      if (res.status >= 300) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
-      ackAt[step] = Date.now();
-      samples += body.length;
-    }
+    };
+    await Promise.all(Array.from({ length: clients }, (_, c) => scrape(c)));
     const ingestSeconds = (performance.now() - started) / 1000;
     // The last step stays open (nothing closes it): everything before it must be scored.
     const expected = samples - entities * METRICS.length;
@@ -96,14 +122,17 @@ export async function pipelineBench(brokers: string, entities = Number(process.e
     }
     await new Promise((r) => setTimeout(r, 2000)); // the last anomalies' appends and reads
     const latencies = anomalies.map((a) => {
-      const event = JSON.parse(a.value!.toString()) as { window: { start: number } };
+      const event = JSON.parse(a.value!.toString()) as { entity: string; window: { start: number } };
       const step = Math.round((event.window.start - t0) / STEP_MS);
-      return Number(a.timestamp) - (ackAt[step + 1] ?? NaN);
+      const client = Number(event.entity.slice(`${run}-host-`.length)) % clients;
+      return Number(a.timestamp) - (ackAt[client]?.[step + 1] ?? NaN);
     }).filter(Number.isFinite);
     const status = readFileSync(`/proc/${vigil.child.pid}/status`, 'utf8');
     const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) / 1024;
     return {
       entities,
+      clients,
+      offered_samples_per_s: rate,
       samples,
       ingest_samples_per_s: samples / ingestSeconds,
       detector_samples_per_s: expected / ((scoredAt - wallStart) / 1000),
@@ -121,7 +150,8 @@ export async function pipelineBench(brokers: string, entities = Number(process.e
 }
 
 export function printPipeline(r: PipelineResult): void {
-  console.log(`  ${r.entities} entities x 8 metrics, ${fmt(r.samples)} samples posted one step per request`);
+  const pace = r.offered_samples_per_s > 0 ? `paced to ${fmt(r.offered_samples_per_s)} samples/s` : 'as fast as acknowledged';
+  console.log(`  ${r.entities} entities x 8 metrics, ${fmt(r.samples)} samples posted by ${r.clients} clients side by side (each its share of the entities, one step per request, in order), ${pace}`);
   console.log(`  ingest acknowledged ${fmt(r.ingest_samples_per_s)} samples/s; detector scored ${fmt(r.detector_samples_per_s)} samples/s (from the first request)`);
   console.log(`  ${r.anomalies} anomalies on ${r.entities_flagged} of ${r.entities} entities (each went wrong once)`);
   console.log(`  step-closing request acknowledged -> anomaly appended: p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms, max ${r.latency_ms.max} ms`);

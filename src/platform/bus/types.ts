@@ -17,6 +17,11 @@ export interface BusRecord {
   headers: Headers;
   /** Append time (ms since epoch) as the broker stamped it. */
   timestamp: number;
+  /**
+   * One header's value without converting the others (Kafka's records convert their headers
+   * only when `headers` is read); absent: read `headers` (see `headerOf` in header-of.ts).
+   */
+  header?(name: string): string | undefined;
 }
 
 /** A record to append. */

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 import { messageId } from '../bus/message-id.js';
 import type { Bus, OutRecord } from '../bus/types.js';
+import type { MetricPointValue } from '../series/metric-sample.js';
 import type { Catalogue } from '../streams/catalogue.js';
 import type { SchemaRegistry } from '../streams/validator.js';
 
@@ -24,7 +25,8 @@ const KEY_FIELDS = ['entity', 'customer_id', 'user', 'incident_id', 'id'];
 
 /**
  * Replays a CSV or NDJSON file into a topic at a chosen rate. A wide metrics CSV
- * (`timestamp,<metric>,...`, as NAB's) becomes one telemetry.metrics sample per numeric cell.
+ * (`timestamp,<metric>,...`, as NAB's) becomes one telemetry.metrics record per row, holding a
+ * sample per numeric cell (the batched form).
  * Records that fail the topic's schema are counted and skipped unless validation is off.
  */
 export async function replay(bus: Bus, catalogue: Catalogue, schemas: SchemaRegistry, o: ReplayOptions): Promise<{ sent: number; invalid: number; seconds: number }> {
@@ -95,10 +97,13 @@ async function* readRecords(o: ReplayOptions): AsyncGenerator<Record<string, unk
         continue;
       }
       const timestamp = Date.parse(row.timestamp?.includes('T') ? row.timestamp : `${row.timestamp?.replace(' ', 'T')}Z`);
+      // A row is the entity's samples at one time: one record in the batched form, as ingest writes.
+      const samples: MetricPointValue[] = [];
       for (const [metric, raw] of Object.entries(row)) {
         if (metric === 'timestamp' || raw === '' || !Number.isFinite(Number(raw))) continue;
-        yield { id: messageId(entity, metric, timestamp), entity, metric, timestamp, value: Number(raw) };
+        samples.push({ metric, timestamp, value: Number(raw) });
       }
+      if (samples.length > 0) yield { id: messageId(entity, timestamp), entity, samples };
     }
     return;
   }

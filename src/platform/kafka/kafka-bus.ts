@@ -3,7 +3,6 @@ import type {
   BatchHandler,
   Bus,
   BusRecord,
-  Headers,
   OutRecord,
   SubscribeOptions,
   Subscription,
@@ -15,6 +14,7 @@ import { kafkaClientLogging } from './client-log.js';
 import { topicPrefixFromEnv } from './client-options.js';
 import { Coalescer } from './coalescer.js';
 import { IntervalCommits, OffsetMap } from './interval-commits.js';
+import { kafkaRecords } from './kafka-record.js';
 import { misconfiguration, probeSettings } from './connect-errors.js';
 import { readPartitions } from './partition-reader.js';
 import { topicOffsets } from './topic-offsets.js';
@@ -256,7 +256,7 @@ export class KafkaBus implements Bus {
     commit: (next: string) => Promise<void>,
   ): Promise<void> {
     const topic = this.inVigil(batch.topic);
-    const records = busRecords(topic, batch.partition, batch.messages);
+    const records = kafkaRecords(topic, batch.partition, batch.messages);
     await handler(
       { topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
       {
@@ -273,7 +273,7 @@ export class KafkaBus implements Bus {
   async scan(topic: string, partitions: number[], each: (records: BusRecord[]) => void): Promise<void> {
     const admin = await this.adminClient();
     await readPartitions(this.kafka, admin, this.onCluster(topic), partitions, (batch, upTo) => {
-      const records = busRecords(topic, batch.partition, batch.messages.filter((m) => BigInt(m.offset) < upTo));
+      const records = kafkaRecords(topic, batch.partition, batch.messages.filter((m) => BigInt(m.offset) < upTo));
       if (records.length > 0) each(records);
     }, { clientId: this.config.clientId ?? 'vigil' });
   }
@@ -375,27 +375,4 @@ export class KafkaBus implements Bus {
     }
     return this.admin;
   }
-}
-
-function busRecords(topic: string, partition: number, messages: kafkajs.KafkaMessage[]): BusRecord[] {
-  return messages.map((msg) => ({
-    topic,
-    partition,
-    offset: msg.offset,
-    key: msg.key,
-    value: msg.value,
-    headers: stringHeaders(msg.headers),
-    timestamp: Number(msg.timestamp),
-  }));
-}
-
-function stringHeaders(headers: Record<string, unknown> | undefined): Headers {
-  const out: Headers = {};
-  if (!headers) return out;
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined) continue;
-    const first = Array.isArray(v) ? v[0] : v;
-    out[k] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
-  }
-  return out;
 }

@@ -67,6 +67,19 @@ describe('StageRunner', () => {
     expect(dlq[0]!.value!.toString()).toBe('{"entity": "h", "metric":');
   });
 
+  it('takes batched records whole: a batch with one bad sample is one dead letter naming the sample', async () => {
+    const batch = (values: unknown[]) => JSON.stringify({ entity: 'h', samples: values.map((value, i) => ({ metric: `m${i}`, timestamp: 1, value })) });
+    const { bus, runner } = await setup([batch([1, 2, 3]), batch([4, 'high', 6]), JSON.stringify(sample(7))], {});
+    const { out, dlq } = await drain(bus, { out: 2, dlq: 1 });
+    await runner.stop();
+    // The valid batch reaches the handler as one record of three samples; single samples stay valid.
+    expect(out.map((r) => JSON.parse(r.value!.toString()))).toEqual([JSON.parse(batch([1, 2, 3])), sample(7)]);
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]!.headers[DLQ_HEADERS.reason]).toBe('schema');
+    expect(dlq[0]!.headers[DLQ_HEADERS.error]).toBe('/samples/1/value: must be number');
+    expect(dlq[0]!.value!.toString()).toBe(batch([4, 'high', 6]));
+  });
+
   it('retries a failing handler, then isolates the one record that keeps failing', async () => {
     let calls = 0;
     const { bus, runner } = await setup(

@@ -23,3 +23,13 @@ export function injectContext(ctx: Context, headers: Headers): Headers {
   propagation.inject(ctx, headers, setter);
   return headers;
 }
+
+/**
+ * Whether a W3C traceparent (`00-<trace id>-<span id>-<flags>`) has the sampled flag, read from
+ * the flags' last hex digit without parsing the rest: a cheap test before any extraction.
+ */
+export function looksSampled(traceparent: string | undefined): boolean {
+  if (traceparent === undefined || traceparent.length < 55) return false;
+  const digit = parseInt(traceparent[54]!, 16);
+  return (digit & 1) === 1;
+}

@@ -6,6 +6,8 @@ import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type Span
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 let provider: NodeTracerProvider | undefined;
+/** Whether the installed provider sends spans anywhere (see `tracingExports`). */
+let exporting = false;
 
 /** What the standard OTEL_* variables ask of the tracer provider (read with the SDK's own helpers). */
 export interface TracingConfig {
@@ -57,11 +59,21 @@ export function setupTracing(serviceName: string, processors: SpanProcessor[] = 
   if (config.exporters.includes('console')) spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   provider = new NodeTracerProvider({ resource: config.resource, spanProcessors });
   provider.register({ propagator: new W3CTraceContextPropagator() });
+  exporting = spanProcessors.length > 0;
+}
+
+/**
+ * True when spans go somewhere (an exporter or a test's processor). Without, a span is worth
+ * making only to carry a sampled producer's trace on: consumers skip span work for the rest.
+ */
+export function tracingExports(): boolean {
+  return exporting;
 }
 
 export async function shutdownTracing(): Promise<void> {
   await provider?.shutdown();
   provider = undefined;
+  exporting = false;
   trace.disable();
   context.disable();
   propagation.disable();

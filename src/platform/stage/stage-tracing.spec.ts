@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryBus } from '../bus/memory-bus.js';
+import type { BusRecord } from '../bus/types.js';
+import { parseCatalogue, topicSpecs } from '../streams/catalogue.js';
+import { SchemaRegistry } from '../streams/validator.js';
+import { setupTracing, shutdownTracing } from '../tracing/tracing.js';
+import { StageRunner } from './stage-runner.js';
+import { until } from '../../../test/support/until.js';
+
+const catalogue = parseCatalogue(
+  {
+    topics: {
+      in: { key: 'entity', partitions: 1, retention: '1h', cleanup: 'delete', schema: 'telemetry.metrics.schema.json', dlq: true },
+      out: { key: 'entity', partitions: 1, retention: '1h', cleanup: 'delete', schema: 'telemetry.metrics.schema.json' },
+    },
+  },
+  'spec',
+);
+const schemas = new SchemaRegistry(catalogue);
+const traceparent = (flags: '00' | '01') => `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-${flags}`;
+
+/** Three records in one batch: one from a sampled trace, one from an unsampled one, one untraced; their outputs by value. */
+async function pass(): Promise<{ sampled: string; outputs: Map<number, BusRecord> }> {
+  const bus = new MemoryBus();
+  await bus.applyTopics(topicSpecs(catalogue));
+  const sampled = traceparent('01');
+  const value = (v: number) => JSON.stringify({ entity: 'h', metric: 'm', timestamp: v, value: v });
+  await bus.send([
+    { topic: 'in', key: 'h', value: value(1), headers: { traceparent: sampled } },
+    { topic: 'in', key: 'h', value: value(2), headers: { traceparent: traceparent('00') } },
+    { topic: 'in', key: 'h', value: value(3) },
+  ]);
+  const runner = new StageRunner<{ value: number }>(bus, catalogue, schemas, {
+    service: `spec-${Math.random()}`,
+    topics: ['in'],
+    handle: async (rs) => rs.map((r) => ({ topic: 'out', key: r.key, id: `o-${r.offset}`, value: r.value, source: r })),
+  });
+  await runner.start();
+  await until(() => bus.read('out', 0, 0, 10).length === 3, 30_000, 'three outputs');
+  await runner.stop();
+  const outputs = new Map(bus.read('out', 0, 0, 10).map((r) => [JSON.parse(r.value!.toString()).value as number, r]));
+  return { sampled, outputs };
+}
+
+describe('StageRunner and trace context', () => {
+  afterEach(() => shutdownTracing());
+
+  it('without an exporter carries on only a sampled trace: the other outputs get no traceparent', async () => {
+    setupTracing('spec');
+    const { sampled, outputs } = await pass();
+    const carried = outputs.get(1)!.headers.traceparent;
+    // Same trace, a span of this stage in between: the trace runs through.
+    expect(carried?.split('-')[1]).toBe(sampled.split('-')[1]);
+    expect(carried?.split('-')[2]).not.toBe(sampled.split('-')[2]);
+    expect(carried?.endsWith('-01')).toBe(true);
+    expect(outputs.get(2)!.headers.traceparent).toBeUndefined();
+    expect(outputs.get(3)!.headers.traceparent).toBeUndefined();
+  });
+
+  it('with an exporter makes the batch span, linked to the inputs, and still gives untraced inputs untraced outputs', async () => {
+    const exporter = new InMemorySpanExporter();
+    setupTracing('spec', [new SimpleSpanProcessor(exporter)]);
+    const { sampled, outputs } = await pass();
+    const spans = exporter.getFinishedSpans();
+    const batch = spans.find((s) => s.name === 'process in' && s.attributes['messaging.batch.message_count'] === 3);
+    expect(batch?.links).toHaveLength(2);
+    expect(spans.find((s) => s.name === 'process in' && s.parentSpanContext?.spanId === sampled.split('-')[2])).toBeDefined();
+    expect(spans.find((s) => s.name === 'send out')).toBeDefined();
+    expect(outputs.get(1)!.headers.traceparent?.split('-')[1]).toBe(sampled.split('-')[1]);
+    expect(outputs.get(2)!.headers.traceparent).toBeUndefined();
+    expect(outputs.get(3)!.headers.traceparent).toBeUndefined();
+  });
+});
