@@ -228,17 +228,13 @@ export class DetectorService {
             continue;
           }
           const key = seriesKey(v);
-          let value = v.value;
-          if (v.kind === 'counter') {
-            const r = this.counters.rate(v, v.timestamp, v.value, key);
-            if (!r.ok) {
-              m.samplesDropped.labels(r.reason).inc();
-              continue;
-            }
-            if (r.reset) m.counterResets.inc();
-            value = r.rate;
+          const r = this.counters.valueOf(v, key);
+          if (!r.ok) {
+            m.samplesDropped.labels(r.reason).inc();
+            continue;
           }
-          this.aligner.add({ entity: v.entity, series: key, timestamp: v.timestamp, value }, record);
+          if (r.reset) m.counterResets.inc();
+          this.aligner.add({ entity: v.entity, series: key, timestamp: v.timestamp, value: r.rate }, record);
         }
       }
     }

@@ -271,14 +271,10 @@ export class PredictorService {
         const labels = v.labels ?? {};
         if (limitsFor(this.rules, v.metric, labels).length === 0) continue;
         const key = seriesKey(v);
-        let value = v.value;
-        if (v.kind === 'counter') {
-          const r = this.counters.rate(v, v.timestamp, v.value, key);
-          if (!r.ok) {
-            m.samplesDropped.labels(r.reason).inc();
-            continue;
-          }
-          value = r.rate;
+        const r = this.counters.valueOf(v, key);
+        if (!r.ok) {
+          m.samplesDropped.labels(r.reason).inc();
+          continue;
         }
         if (!this.info.has(key)) {
           this.info.set(key, { entity: v.entity, metric: v.metric, labels, ref: undefined });
@@ -288,7 +284,7 @@ export class PredictorService {
         }
         this.partitions.set(v.entity, record.partition);
         // Each series is aligned alone (its key as the aligner's entity): its own step and watermark.
-        this.aligner.add({ entity: key, series: key, timestamp: v.timestamp, value }, record);
+        this.aligner.add({ entity: key, series: key, timestamp: v.timestamp, value: r.rate }, record);
       }
     }
     this.countDrops();

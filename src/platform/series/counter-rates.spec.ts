@@ -27,4 +27,11 @@ describe('CounterRates', () => {
     // The same labels in another order are the same series.
     expect(c.rate({ entity: 'node-1', metric: 'node_cpu_seconds_total', labels: { cpu: '0', mode: 'idle' } }, 30_000, 503)).toEqual({ ok: true, rate: expect.closeTo(0.1, 9), reset: false });
   });
+
+  it('valueOf: a gauge as it is, a counter as its rate', () => {
+    const c = new CounterRates();
+    expect(c.valueOf({ entity: 'h', metric: 'cpu', kind: 'gauge', timestamp: 0, value: 0.7 })).toEqual({ ok: true, rate: 0.7, reset: false });
+    expect(c.valueOf({ entity: 'h', metric: 'req', kind: 'counter', timestamp: 0, value: 100 })).toEqual({ ok: false, reason: 'counter_start' });
+    expect(c.valueOf({ entity: 'h', metric: 'req', kind: 'counter', timestamp: 10_000, value: 150 })).toEqual({ ok: true, rate: 5, reset: false });
+  });
 });

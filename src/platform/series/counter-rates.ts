@@ -32,6 +32,15 @@ export class CounterRates {
     return { ok: true, rate: (reset ? value : value - prev.value) / seconds, reset };
   }
 
+  /**
+   * What a sample contributes to its series as the detector and the predictor score it: a gauge
+   * its value, a counter its rate (`rate` above, not usable on its first sample or out of order).
+   */
+  valueOf(sample: SeriesIdentity & { kind?: string; timestamp: number; value: number }, key = seriesKey(sample)): CounterOutcome {
+    if (sample.kind !== 'counter') return { ok: true, rate: sample.value, reset: false };
+    return this.rate(sample, sample.timestamp, sample.value, key);
+  }
+
   /** The entity's counters' previous samples, to carry over in a checkpoint. */
   export(entity: string): Array<{ key: string; timestamp: number; value: number }> {
     return [...(this.last.get(entity) ?? [])].map(([key, v]) => ({ key, ...v }));
