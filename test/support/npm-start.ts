@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChildWatch } from './child-watch.js';
 import { until } from './until.js';
+import { stateEnv } from './vigil-process.js';
 
 /**
  * `npm start -- <args>` as a newcomer runs it in a terminal: npm, its shell and Vigil in a process
@@ -26,10 +27,7 @@ export class NpmStart {
       detached: true,
       env: {
         ...base,
-        DETECTOR_MODEL_DIR: join(this.stateDir, 'detector-models'),
-        LOGS_TEMPLATE_DIR: join(this.stateDir, 'log-templates'),
-        PREDICTOR_MODEL_DIR: join(this.stateDir, 'predictor-models'),
-        VIGIL_STATE_DIR: join(this.stateDir, 'changelogs'),
+        ...stateEnv(this.stateDir),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,6 +5,16 @@ import { join } from 'node:path';
 import { ChildWatch } from './child-watch.js';
 import { until } from './until.js';
 
+/** Where a Vigil process keeps its state (models, log templates, embedded changelogs), all under `dir`. */
+export function stateEnv(dir: string): Record<string, string> {
+  return {
+    DETECTOR_MODEL_DIR: join(dir, 'detector-models'),
+    LOGS_TEMPLATE_DIR: join(dir, 'log-templates'),
+    PREDICTOR_MODEL_DIR: join(dir, 'predictor-models'),
+    VIGIL_STATE_DIR: join(dir, 'changelogs'),
+  };
+}
+
 /**
  * `vigil start ...` as a child process, from the build (NestJS needs its decorator metadata) of
  * this checkout, or of another one in `cwd` (a benchmark's "before"). Should it die unasked, its
@@ -22,10 +32,7 @@ export class VigilProcess {
       env: {
         ...process.env,
         NO_COLOR: '1',
-        DETECTOR_MODEL_DIR: join(this.stateDir, 'detector-models'),
-        LOGS_TEMPLATE_DIR: join(this.stateDir, 'log-templates'),
-        PREDICTOR_MODEL_DIR: join(this.stateDir, 'predictor-models'),
-        VIGIL_STATE_DIR: join(this.stateDir, 'changelogs'),
+        ...stateEnv(this.stateDir),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
