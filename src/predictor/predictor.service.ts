@@ -220,12 +220,7 @@ export class PredictorService {
   /** Forget an entity (its partition moved to another process): its series, predictions and counters, sending nothing. */
   drop(entity: string): void {
     for (const key of this.entitySeries.get(entity) ?? []) this.forgetSeries(key);
-    this.counters.forget(entity);
-    this.entitySeries.delete(entity);
-    this.partitions.delete(entity);
-    this.sinceCheckpoint.delete(entity);
-    this.changedSince.delete(entity);
-    this.noteStateSize(entity, 0);
+    this.forgetEntity(entity);
     this.recordStats();
   }
 
@@ -406,6 +401,11 @@ export class PredictorService {
     }
     const partition = this.partitions.get(entity);
     if (partition !== undefined) this.retired.push({ entity, partition });
+    this.forgetEntity(entity);
+  }
+
+  /** What the service keeps of an entity beyond its series: counters, partition, checkpoint schedule, size. */
+  private forgetEntity(entity: string): void {
     this.counters.forget(entity);
     this.entitySeries.delete(entity);
     this.partitions.delete(entity);
