@@ -1,23 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { MemoryBus } from '../bus/memory-bus.js';
 import type { BusRecord, OutRecord } from '../bus/types.js';
-import { parseCatalogue, topicSpecs } from '../streams/catalogue.js';
-import { SchemaRegistry } from '../streams/validator.js';
+import { topicSpecs } from '../streams/catalogue.js';
 import { DLQ_HEADERS } from './dead-letter.js';
 import { StageRunner } from './stage-runner.js';
 import type { StageOptions } from './types.js';
+import { catalogue, schemas } from '../../../test/support/stage-catalogue.js';
 import { until } from '../../../test/support/until.js';
 
-const catalogue = parseCatalogue(
-  {
-    topics: {
-      in: { key: 'entity', partitions: 1, retention: '1h', cleanup: 'delete', schema: 'telemetry.metrics.schema.json', dlq: true },
-      out: { key: 'entity', partitions: 1, retention: '1h', cleanup: 'delete', schema: 'telemetry.metrics.schema.json' },
-    },
-  },
-  'spec',
-);
-const schemas = new SchemaRegistry(catalogue);
 
 type Sample = { entity: string; metric: string; timestamp: number; value: number };
 const sample = (value: number): Sample => ({ entity: 'h', metric: 'm', timestamp: 1, value });

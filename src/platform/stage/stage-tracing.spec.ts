@@ -3,22 +3,12 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../bus/memory-bus.js';
 import type { BusRecord } from '../bus/types.js';
-import { parseCatalogue, topicSpecs } from '../streams/catalogue.js';
-import { SchemaRegistry } from '../streams/validator.js';
+import { topicSpecs } from '../streams/catalogue.js';
 import { setupTracing, shutdownTracing } from '../tracing/tracing.js';
 import { StageRunner } from './stage-runner.js';
+import { catalogue, schemas } from '../../../test/support/stage-catalogue.js';
 import { until } from '../../../test/support/until.js';
 
-const catalogue = parseCatalogue(
-  {
-    topics: {
-      in: { key: 'entity', partitions: 1, retention: '1h', cleanup: 'delete', schema: 'telemetry.metrics.schema.json', dlq: true },
-      out: { key: 'entity', partitions: 1, retention: '1h', cleanup: 'delete', schema: 'telemetry.metrics.schema.json' },
-    },
-  },
-  'spec',
-);
-const schemas = new SchemaRegistry(catalogue);
 const traceparent = (flags: '00' | '01') => `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-${flags}`;
 
 /** Three records in one batch: one from a sampled trace, one from an unsampled one, one untraced; their outputs by value. */
