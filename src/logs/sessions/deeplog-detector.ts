@@ -232,7 +232,7 @@ export class DeepLogDetector {
    * ranks >= g, so one pass serves every g. Histories are predicted once each, in batches.
    */
   async scoreSessions(sessions: readonly Session[]): Promise<SessionScore[]> {
-    const { vocab, models } = this.ready();
+    const { vocab } = this.ready();
     const h = this.options.history;
     const framed = sessions.map((s) => windowsOf(vocab.frame(s, h), h));
     const pending = new Map<string, number[]>();
@@ -242,18 +242,7 @@ export class DeepLogDetector {
         if (!this.probCache.has(key)) pending.set(key, w.history);
       }
     }
-    const histories = [...pending.entries()];
-    for (let at = 0; at < histories.length; at += 4096) {
-      const chunk = histories.slice(at, at + 4096);
-      const probs = tf.tidy(() => {
-        const x = oneHotHistory(tf.tensor2d(chunk.map(([, hist]) => hist), [chunk.length, h], 'int32'), vocab.size);
-        // Members vote by averaging their next-key distributions.
-        return tf.mean(tf.stack(models.map((m) => tf.softmax(m.predict(x) as tf.Tensor))), 0);
-      });
-      const flat = (await probs.data()) as Float32Array;
-      probs.dispose();
-      chunk.forEach(([key], i) => this.probCache.set(key, flat.slice(i * vocab.size, (i + 1) * vocab.size)));
-    }
+    await this.predictInto(pending);
     return framed.map((windows) => {
       let worstRank = 0;
       let minProb = 1;
@@ -317,13 +306,31 @@ export class DeepLogDetector {
     return this.ready().vocab.code(key) !== KeyVocabulary.UNKNOWN;
   }
 
+  /** Predicts the next-key distribution of each pending history (by its key) into the cache, 4,096 at a time. */
+  private async predictInto(pending: ReadonlyMap<string, number[]>): Promise<void> {
+    const { vocab, models } = this.ready();
+    const h = this.options.history;
+    const histories = [...pending.entries()];
+    for (let at = 0; at < histories.length; at += 4096) {
+      const chunk = histories.slice(at, at + 4096);
+      const probs = tf.tidy(() => {
+        const x = oneHotHistory(tf.tensor2d(chunk.map(([, hist]) => hist), [chunk.length, h], 'int32'), vocab.size);
+        // Members vote by averaging their next-key distributions.
+        return tf.mean(tf.stack(models.map((m) => tf.softmax(m.predict(x) as tf.Tensor))), 0);
+      });
+      const flat = (await probs.data()) as Float32Array;
+      probs.dispose();
+      chunk.forEach(([key], i) => this.probCache.set(key, flat.slice(i * vocab.size, (i + 1) * vocab.size)));
+    }
+  }
+
   /**
    * Streaming form of `scoreSessions`: one prediction per step, from the keys before it (fewer
    * than h are padded with start markers, as a session's first keys are). `next: null` scores the
    * end of a session. The cache of predicted histories is bounded: it is cleared when full.
    */
   async scoreSteps(steps: ReadonlyArray<{ history: readonly string[]; next: string | null }>): Promise<StepScore[]> {
-    const { vocab, models } = this.ready();
+    const { vocab } = this.ready();
     const h = this.options.history;
     const coded = steps.map((s) => {
       const codes = s.history.slice(-h).map((k) => vocab.code(k));
@@ -335,16 +342,7 @@ export class DeepLogDetector {
       const key = c.history.join(',');
       if (!this.probCache.has(key)) pending.set(key, c.history);
     }
-    const chunk = [...pending.entries()];
-    if (chunk.length > 0) {
-      const probs = tf.tidy(() => {
-        const x = oneHotHistory(tf.tensor2d(chunk.map(([, hist]) => hist), [chunk.length, h], 'int32'), vocab.size);
-        return tf.mean(tf.stack(models.map((m) => tf.softmax(m.predict(x) as tf.Tensor))), 0);
-      });
-      const flat = (await probs.data()) as Float32Array;
-      probs.dispose();
-      chunk.forEach(([key], i) => this.probCache.set(key, flat.slice(i * vocab.size, (i + 1) * vocab.size)));
-    }
+    await this.predictInto(pending);
     const g = this.options.topG;
     return coded.map((c) => {
       const p = this.probCache.get(c.history.join(','))!;

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeepLogDetector, type DeepLogExport, type DeepLogOptions } from '../sessions/deeplog-detector.js';
 import { KeyPairs } from '../sessions/key-pairs.js';
 import { writeAtomically } from './atomic-write.js';
+import { readStored } from './read-stored.js';
 
 const FILE = 'lstm.json';
 
@@ -48,15 +48,8 @@ export class LstmStore {
 
   /** The stored model (judging by `rule`), its version and its template pairs, or undefined when there is none. */
   async load(rule: Partial<Pick<DeepLogOptions, 'topG' | 'minProbability' | 'rule'>> = {}): Promise<{ version: number; detector: DeepLogDetector; pairs?: KeyPairs } | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    const body = JSON.parse(text) as StoredLstm;
-    if (body?.format !== 'vigil.log-lstm') throw new Error(`${this.file}: not a vigil log LSTM`);
+    const body = await readStored<StoredLstm>(this.file, 'vigil.log-lstm', 'a vigil log LSTM');
+    if (!body) return undefined;
     const weights = new Uint8Array(Buffer.from(body.weights, 'base64'));
     const pairs = body.keyPairs ? KeyPairs.fromJSON(body.keyPairs) : undefined;
     return { version: body.version, detector: DeepLogDetector.restore({ keys: body.keys, options: body.options, specs: body.specs, weights }, rule), ...(pairs ? { pairs } : {}) };

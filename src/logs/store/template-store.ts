@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MinerSnapshot } from '../mining/types.js';
 import { writeAtomically } from './atomic-write.js';
+import { readStored } from './read-stored.js';
 
 /** What is on disk: the miner's state and the version it had when written. */
 export interface StoredTemplates {
@@ -33,15 +33,8 @@ export class TemplateStore {
 
   /** The stored state, or undefined when there is none yet. A damaged file is an error, not a fresh start. */
   async load(): Promise<StoredTemplates | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    const body = JSON.parse(text) as StoredTemplates;
-    if (body?.format !== 'vigil.log-template-store') throw new Error(`${this.file}: not a vigil log-template store`);
+    const body = await readStored<StoredTemplates>(this.file, 'vigil.log-template-store', 'a vigil log-template store');
+    if (!body) return undefined;
     if (!Number.isInteger(body.version) || body.version < 0) throw new Error(`${this.file}: bad version ${String(body.version)}`);
     return body;
   }
