@@ -1,6 +1,6 @@
-import type { Bus, OutRecord } from '../bus/types.js';
-import type { Changelog, RestoredState } from './types.js';
-import { WriteBuffer } from './write-buffer.js';
+import type { Bus } from '../bus/types.js';
+import { BufferedChangelog } from './buffered-changelog.js';
+import type { RestoredState } from './types.js';
 
 export interface BusChangelogOptions {
   /** The topic's partition count: that of the input it is co-partitioned with. */
@@ -15,28 +15,15 @@ export interface BusChangelogOptions {
  * the input partition its key's records came from — co-partitioning, so the member that owns
  * input partition p finds its keys in changelog partition p and reads only that.
  */
-export class BusChangelog implements Changelog {
-  private readonly buffer: WriteBuffer;
+export class BusChangelog extends BufferedChangelog {
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly bus: Bus,
-    readonly topic: string,
+    topic: string,
     options: BusChangelogOptions,
   ) {
-    this.buffer = new WriteBuffer(`changelog ${topic}`, options.partitions, options.maxValueBytes);
-  }
-
-  put(key: string, partition: number, value: Buffer): void {
-    this.buffer.set(partition, key, value);
-  }
-
-  delete(key: string, partition: number): void {
-    this.buffer.set(partition, key, null);
-  }
-
-  get pending(): number {
-    return this.buffer.size;
+    super(topic, options);
   }
 
   flush(): Promise<void> {
@@ -46,19 +33,7 @@ export class BusChangelog implements Changelog {
   }
 
   private async flushOnce(): Promise<void> {
-    const writes = this.buffer.take();
-    if (writes.length === 0) return;
-    const records: OutRecord[] = writes.map((w) => ({ topic: this.topic, key: w.key, value: w.value, partition: w.partition }));
-    try {
-      await this.bus.send(records);
-    } catch (err) {
-      this.buffer.putBack(writes);
-      throw err;
-    }
-  }
-
-  discard(partitions: number[]): void {
-    this.buffer.discard(partitions);
+    await this.writeBuffered((writes) => this.bus.send(writes.map((w) => ({ topic: this.topic, key: w.key, value: w.value, partition: w.partition }))));
   }
 
   async restore(partitions: number[]): Promise<RestoredState> {

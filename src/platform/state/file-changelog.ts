@@ -3,8 +3,9 @@ import { open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileLock } from './file-lock.js';
 import { MAGIC, WindowReader, encode } from './file-format.js';
-import type { Changelog, RestoredState } from './types.js';
-import { WriteBuffer, type Write } from './write-buffer.js';
+import { BufferedChangelog } from './buffered-changelog.js';
+import type { RestoredState } from './types.js';
+import type { Write } from './write-buffer.js';
 
 export interface FileChangelogOptions {
   partitions: number;
@@ -31,8 +32,7 @@ interface Entry {
  * crash leaves the old file or the new one). A record torn by a crash mid-append fails its CRC
  * and is cut off at the next open. One process at a time: a lock file holds the owner's pid.
  */
-export class FileChangelog implements Changelog {
-  private readonly buffer: WriteBuffer;
+export class FileChangelog extends BufferedChangelog {
   private readonly index = new Map<string, Entry>();
   private liveBytes = 0;
   private size = MAGIC.length;
@@ -41,13 +41,13 @@ export class FileChangelog implements Changelog {
   private readonly compactFrom: number;
 
   private constructor(
-    readonly topic: string,
+    topic: string,
     private readonly path: string,
     private file: FileHandle,
     private readonly lock: FileLock,
     options: FileChangelogOptions,
   ) {
-    this.buffer = new WriteBuffer(`changelog ${topic}`, options.partitions, options.maxValueBytes);
+    super(topic, options);
     this.compactFrom = options.compactFromBytes ?? 1024 * 1024;
   }
 
@@ -66,32 +66,9 @@ export class FileChangelog implements Changelog {
     }
   }
 
-  put(key: string, partition: number, value: Buffer): void {
-    this.buffer.set(partition, key, value);
-  }
-
-  delete(key: string, partition: number): void {
-    this.buffer.set(partition, key, null);
-  }
-
-  get pending(): number {
-    return this.buffer.size;
-  }
-
-  discard(partitions: number[]): void {
-    this.buffer.discard(partitions);
-  }
-
   flush(): Promise<void> {
     return this.serial(async () => {
-      const writes = this.buffer.take();
-      if (writes.length === 0) return;
-      try {
-        await this.append(writes);
-      } catch (err) {
-        this.buffer.putBack(writes);
-        throw err;
-      }
+      if (!(await this.writeBuffered((writes) => this.append(writes)))) return;
       if (this.size >= this.compactFrom && this.size - MAGIC.length > 2 * this.liveBytes) await this.compact();
     });
   }
