@@ -4,11 +4,9 @@ import { freePorts } from '../src/platform/kafka/local-broker.js';
 import { brokers, kafkaBus } from './support/kafka.js';
 import { backDatedStart, grossFaultEntity, SYNTHETIC_METRICS } from './support/synthetic-entity.js';
 import { VigilProcess } from './support/vigil-process.js';
+import type { AiopsAnomalies } from '../src/platform/streams/records/aiops.anomalies.js';
 
-interface Anomaly {
-  entity: string;
-  timestamp: number;
-}
+type Anomaly = AiopsAnomalies;
 
 /** Bound on each wait: only a hang should reach it. */
 const WAIT_MS = 120_000;

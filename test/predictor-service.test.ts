@@ -6,6 +6,7 @@ import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
 import { seededRandom } from '../src/platform/random.js';
 import { brokers, kafkaBus } from './support/kafka.js';
 import { VigilProcess } from './support/vigil-process.js';
+import type { PredictionEvent } from '../src/predictor/types.js';
 
 const STEP_MS = 60_000;
 const PEAK = 125;
@@ -26,17 +27,8 @@ function diskSamples(entity: string, start: number): Array<{ entity: string; met
   return out;
 }
 
-interface Prediction {
-  id: string;
-  entity: string;
-  metric: string;
-  timestamp: number;
-  status: string;
-  limit: { name: string; op: string; value: number };
-  expected_breach_at: number;
-  probability: number;
-  forecast: Array<{ timestamp: number; mean: number; lower: number; upper: number }>;
-}
+/** What the predictor writes (its type derives from streams/schemas/aiops.predictions.schema.json). */
+type Prediction = PredictionEvent;
 
 describe('predictor service on Kafka', () => {
   let vigil: VigilProcess | undefined;

@@ -10,6 +10,7 @@ import { SYNTHETIC_METRICS, SYNTHETIC_STEP_MS as STEP_MS } from './support/synth
 import { brokers, kafkaBus } from './support/kafka.js';
 import { until } from './support/until.js';
 import { VigilProcess } from './support/vigil-process.js';
+import type { AiopsAnomalies } from '../src/platform/streams/records/aiops.anomalies.js';
 
 /**
  * Issue #10, "Service crash": the detector and the incidents service run as `vigil start`
@@ -39,14 +40,7 @@ const AFTER_RESTART_STEPS = 100;
 const BETWEEN_WAVES_STEPS = 340;
 const FAULT_STEPS = 40;
 
-interface Anomaly {
-  id: string;
-  entity: string;
-  timestamp: number;
-  scorer: string;
-  model_version: string;
-  source: string;
-}
+type Anomaly = AiopsAnomalies;
 
 /** Every entity's steps, a few at a time (a burst, then steadily), with faults scheduled per entity. */
 class Stream {

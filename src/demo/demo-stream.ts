@@ -1,4 +1,6 @@
 import { seededRandom } from '../platform/random.js';
+import type { MetricSampleValue } from '../platform/series/metric-sample.js';
+import type { WithFields } from '../platform/streams/record-shapes.js';
 
 /**
  * The built-in demo stream: a small fleet of hosts whose eight metrics follow a daily cycle
@@ -16,13 +18,8 @@ export const DEMO_METRICS = [
   'gc_pause_seconds',
 ] as const;
 
-export interface DemoSample {
-  entity: string;
-  metric: string;
-  timestamp: number;
-  value: number;
-  labels: Record<string, string>;
-}
+/** A telemetry.metrics sample as the demo writes it: no id, tenant or kind, always labels. */
+export type DemoSample = WithFields<Pick<MetricSampleValue, 'entity' | 'metric' | 'timestamp' | 'value' | 'labels'>, 'labels'>;
 
 export interface DemoOptions {
   hosts: number;

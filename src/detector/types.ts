@@ -1,29 +1,14 @@
+import type { AiopsAnomalies } from '../platform/streams/records/aiops.anomalies.js';
+import type { AiopsFeedback } from '../platform/streams/records/aiops.feedback.js';
+import type { Narrowed, WithFields } from '../platform/streams/record-shapes.js';
+
 export type { MetricSampleValue } from '../platform/series/metric-sample.js';
 
-/** An aiops.feedback record's value. */
-export interface FeedbackValue {
-  id: string;
-  entity: string;
-  incident_id?: string;
-  finding_id?: string;
-  timestamp: number;
-  kind: 'false_positive' | 'true_positive' | 'missed';
-  by?: string;
-  comment?: string;
-}
+/** An aiops.feedback record's value (generated from its schema). */
+export type FeedbackValue = AiopsFeedback;
 
-/** An aiops.anomalies event written by the detector. */
-export interface AnomalyEvent {
-  id: string;
-  entity: string;
-  timestamp: number;
-  source: 'metrics';
-  score: number;
-  threshold: number;
-  scorer: string;
-  model_version: string;
-  window: { start: number; end: number };
-  contributions: Array<{ metric: string; share: number }>;
-  labels: Record<string, string>;
-  kind: 'metric_anomaly';
-}
+/** An aiops.anomalies event written by the detector: a metric finding with its window and contributions. */
+export type AnomalyEvent = Narrowed<
+  WithFields<AiopsAnomalies, 'model_version' | 'window' | 'contributions' | 'labels'>,
+  { source: 'metrics'; kind: 'metric_anomaly' }
+>;

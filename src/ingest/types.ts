@@ -1,28 +1,12 @@
-/** One record of telemetry.metrics (streams/schemas/telemetry.metrics.schema.json). */
-export interface MetricSample {
-  id: string;
-  tenant?: string;
-  entity: string;
-  metric: string;
-  labels: Record<string, string>;
-  timestamp: number;
-  value: number;
-  kind: 'gauge' | 'counter' | 'rate';
-}
+import type { Sample } from '../platform/streams/records/telemetry.metrics.js';
+import type { TelemetryLogs } from '../platform/streams/records/telemetry.logs.js';
+import type { Narrowed, WithFields } from '../platform/streams/record-shapes.js';
 
-/** One record of telemetry.logs (streams/schemas/telemetry.logs.schema.json). */
-export interface LogEntry {
-  id: string;
-  tenant?: string;
-  entity: string;
-  timestamp: number;
-  level?: string;
-  message: string;
-  attributes?: Record<string, string | number | boolean | null>;
-  session?: string;
-  trace_id?: string;
-  span_id?: string;
-}
+/** One record of telemetry.metrics as ingest writes it: one sample, its id, labels and kind set. */
+export type MetricSample = WithFields<Sample, 'id' | 'labels' | 'kind'>;
+
+/** One record of telemetry.logs as ingest writes it: its id set. */
+export type LogEntry = WithFields<TelemetryLogs, 'id'>;
 
 /** What a normaliser made of one request or record: the records, and what it left out and why. */
 export interface Normalised<T> {

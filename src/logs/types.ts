@@ -1,19 +1,15 @@
-/** A telemetry.logs record (streams/schemas/telemetry.logs.schema.json). */
-export interface LogRecordValue {
-  id?: string;
-  tenant?: string;
-  entity: string;
-  timestamp: number;
-  level?: string;
-  message: string;
-  attributes?: Record<string, string | number | boolean | null>;
-  session?: string;
-  trace_id?: string;
-  span_id?: string;
-}
+import type { AiopsAnomalies } from '../platform/streams/records/aiops.anomalies.js';
+import type { TelemetryLogs } from '../platform/streams/records/telemetry.logs.js';
+import type { Narrowed, WithFields } from '../platform/streams/record-shapes.js';
 
-/** A template named in a finding: masked text only. */
-export interface FindingTemplate {
+/** A telemetry.logs record (generated from streams/schemas/telemetry.logs.schema.json). */
+export type LogRecordValue = TelemetryLogs;
+
+/**
+ * A template named in a finding: masked text only. A type, not an interface: an interface would
+ * not fit the schema's open `templates` items ({ [k: string]: unknown }).
+ */
+export type FindingTemplate = {
   id: number;
   template: string;
   /**
@@ -26,20 +22,10 @@ export interface FindingTemplate {
   example?: string;
   count?: number;
   share?: number;
-}
+};
 
-/** What the logs service writes to aiops.anomalies (source "logs"). */
-export interface LogAnomalyEvent {
-  id: string;
-  entity: string;
-  timestamp: number;
-  source: 'logs';
-  score: number;
-  threshold: number;
-  scorer: string;
-  model_version: string;
-  kind: 'log_sequence' | 'log_counts';
-  window: { start: number; end: number };
-  labels: Record<string, string>;
-  templates: FindingTemplate[];
-}
+/** What the logs service writes to aiops.anomalies (source "logs"): a finding with its window and templates. */
+export type LogAnomalyEvent = Narrowed<
+  WithFields<AiopsAnomalies, 'model_version' | 'window' | 'labels'>,
+  { source: 'logs'; kind: 'log_sequence' | 'log_counts'; templates: FindingTemplate[] }
+>;

@@ -1,19 +1,16 @@
+import type { AiopsPredictions } from '../platform/streams/records/aiops.predictions.js';
+import type { Narrowed, WithFields } from '../platform/streams/record-shapes.js';
 import type { LimitOp } from './limits/limit-rules.js';
 
-/** An aiops.predictions record (streams/schemas/aiops.predictions.schema.json). */
-export interface PredictionEvent {
-  /** The prediction's id: the same on its issue, every update and its withdrawal. */
-  id: string;
-  entity: string;
-  metric: string;
-  /** The step the forecast was made from. */
-  timestamp: number;
-  status: 'issued' | 'updated' | 'withdrawn';
-  limit: { name: string; op: LimitOp; value: number };
-  expected_breach_at: number;
-  probability: number;
-  model_version: string;
-  /** H steps ahead: the median and the band's edges. */
-  forecast: Array<{ timestamp: number; mean: number; lower: number; upper: number }>;
-  labels: Record<string, string>;
-}
+type ForecastStep = NonNullable<AiopsPredictions['forecast']>[number];
+
+/**
+ * An aiops.predictions record as the predictor writes it: the generated type with every field
+ * set. Its id is the prediction's: the same on its issue, every update and its withdrawal; its
+ * timestamp the step the forecast was made from; its forecast H steps ahead, the median and the
+ * band's edges.
+ */
+export type PredictionEvent = Narrowed<
+  WithFields<AiopsPredictions, 'expected_breach_at' | 'probability' | 'model_version' | 'labels'>,
+  { limit: { name: string; op: LimitOp; value: number }; forecast: Array<WithFields<ForecastStep, 'lower' | 'upper'>> }
+>;

@@ -1,3 +1,6 @@
+import type { WithFields } from '../platform/streams/record-shapes.js';
+import type { RecoInteractions } from '../platform/streams/records/reco.interactions.js';
+import type { RecoRecommendations } from '../platform/streams/records/reco.recommendations.js';
 import { Recommender } from './model/recommender.js';
 import type { Recommendation } from './types.js';
 import type { RecommenderOptions } from './model/options.js';
@@ -9,26 +12,11 @@ import {
   type RemediationRankingOptions,
 } from './remediation-ranking.js';
 
-/** A `reco.interactions` record (streams/schemas/reco.interactions.schema.json). */
-export interface InteractionMessage {
-  id?: string;
-  user: string;
-  item: string;
-  timestamp: number;
-  type?: string;
-  weight?: number;
-  /** Ask for a `reco.recommendations` record in reply. */
-  respond?: boolean;
-}
+/** A `reco.interactions` record (generated); `respond` asks for a `reco.recommendations` record in reply. */
+export type InteractionMessage = RecoInteractions;
 
-/** A `reco.recommendations` record (streams/schemas/reco.recommendations.schema.json). */
-export interface RecommendationsMessage {
-  id: string;
-  user: string;
-  timestamp: number;
-  model_version: string;
-  items: { item: string; score: number }[];
-}
+/** A `reco.recommendations` record as the service writes it: with its model version. */
+export type RecommendationsMessage = WithFields<RecoRecommendations, 'model_version'>;
 
 export interface RecoServiceOptions {
   /** Length of the lists published in reply to interactions. */

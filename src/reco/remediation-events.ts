@@ -1,15 +1,8 @@
+import type { AiopsRemediations } from '../platform/streams/records/aiops.remediations.js';
 import type { IncidentDescriptor, RemediationOutcome, RemediationOutcomeEvent } from './remediation-ranking.js';
 
-/** The fields of an `aiops.remediations` record the ranker reads (see streams/schemas). */
-export interface RemediationRecord {
-  incident_id: string;
-  action_id: string;
-  action: string;
-  timestamp: number;
-  decision: string;
-  labels?: Record<string, string>;
-  entity?: string;
-}
+/** The fields of an `aiops.remediations` record the ranker reads (of the generated type). */
+export type RemediationRecord = Pick<AiopsRemediations, 'incident_id' | 'action_id' | 'action' | 'timestamp' | 'decision' | 'labels' | 'entity'>;
 
 /**
  * What a remediation decision says about the action's outcome: `verified` fixed it,

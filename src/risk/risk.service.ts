@@ -1,4 +1,8 @@
 import { derivedId } from '../platform/bus/message-id.js';
+import type { Narrowed, WithFields } from '../platform/streams/record-shapes.js';
+import type { RiskLabels } from '../platform/streams/records/risk.labels.js';
+import type { RiskScores } from '../platform/streams/records/risk.scores.js';
+import type { RiskTransactions } from '../platform/streams/records/risk.transactions.js';
 import type { Emit, HandlerContext, InRecord } from '../platform/stage/types.js';
 import type { RiskModel } from './model/risk-model.js';
 import { RecentResults } from './recent-results.js';
@@ -9,41 +13,18 @@ import type { RiskServiceOptions } from './risk.options.js';
 import type { Reason } from './rules/decide.js';
 import type { Transaction } from './types.js';
 
-/** A `risk.transactions` message (streams/schemas/risk.transactions.schema.json). */
-export interface TransactionMessage {
-  transaction_id: string;
-  timestamp: number;
-  customer_id: string;
-  terminal_id: string;
-  amount: number;
-  currency?: string;
-}
+/** A `risk.transactions` message (generated from streams/schemas/risk.transactions.schema.json). */
+export type TransactionMessage = RiskTransactions;
 
 /** A `risk.labels` message: a fraud verdict on an earlier transaction, published when known. */
-export interface LabelMessage {
-  transaction_id: string;
-  customer_id: string;
-  terminal_id: string;
-  transaction_timestamp: number;
-  timestamp: number;
-  fraud: boolean;
-  amount?: number;
-}
+export type LabelMessage = RiskLabels;
 
-/** A `risk.scores` message. */
-export interface ScoreMessage {
-  id: string;
-  transaction_id: string;
-  customer_id: string;
-  /** The transaction's event time: a re-produced score is identical. */
-  timestamp: number;
-  probability: number;
-  decision: RiskScore['decision'];
-  reasons: string[];
-  model_version: string;
-  /** When the transaction was appended to risk.transactions (its Kafka record timestamp). */
-  transaction_appended_at: number;
-}
+/**
+ * A `risk.scores` message as the service writes it, every field set. Its timestamp is the
+ * transaction's event time (a re-produced score is identical); `transaction_appended_at` is when
+ * the transaction was appended to risk.transactions (its Kafka record timestamp).
+ */
+export type ScoreMessage = Narrowed<WithFields<RiskScores, 'model_version' | 'transaction_appended_at'>, { decision: RiskScore['decision'] }>;
 
 export type RiskServiceConfig = Pick<RiskServiceOptions, 'currencies' | 'labelDelayMs' | 'topics'> & {
   dedupeCapacity?: number;

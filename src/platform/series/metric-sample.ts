@@ -1,32 +1,20 @@
+import type { Batch, Point, Sample, TelemetryMetrics } from '../streams/records/telemetry.metrics.js';
+
 /**
- * A telemetry.metrics record's value (streams/schemas/telemetry.metrics.schema.json), as the
- * services that consume the topic read it. Its series is `seriesKey` of tenant, entity, metric
- * and labels.
+ * A telemetry.metrics record's value, as the services that consume the topic read it: the
+ * types generated from streams/schemas/telemetry.metrics.schema.json. Its series is `seriesKey`
+ * of tenant, entity, metric and labels.
  */
-export interface MetricSampleValue {
-  id?: string;
-  tenant?: string;
-  entity: string;
-  metric: string;
-  labels?: Record<string, string>;
-  timestamp: number;
-  value: number;
-  kind?: 'gauge' | 'counter' | 'rate';
-}
+export type MetricSampleValue = Sample;
 
 /** A sample inside a batched record: its entity and tenant are the batch's. */
-export type MetricPointValue = Omit<MetricSampleValue, 'entity' | 'tenant'>;
+export type MetricPointValue = Point;
 
 /** A batched telemetry.metrics record: one entity's samples from one request. */
-export interface MetricBatchValue {
-  id?: string;
-  tenant?: string;
-  entity: string;
-  samples: MetricPointValue[];
-}
+export type MetricBatchValue = Batch;
 
 /** What a telemetry.metrics record holds: one sample, or one entity's batch of them. */
-export type MetricRecordValue = MetricSampleValue | MetricBatchValue;
+export type MetricRecordValue = TelemetryMetrics;
 
 /**
  * The samples of a telemetry.metrics record, whichever form it has, each with its entity (and
