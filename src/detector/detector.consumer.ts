@@ -55,20 +55,18 @@ async function startScoring(service: DetectorService, deps: DetectorStartDeps): 
   if (caughtUp) deps.log.log(`${topics.feedback} read in ${Date.now() - started} ms as group ${service.options.feedbackGroup}: ${service.detector.adjustedEntities()} entities with a feedback adjustment`);
   else deps.log.warn(`${topics.feedback} not read to its end within ${waitMs} ms; scoring starts anyway, feedback applies as it arrives`);
   const checkpoints = new DetectorCheckpoints(service, deps.changelog, (line) => deps.log.log(line));
-  await deps.stages.start({
-    service: 'detector',
-    topics: [topics.metrics, topics.feedback],
-    handle: async (records) => {
-      const emits = await service.handle(records);
-      // Before the batch commits: a restarted or new owner resumes from these checkpoints.
-      await checkpoints.afterBatch();
-      // One line per incident (the score is damped after one opens), with the root-cause hint.
-      for (const e of emits) deps.log.warn(describeAnomaly(e.value as AnomalyEvent));
-      return emits;
-    },
-    onPartitionsAssigned: (gained) => checkpoints.assigned(gained),
-    onPartitionsRevoked: (lost, reason) => checkpoints.revoked(lost, reason),
-  });
+  await deps.stages.start(
+    checkpoints.stage({
+      service: 'detector',
+      topics: [topics.metrics, topics.feedback],
+      handle: async (records) => {
+        const emits = await service.handle(records);
+        // One line per incident (the score is damped after one opens), with the root-cause hint.
+        for (const e of emits) deps.log.warn(describeAnomaly(e.value as AnomalyEvent));
+        return emits;
+      },
+    }),
+  );
 }
 
 /**

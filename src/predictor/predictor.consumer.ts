@@ -25,19 +25,17 @@ export interface PredictorStartDeps {
  */
 export async function startPredictor(service: PredictorService, deps: PredictorStartDeps): Promise<void> {
   const checkpoints = new PredictorCheckpoints(service, deps.changelog, deps.log);
-  await deps.stages.start({
-    service: 'predictor',
-    topics: [service.options.topics.metrics],
-    handle: async (records, ctx) => {
-      const emits = await service.handle(records, ctx);
-      // Before the batch commits: a restarted or new owner resumes from these checkpoints.
-      await checkpoints.afterBatch();
-      for (const e of emits) deps.log(describePrediction(e.value as PredictionEvent));
-      return emits;
-    },
-    onPartitionsAssigned: (gained) => checkpoints.assigned(gained),
-    onPartitionsRevoked: (lost, reason) => checkpoints.revoked(lost, reason),
-  });
+  await deps.stages.start(
+    checkpoints.stage({
+      service: 'predictor',
+      topics: [service.options.topics.metrics],
+      handle: async (records, ctx) => {
+        const emits = await service.handle(records, ctx);
+        for (const e of emits) deps.log(describePrediction(e.value as PredictionEvent));
+        return emits;
+      },
+    }),
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { RevokeReason, TopicPartition } from '../bus/types.js';
+import type { StageOptions } from '../stage/types.js';
 import type { Changelog } from './types.js';
 
 /** What a service that keeps per-entity state on a changelog lends its checkpoints. */
@@ -49,6 +50,24 @@ export abstract class EntityCheckpoints<Restored, Reason extends string> {
   protected abstract written(reason: Reason | 'stop', bytes: number): void;
   /** Counts a failed flush (already logged when it is the first of a run). */
   protected abstract flushFailed(): void;
+
+  /**
+   * A stateful stage: `options.handle` as given, with the checkpoints that fell due flushed
+   * before each batch commits (a restarted or new owner resumes from them); a partition's
+   * entities restored when it is assigned and handed over when it is revoked.
+   */
+  stage<T>(options: StageOptions<T>): StageOptions<T> {
+    return {
+      ...options,
+      handle: async (records, ctx) => {
+        const emits = await options.handle(records, ctx);
+        await this.afterBatch();
+        return emits;
+      },
+      onPartitionsAssigned: (gained) => this.assigned(gained),
+      onPartitionsRevoked: (lost, reason) => this.revoked(lost, reason),
+    };
+  }
 
   /** Before the first batch of gained input partitions: take their entities over. */
   async assigned(gained: readonly TopicPartition[]): Promise<void> {
