@@ -1,5 +1,5 @@
 import type { Context } from '@opentelemetry/api';
-import type { Headers, RevokeReason, TopicPartition } from '../bus/types.js';
+import type { Headers, SubscribeOptions } from '../bus/types.js';
 
 /** A record that passed decoding and its topic's schema. */
 export interface InRecord<T> {
@@ -48,7 +48,13 @@ export type StageHandler<T> = (records: InRecord<T>[], ctx: HandlerContext) => P
 export const DEAD_LETTER_REASONS = ['oversize', 'invalid_json', 'schema', 'rejected', 'handler_error'] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
-export interface StageOptions<T> {
+/** What a stage passes to its subscription as it is (see SubscribeOptions for each). */
+type SubscriptionSettings = Pick<
+  SubscribeOptions,
+  'partitionsConsumedConcurrently' | 'commitIntervalMs' | 'deleteGroupOnStop' | 'onAssignment' | 'onPartitionsAssigned' | 'onPartitionsRevoked'
+>;
+
+export interface StageOptions<T> extends SubscriptionSettings {
   /** Service name: metric label and the default consumer group `vigil-<service>`. */
   service: string;
   groupId?: string;
@@ -63,23 +69,4 @@ export interface StageOptions<T> {
   maxInFlight?: number;
   /** Larger records are dead-lettered unread (default 1 MiB). */
   maxRecordBytes?: number;
-  partitionsConsumedConcurrently?: number;
-  /** See SubscribeOptions.commitIntervalMs (default: commit after each batch). */
-  commitIntervalMs?: number;
-  /** See SubscribeOptions.deleteGroupOnStop. */
-  deleteGroupOnStop?: boolean;
-  onAssignment?: (assigned: TopicPartition[]) => void;
-  /**
-   * Stateful stages: restore the state of partitions this member was just given (at start, at a
-   * rebalance, when another member died) — all the assignment added, at once. No batch of those
-   * partitions is handled before it resolves; a throw is logged and retried with back-off.
-   */
-  onPartitionsAssigned?: (gained: TopicPartition[]) => Promise<void>;
-  /**
-   * Stateful stages: forget the state of partitions this member no longer has, after their
-   * batches in hand. `stop`: on stop, still owned (checkpoint now; the next owner reads it).
-   * `rebalance`: on Kafka already another member's, which may be restoring them (kafkajs tells
-   * no sooner): a checkpoint written now may come too late for it.
-   */
-  onPartitionsRevoked?: (lost: TopicPartition[], reason: RevokeReason) => Promise<void>;
 }
