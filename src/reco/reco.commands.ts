@@ -8,18 +8,13 @@ import type { RecommenderOptions } from './model/options.js';
 /** `vigil reco ...`: offline evaluation of the recommender (hold-out and stream replay). */
 export function registerRecoCommands(program: Command): Command {
   const reco = program.command('reco').description('recommender: offline evaluation');
-  reco
-    .command('evaluate')
+  withModelFlags(reco.command('evaluate'))
     .description('hold out part of each user\'s items, train on the rest, score top-k for the model and a most-popular baseline')
     .requiredOption('--data <file>', 'interactions: user, item[, rating[, timestamp]] per line (tab, comma or space separated)')
     .addOption(new Option('--split <kind>', 'which items each user holds out').choices(['random', 'time']).default('random'))
     .option('--test-ratio <ratio>', 'share of each user\'s items held out', ratio, 0.25)
     .option('--seed <n>', 'seed of the random split', integer, 1)
     .option('--k <n>', 'length of each recommendation list', integer, 10)
-    .option('--l2 <lambda>', 'EASE ridge strength (default: the tuned one)', positive)
-    .option('--dropout <p>', 'DLAE input-dropout regulariser, 0 = plain EASE', fraction)
-    .option('--recency-half-life <n>', 'weigh each user\'s items by recency when scoring (0 = off)', nonNegative)
-    .option('--recency-floor <w>', 'with recency on, the weight old items decay to (0..1)', unit)
     .option('--json', 'print the report as one JSON line last')
     .action(async (opts: EvaluateFlags) => {
       const data = await readInteractions(opts.data);
@@ -34,17 +29,12 @@ export function registerRecoCommands(program: Command): Command {
       if (opts.json) console.log(JSON.stringify(report));
       else console.log(formatReport(report));
     });
-  reco
-    .command('replay')
+  withModelFlags(reco.command('replay'))
     .description('test-then-train over the time-ordered stream: fit on the early part, then score each later event against the top k asked for just before it')
     .requiredOption('--data <file>', 'interactions: user, item[, rating[, timestamp]] per line')
     .option('--test-ratio <ratio>', 'share of the stream (latest events) replayed', ratio, 0.25)
     .option('--k <n>', 'length of each recommendation list', integer, 10)
     .option('--refit-every <n>', 'refit after this many replayed events (0 = never)', integer, 5000)
-    .option('--l2 <lambda>', 'EASE ridge strength (default: the tuned one)', positive)
-    .option('--dropout <p>', 'DLAE input-dropout regulariser, 0 = plain EASE', fraction)
-    .option('--recency-half-life <n>', 'weigh each user\'s items by recency when scoring (0 = off)', nonNegative)
-    .option('--recency-floor <w>', 'with recency on, the weight old items decay to (0..1)', unit)
     .option('--fold-in', 'also fold each event into the item model (about 10 ms an event at 1,700 items)')
     .option('--frozen', 'never learn from the replayed events (a model trained once)')
     .option('--json', 'print the report as one JSON line last')
@@ -99,6 +89,15 @@ interface ReplayFlags extends ModelFlags {
   foldIn?: boolean;
   frozen?: boolean;
   json?: boolean;
+}
+
+/** The model's flags, alike on every command that fits one (read back by modelOptions). */
+function withModelFlags(command: Command): Command {
+  return command
+    .option('--l2 <lambda>', 'EASE ridge strength (default: the tuned one)', positive)
+    .option('--dropout <p>', 'DLAE input-dropout regulariser, 0 = plain EASE', fraction)
+    .option('--recency-half-life <n>', 'weigh each user\'s items by recency when scoring (0 = off)', nonNegative)
+    .option('--recency-floor <w>', 'with recency on, the weight old items decay to (0..1)', unit);
 }
 
 /** Only the model options given on the command line; the rest keep their defaults. */
