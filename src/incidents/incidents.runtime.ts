@@ -44,7 +44,7 @@ export async function createIncidentsRuntime(deps: { bus: Bus; schemas: SchemaRe
 
   // The outbox table is the incidents database's: what it appends is labelled by the service whose topic it is.
   const remediationTopics = new Set([options.topics.remediations, options.topics.remediationsDlq]);
-  const outbox = new Outbox(store, deps.bus, deps.schemas, (msg) => logger.warn(msg), (topic) => (remediationTopics.has(topic) ? 'remediation' : 'incidents'));
+  const outbox = new Outbox(database.db, deps.bus, deps.schemas, (msg) => logger.warn(msg), (topic) => (remediationTopics.has(topic) ? 'remediation' : 'incidents'));
   const incidents = new IncidentsService(store, options, Date.now, (topic, key, id, value) => outbox.record(topic, key, id, value));
   return { options, store, incidents, outbox, rules, database };
 }

@@ -42,7 +42,7 @@ export async function createRemediationRuntime(deps: { bus: Bus; schemas: Schema
   await store.init();
   // The outbox table is the incidents database's: what it appends is labelled by the service whose topic it is.
   const own = new Set([options.topics.remediations, options.topics.remediationsDlq]);
-  const outbox = new Outbox(store, deps.bus, deps.schemas, (msg) => logger.warn(msg), (topic) => (own.has(topic) ? 'remediation' : 'incidents'));
+  const outbox = new Outbox(database.db, deps.bus, deps.schemas, (msg) => logger.warn(msg), (topic) => (own.has(topic) ? 'remediation' : 'incidents'));
   const remediation = new RemediationService({ store, rules, options, outbox, logger: new Logger('Remediation') });
   return { options, store, remediation, outbox, database };
 }

@@ -19,13 +19,14 @@ import type { ActionStore } from '../../src/remediation/store/store.js';
 
 /** Both services' stores on one database, as a process that runs both has them. */
 export interface Stores {
+  db: MemoryDatabase | PgDatabase;
   incidents: IncidentStore;
   actions: ActionStore;
 }
 
 /** Both stores on `db` (a fresh memory database by default), initialised. */
 export async function storesOn(db: MemoryDatabase | PgDatabase = new MemoryDatabase()): Promise<Stores> {
-  const stores = db.kind === 'postgres' ? { incidents: new PgIncidentStore(db), actions: new PgActionStore(db) } : { incidents: new MemoryIncidentStore(db), actions: new MemoryActionStore(db) };
+  const stores = db.kind === 'postgres' ? { db, incidents: new PgIncidentStore(db), actions: new PgActionStore(db) } : { db, incidents: new MemoryIncidentStore(db), actions: new MemoryActionStore(db) };
   await stores.incidents.init();
   await stores.actions.init();
   return stores;
@@ -39,7 +40,7 @@ export async function storesOn(db: MemoryDatabase | PgDatabase = new MemoryDatab
  * moves it by hand). `store` is remediation's.
  */
 export async function startOneAction(action: Partial<WebhookAction> & { url: string }, maxAttempts: number, now: () => number = Date.now, stores?: Stores) {
-  const { incidents: incidentStore, actions: store } = stores ?? (await storesOn());
+  const { db, incidents: incidentStore, actions: store } = stores ?? (await storesOn());
   const sent: OutRecord[] = [];
   const bus = { send: async (records: OutRecord[]) => void sent.push(...records) } as unknown as Bus;
   const env = {
@@ -51,8 +52,8 @@ export async function startOneAction(action: Partial<WebhookAction> & { url: str
     VIGIL_EXTERNAL_URL: 'http://vigil',
   };
   const serviceOf = (topic: string) => (topic.startsWith('aiops.remediations') ? 'remediation' : 'incidents');
-  const incidentsOutbox = new Outbox(incidentStore, bus, undefined, () => undefined, serviceOf);
-  const outbox = new Outbox(store, bus, undefined, () => undefined, serviceOf);
+  const incidentsOutbox = new Outbox(db, bus, undefined, () => undefined, serviceOf);
+  const outbox = new Outbox(db, bus, undefined, () => undefined, serviceOf);
   const incidents = new IncidentsService(incidentStore, loadIncidentsOptions(env), now, (t, k, id, v) => incidentsOutbox.record(t, k, id, v));
   const rule: RemediationRule = {
     name: 'r1',

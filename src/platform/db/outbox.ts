@@ -20,6 +20,9 @@ export interface OutboxTable {
   deleteOutbox(ids: string[]): Promise<void>;
 }
 
+/** The flush in progress on each outbox table (a database), shared by the Outboxes on it. */
+const runs = new WeakMap<OutboxTable, { flushing: Promise<void> | undefined; again: boolean }>();
+
 /**
  * Transactional outbox for what a service's API and timers write: the record goes
  * into the same transaction as the state change it announces, and is appended to Kafka after
@@ -27,10 +30,8 @@ export interface OutboxTable {
  * tick) sends it. Records keep their ids, so a re-sent one is a repeat consumers drop.
  */
 export class Outbox {
-  private flushing: Promise<void> | undefined;
-  private again = false;
-
   constructor(
+    /** The database's outbox table (the database itself, so that every Outbox on it shares its flushes). */
     private readonly store: OutboxTable,
     private readonly bus: Bus,
     private readonly schemas: SchemaRegistry | undefined,
@@ -55,25 +56,32 @@ export class Outbox {
     return { id, topic, key, value, headers: injectContext(trace ?? context.active(), { 'vigil-id': id, 'content-type': 'application/json', ...headers }) };
   }
 
-  /** Appends what is pending; concurrent calls share one run (and ask for another after it). */
+  /**
+   * Appends what is pending; concurrent calls share one run (and ask for another after it) — those
+   * of every Outbox on the same table, so two services of one process on one database do not
+   * both send what they both read as pending.
+   */
   flush(): Promise<void> {
-    if (this.flushing) {
-      this.again = true;
-      return this.flushing;
+    let run = runs.get(this.store);
+    if (!run) runs.set(this.store, (run = { flushing: undefined, again: false }));
+    if (run.flushing) {
+      run.again = true;
+      return run.flushing;
     }
-    this.flushing = (async () => {
+    const current = run;
+    current.flushing = (async () => {
       try {
         do {
-          this.again = false;
+          current.again = false;
           await this.flushOnce();
-        } while (this.again);
+        } while (current.again);
       } catch (e) {
         this.warn(`outbox: append failed, retried on the next tick: ${(e as Error).message}`);
       } finally {
-        this.flushing = undefined;
+        current.flushing = undefined;
       }
     })();
-    return this.flushing;
+    return current.flushing;
   }
 
   private async flushOnce(): Promise<void> {
