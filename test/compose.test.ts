@@ -33,7 +33,7 @@ function bindSource(volume: string): string | undefined {
 
 describe('docker-compose.yml (docker is not usable here: checked as a file)', () => {
   it('has the broker, Vigil, Prometheus, Grafana, an OpenTelemetry Collector, Jaeger and a gpu profile', () => {
-    const vigilServices = ['demo', 'ingest', 'detector', 'predictor', 'logs', 'risk', 'incidents', 'reco'];
+    const vigilServices = ['demo', 'ingest', 'detector', 'predictor', 'logs', 'risk', 'incidents', 'remediation', 'reco'];
     expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['kafka', 'topics', 'postgres', ...vigilServices, 'prometheus', 'grafana', 'otel-collector', 'jaeger']));
     for (const [name, s] of services) expect(s.image, `${name} names its image`).toMatch(/^[\w./-]+:[\w.-]+$/);
     // Every service of the codebase runs in a container of its own, from the one image.

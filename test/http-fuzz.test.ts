@@ -62,7 +62,7 @@ const sum = (text: string, name: string, labelFilter: (labels: string) => boolea
 /**
  * The HTTP side of the fuzz run (the topic side is fuzz-inputs.test.ts): hostile bodies on every
  * endpoint that takes one, hostile parameters on the read endpoints, through `vigil start ingest
- * incidents reco` on the real broker. Nothing may crash or answer 5xx; every refusal is a 4xx
+ * incidents remediation reco` on the real broker. Nothing may crash or answer 5xx; every refusal is a 4xx
  * that says why, and every one is counted in vigil_http_requests_total.
  */
 describe('fuzzing every HTTP endpoint', () => {
@@ -72,7 +72,7 @@ describe('fuzzing every HTTP endpoint', () => {
   beforeAll(async () => {
     const [port] = await freePorts(1);
     base = `http://127.0.0.1:${port}`;
-    vigil = new VigilProcess(['start', 'ingest', 'incidents', 'reco', '--port', String(port)], {
+    vigil = new VigilProcess(['start', 'ingest', 'incidents', 'remediation', 'reco', '--port', String(port)], {
       KAFKA_BROKERS: brokers(),
       VIGIL_DEMO: 'false',
       VIGIL_GROUP_PREFIX: `hf${Date.now().toString(36)}`,

@@ -56,7 +56,7 @@ describe('incidents: delivery to a flaky receiver (retries, timeouts, idempotenc
 `,
     });
     cleanup.push(dir.remove);
-    ({ vigil, api } = await startIncidents(['incidents'], {
+    ({ vigil, api } = await startIncidents(['incidents', 'remediation'], {
       VIGIL_DATABASE_SCHEMA: schema,
       INCIDENTS_RULES_DIR: dir.dir,
       // Rotation: the new secret signs first, the old one too; the receiver knows only the new one.

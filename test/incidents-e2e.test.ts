@@ -60,7 +60,7 @@ describe('incidents end to end: findings → incident → rule → signed webhoo
 `,
     });
     cleanup.push(dir.remove);
-    ({ vigil, api } = await startIncidents(['detector', 'incidents', 'reco'], {
+    ({ vigil, api } = await startIncidents(['detector', 'incidents', 'remediation', 'reco'], {
       VIGIL_DATABASE_SCHEMA: schema,
       INCIDENTS_RULES_DIR: dir.dir,
       E2E_SECRET: SECRET,

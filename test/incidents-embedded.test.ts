@@ -12,7 +12,7 @@ describe('incidents on the embedded default (no broker, no database)', () => {
   it('the demo stream goes wrong, an incident opens, the shipped example rule logs the signed request it would send', async () => {
     const [port] = await freePorts(1);
     // The services the loop needs, on the in-process bus with the demo stream, as `npm start` runs them.
-    vigil = new VigilProcess(['start', 'demo', 'detector', 'incidents', '--port', String(port)], { KAFKA_BROKERS: '', VIGIL_DATABASE_URL: '', PGHOST: '', PGDATABASE: '' });
+    vigil = new VigilProcess(['start', 'demo', 'detector', 'incidents', 'remediation', '--port', String(port)], { KAFKA_BROKERS: '', VIGIL_DATABASE_URL: '', PGHOST: '', PGDATABASE: '' });
     await vigil.until(() => vigil!.output.includes('incidents kept IN MEMORY'), 120_000, 'the in-memory store');
     await vigil.until(() => /DRY RUN \(rule restart-on-latency dry_run\)/.test(vigil!.output), 180_000, 'the dry-run of the example rule');
     const out = vigil.output;

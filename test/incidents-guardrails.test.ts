@@ -110,7 +110,7 @@ describe('incidents: grouping, silences, inhibition and guardrails through the A
     const { schema, drop } = await freshSchema();
     const dir = await rulesDir({ 'test.yaml': rules(receiver.url) });
     cleanup.push(dir.remove);
-    ({ vigil, api } = await startIncidents(['incidents'], {
+    ({ vigil, api } = await startIncidents(['incidents', 'remediation'], {
       VIGIL_DATABASE_SCHEMA: schema,
       INCIDENTS_RULES_DIR: dir.dir,
       INCIDENTS_MIN_OCCURRENCES: '2',

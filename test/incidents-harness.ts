@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { verify } from '../src/incidents/delivery/signing.js';
+import { verify } from '../src/platform/webhooks/signing.js';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
 import { brokers } from './support/kafka.js';
 import { TcpProxy } from './support/tcp-proxy.js';
@@ -125,8 +125,8 @@ export async function rulesDir(files: Record<string, string>): Promise<{ dir: st
 }
 
 /**
- * `vigil start <services>` on the test broker and PostgreSQL, waiting until both incidents
- * consumers run. `{port}` in an env value becomes the process's HTTP port. Its consumer groups
+ * `vigil start <services>` on the test broker and PostgreSQL (the services should include
+ * `incidents` and `remediation`), waiting until both consumers run. `{port}` in an env value becomes the process's HTTP port. Its consumer groups
  * are `<groupPrefix>-incidents` and `<groupPrefix>-remediation`.
  */
 export async function startIncidents(services: string[], env: Record<string, string>): Promise<{ vigil: VigilProcess; api: Api; groupPrefix: string }> {
@@ -142,7 +142,7 @@ export async function startIncidents(services: string[], env: Record<string, str
     ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replaceAll('{port}', String(port))])),
   });
   try {
-    await vigil.until(() => vigil.output.includes('remediation consuming aiops.incidents'), 60_000, 'the incidents consumers');
+    await vigil.until(() => vigil.output.includes('incidents consuming aiops.anomalies') && vigil.output.includes('remediation consuming aiops.incidents'), 60_000, 'the incidents and remediation consumers');
     await vigil.serving();
   } catch (err) {
     await vigil.stop();

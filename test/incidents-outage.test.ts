@@ -20,7 +20,7 @@ describe('incidents: PostgreSQL goes away and comes back', () => {
     cleanup.push(drop);
     const dir = await rulesDir({ 'none.yaml': 'rules: []\n' });
     cleanup.push(dir.remove);
-    const { vigil, api, groupPrefix } = await startIncidents(['incidents'], { VIGIL_DATABASE_URL: proxy.url, VIGIL_DATABASE_SCHEMA: schema, INCIDENTS_RULES_DIR: dir.dir, INCIDENTS_MIN_OCCURRENCES: '3' });
+    const { vigil, api, groupPrefix } = await startIncidents(['incidents', 'remediation'], { VIGIL_DATABASE_URL: proxy.url, VIGIL_DATABASE_SCHEMA: schema, INCIDENTS_RULES_DIR: dir.dir, INCIDENTS_MIN_OCCURRENCES: '3' });
     let running: VigilProcess | undefined = vigil;
     cleanup.push(async () => void (await running?.stop()));
     const bus: KafkaBus = kafkaBus();

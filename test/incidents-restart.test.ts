@@ -49,7 +49,7 @@ describe('incidents: an action in flight survives a restart', () => {
     await bus.connect();
     cleanup.push(() => bus.disconnect());
 
-    const first = await startIncidents(['incidents'], env);
+    const first = await startIncidents(['incidents', 'remediation'], env);
     vigil = first.vigil;
     const entity = `restart-${run}-a`;
     await bus.send([anomaly(entity, 1)]);
@@ -67,7 +67,7 @@ describe('incidents: an action in flight survives a restart', () => {
     const id = rows.rows[0].id as string;
 
     receiver.setBehaviour(() => ({ status: 200 }));
-    const second = await startIncidents(['incidents'], env);
+    const second = await startIncidents(['incidents', 'remediation'], env);
     vigil = second.vigil;
     expect(vigil.output).toContain('resumed 1 action(s)');
     let action: ActionJson | undefined;

@@ -6,7 +6,7 @@ import { VigilProcess } from './support/vigil-process.js';
 /** The start fails, before any consumer runs, when a rule file has a mistake: file, line and what. */
 async function startWith(files: Record<string, string>): Promise<{ code: number | null; output: string; dir: string }> {
   const dir = await rulesDir(files);
-  const vigil = new VigilProcess(['start', 'incidents', '--port', '0'], { VIGIL_DEMO: 'false', KAFKA_BROKERS: '', INCIDENTS_RULES_DIR: dir.dir, GOOD_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}` });
+  const vigil = new VigilProcess(['start', 'remediation', '--port', '0'], { VIGIL_DEMO: 'false', KAFKA_BROKERS: '', INCIDENTS_RULES_DIR: dir.dir, GOOD_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}` });
   try {
     await until(() => vigil.child.exitCode !== null, 30_000, 'vigil to exit');
     return { code: vigil.child.exitCode, output: vigil.output, dir: dir.dir };

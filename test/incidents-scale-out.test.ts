@@ -79,7 +79,7 @@ describe('incidents and remediation scaled out: two processes, one database', ()
   }
 
   async function startOne(): Promise<void> {
-    const p = await startIncidents(['incidents'], env);
+    const p = await startIncidents(['incidents', 'remediation'], env);
     procs.push({ vigil: p.vigil, api: p.api });
   }
 

@@ -185,7 +185,7 @@ async function scenario(procs: VigilProcess[], cleanup: Array<() => Promise<void
     WEBHOOK_BACKOFF_MAX_MS: '500',
   };
   const startInc = async (): Promise<{ p: VigilProcess; api: Api }> => {
-    const { vigil, api } = await startIncidents(['incidents'], incidentsEnv);
+    const { vigil, api } = await startIncidents(['incidents', 'remediation'], incidentsEnv);
     procs.push(vigil);
     return { p: vigil, api };
   };

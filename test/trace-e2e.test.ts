@@ -96,7 +96,7 @@ describe('one trace from ingest to the remediation webhook', () => {
 `,
     });
     cleanup.push(dir.remove);
-    ({ vigil, api } = await startIncidents(['ingest', 'detector', 'incidents'], {
+    ({ vigil, api } = await startIncidents(['ingest', 'detector', 'incidents', 'remediation'], {
       VIGIL_DATABASE_SCHEMA: schema,
       INCIDENTS_RULES_DIR: dir.dir,
       TRACE_SECRET: SECRET,

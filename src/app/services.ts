@@ -10,6 +10,7 @@ export const SERVICES: Record<string, () => Promise<Type>> = {
   risk: async () => (await import('../risk/risk.module.js')).RiskModule,
   reco: async () => (await import('../reco/reco.module.js')).RecoModule,
   incidents: async () => (await import('../incidents/incidents.module.js')).IncidentsModule,
+  remediation: async () => (await import('../remediation/remediation.module.js')).RemediationModule,
   ingest: async () => (await import('../ingest/ingest.module.js')).IngestModule,
   logs: async () => (await import('../logs/logs.module.js')).LogsModule,
   predictor: async () => (await import('../predictor/predictor.module.js')).PredictorModule,

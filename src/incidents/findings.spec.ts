@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findingFingerprint, toFinding } from './findings.js';
-import { ruleMatches } from './rules/match-rule.js';
-import type { RemediationRule } from './rules/rule-types.js';
+import { ruleMatches, type RemediationRule } from '../lib/remediation-rules/index.js';
 import type { Incident } from './types.js';
 
 describe('findings', () => {

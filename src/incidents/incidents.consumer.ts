@@ -1,17 +1,15 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { StagesService } from '../platform/app/stages.service.js';
+import { whileUnavailable } from '../platform/db/unavailable.js';
 import type { Emit } from '../platform/stage/types.js';
 import { toFinding } from './findings.js';
 import { INCIDENTS_RUNTIME, type IncidentsRuntime } from './incidents.runtime.js';
 import { SuppressedLog } from './suppressed-log.js';
-import { whileUnavailable } from './store/unavailable.js';
 import type { Finding, IncidentEvent } from './types.js';
 
 /**
  * Kafka in: `aiops.anomalies` + `aiops.predictions` as the group `<prefix>-incidents` (lifecycle
- * events to `aiops.incidents`, appended before the commit), and `aiops.incidents` as the group
- * `<prefix>-remediation` (actions planned before the commit; their delivery runs on its own).
- * A timer resolves quiet incidents, expires approvals and verifies delivered actions.
+ * events to `aiops.incidents`, appended before the commit). A timer resolves quiet incidents.
  */
 @Injectable()
 export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -29,10 +27,8 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { options, incidents, remediation } = this.rt;
+    const { options, incidents } = this.rt;
     incidents.onSuppressed = (f, by) => this.suppressedLog.note(f, by);
-    const resumed = await remediation.resume();
-    if (resumed > 0) this.logger.log(`resumed ${resumed} action(s) a previous run left unfinished`);
     this.logger.log(
       `grouping by ${options.groupBy.join('+')} within ${options.groupWindowMs} ms; opens after ${options.minOccurrences} finding(s); auto-resolves after ${options.quietMs} ms quiet`,
     );
@@ -52,16 +48,6 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
         return emits;
       },
     });
-    await this.stages.start<IncidentEvent>({
-      service: 'remediation',
-      topics: [options.topics.incidents],
-      handle: async (records, ctx) => {
-        for (const r of records) {
-          if (!(await whileUnavailable(() => remediation.onIncidentEvent(r.value, r.trace), ctx, this.warn, this.ping))) ctx.reject(r, `incident ${r.value.incident_id} is not in this service's store`);
-        }
-        return [];
-      },
-    });
     this.timer = setInterval(() => void this.sweep(), options.sweepMs);
   }
 
@@ -71,7 +57,6 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
     try {
       const events = await this.rt.incidents.sweep();
       for (const ev of events) this.describe(ev);
-      await this.rt.remediation.sweep();
       // Appends what these wrote, and whatever an earlier append failed to deliver.
       await this.rt.outbox.flush();
       this.lastSweepError = undefined;
@@ -99,10 +84,9 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
 
   async beforeApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.rt.remediation.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.rt.store.close();
+    await this.rt.database.release();
   }
 }

@@ -1,22 +1,23 @@
 import { Module } from '@nestjs/common';
+import { BUS, SCHEMAS } from '../platform/app/tokens.js';
 import type { Bus } from '../platform/bus/types.js';
-import type { VigilConfig } from '../platform/config/options.js';
-import { BUS, SCHEMAS, VIGIL_CONFIG } from '../platform/app/tokens.js';
+import { Databases } from '../platform/db/databases.js';
+import { API_TOKENS, BearerGuard } from '../platform/http/bearer.guard.js';
 import type { SchemaRegistry } from '../platform/streams/validator.js';
-import { BearerGuard } from './http/bearer.guard.js';
 import { IncidentsController } from './http/incidents.controller.js';
 import { IncidentsConsumer } from './incidents.consumer.js';
-import { createIncidentsRuntime, INCIDENTS_RUNTIME } from './incidents.runtime.js';
+import { createIncidentsRuntime, INCIDENTS_RUNTIME, type IncidentsRuntime } from './incidents.runtime.js';
 
-/** Incidents and remediation: findings → incidents → guarded, signed, audited webhook actions; HTTP API. */
+/** Incidents: findings → incidents (dedup, grouping, silences, inhibition) → aiops.incidents; the incidents API. */
 @Module({
   controllers: [IncidentsController],
   providers: [
     {
       provide: INCIDENTS_RUNTIME,
-      inject: [BUS, SCHEMAS, VIGIL_CONFIG],
-      useFactory: (bus: Bus, schemas: SchemaRegistry, config: VigilConfig) => createIncidentsRuntime(bus, schemas, config.httpPort),
+      inject: [BUS, SCHEMAS, Databases],
+      useFactory: (bus: Bus, schemas: SchemaRegistry, databases: Databases) => createIncidentsRuntime({ bus, schemas, databases }),
     },
+    { provide: API_TOKENS, inject: [INCIDENTS_RUNTIME], useFactory: (rt: IncidentsRuntime) => rt.options.apiTokens },
     BearerGuard,
     IncidentsConsumer,
   ],

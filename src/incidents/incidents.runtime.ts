@@ -1,13 +1,13 @@
 import { Logger } from '@nestjs/common';
+import { loadRemediationRules, type RemediationRule } from '../lib/remediation-rules/index.js';
 import type { Bus } from '../platform/bus/types.js';
+import type { Databases, DatabaseLease } from '../platform/db/databases.js';
+import { Outbox } from '../platform/db/outbox.js';
 import type { SchemaRegistry } from '../platform/streams/validator.js';
 import { IncidentsService } from './incidents.service.js';
 import { loadIncidentsOptions, type IncidentsOptions } from './options.js';
-import { Outbox } from './outbox.js';
-import { RemediationService } from './remediation/remediation.service.js';
-import { loadRemediationRules } from './rules/load-rules.js';
-import { MemoryIncidentStore } from './store/memory-store.js';
-import { PgIncidentStore } from './store/pg-store.js';
+import { MemoryIncidentStore } from './store/memory-incident-store.js';
+import { PgIncidentStore } from './store/pg-incident-store.js';
 import type { IncidentStore } from './store/store.js';
 
 /** Injection token of the service's parts (built once, at module init). */
@@ -17,42 +17,34 @@ export interface IncidentsRuntime {
   options: IncidentsOptions;
   store: IncidentStore;
   incidents: IncidentsService;
-  remediation: RemediationService;
-  /** What the API, the timers and the remediation write to Kafka, via their transactions. */
+  /** What the API and the timer write to Kafka, via their transactions. */
   outbox: Outbox;
+  /** The remediation rules, whose actions the recommender ranks on an incident read (only with VIGIL_RECO_URL). */
+  rules: RemediationRule[];
+  /** The incidents database, shared with remediation when it runs here too. */
+  database: DatabaseLease;
 }
 
-/**
- * Builds the service: options, the store (PostgreSQL when configured, memory otherwise), the rule
- * files (a mistake fails the start here, with file and line), and the two services.
- */
-export async function createIncidentsRuntime(bus: Bus, schemas: SchemaRegistry, httpPort: number, env: NodeJS.ProcessEnv = process.env): Promise<IncidentsRuntime> {
+/** Builds the service: options, the store (PostgreSQL when configured, the process's memory database otherwise) and the service. */
+export async function createIncidentsRuntime(deps: { bus: Bus; schemas: SchemaRegistry; databases: Databases; env?: NodeJS.ProcessEnv }): Promise<IncidentsRuntime> {
+  const env = deps.env ?? process.env;
   const logger = new Logger('Incidents');
   const options = loadIncidentsOptions(env);
-  const rules = loadRemediationRules(options.rulesDir, { env, globalDryRun: options.remediation.dryRun });
-  logger.log(
-    `${rules.length} remediation rule(s) from ${options.rulesDir}: ${rules.map((r) => `${r.name} (${r.actions.map((a) => `${a.name}${a.guardrails.dry_run || options.remediation.dryRun ? ' dry-run' : ''}${a.guardrails.approval?.required ? ' approval' : ''}`).join(', ')})`).join('; ') || 'none'}`,
-  );
-  const store: IncidentStore = options.databaseUrl ? new PgIncidentStore(options.databaseUrl, options.databaseSchema) : new MemoryIncidentStore();
+  // Only to name the candidate actions: incidents sends nothing, so a rule's missing secret is not its concern.
+  const rules = options.recoUrl ? loadRemediationRules(options.rulesDir, { env, globalDryRun: true }) : [];
+  const database = deps.databases.acquire(options.database);
+  const store: IncidentStore = database.db.kind === 'postgres' ? new PgIncidentStore(database.db) : new MemoryIncidentStore(database.db);
   await store.init();
   logger.log(
     store.kind === 'postgres'
-      ? `incidents stored in PostgreSQL, schema ${options.databaseSchema}`
+      ? `incidents stored in PostgreSQL, schema ${options.database.schema}`
       : 'no VIGIL_DATABASE_URL (or PG* env): incidents kept IN MEMORY, lost on exit',
   );
   if (options.apiTokens.length === 0) logger.warn('VIGIL_API_TOKENS is empty: every mutating incidents API call will be refused (401)');
 
+  // The outbox table is the incidents database's: what it appends is labelled by the service whose topic it is.
   const remediationTopics = new Set([options.topics.remediations, options.topics.remediationsDlq]);
-  const outbox = new Outbox(store, bus, schemas, (msg) => logger.warn(msg), (topic) => (remediationTopics.has(topic) ? 'remediation' : 'incidents'));
+  const outbox = new Outbox(database.db, deps.bus, deps.schemas, (msg) => logger.warn(msg), (topic) => (remediationTopics.has(topic) ? 'remediation' : 'incidents'));
   const incidents = new IncidentsService(store, options, Date.now, (topic, key, id, value) => outbox.record(topic, key, id, value));
-  const externalUrl = env.VIGIL_EXTERNAL_URL?.trim().replace(/\/$/, '') || `http://localhost:${httpPort}`;
-  const remediation = new RemediationService(
-    store,
-    rules,
-    options,
-    outbox,
-    new Logger('Remediation'),
-    externalUrl,
-  );
-  return { options, store, incidents, remediation, outbox };
+  return { options, store, incidents, outbox, rules, database };
 }

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { findingFingerprint } from './findings.js';
 import { IncidentsService } from './incidents.service.js';
 import { loadIncidentsOptions } from './options.js';
-import { MemoryIncidentStore } from './store/memory-store.js';
+import { MemoryDatabase } from '../platform/db/memory-database.js';
+import { MemoryIncidentStore } from './store/memory-incident-store.js';
 import type { Finding, IncidentEvent } from './types.js';
 
 function setup(env: Record<string, string> = {}) {
   let now = 1_000_000;
-  const store = new MemoryIncidentStore();
+  const store = new MemoryIncidentStore(new MemoryDatabase());
   const service = new IncidentsService(store, loadIncidentsOptions({ INCIDENTS_MIN_OCCURRENCES: '3', INCIDENTS_GROUP_WINDOW_MS: '60000', INCIDENTS_QUIET_MS: '5000', ...env }), () => now);
   return { store, service, tick: (ms: number) => (now += ms) };
 }

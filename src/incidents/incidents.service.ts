@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { messageId } from '../platform/bus/message-id.js';
 import { environmentOf, findingAttributes } from './findings.js';
 import { incidentMetrics as m } from './incidents.metrics.js';
-import { matchesAll } from './matchers.js';
+import { matchesAll } from '../lib/incident-records/index.js';
 import type { IncidentsOptions } from './options.js';
-import { Serial } from './serial.js';
-import { lockKey } from './store/exclusive.js';
-import type { IncidentStore, OutboxRecord } from './store/store.js';
+import type { OutboxRecord } from '../platform/db/outbox.js';
+import { Serial } from '../platform/db/serial.js';
+import { lockKey } from './lock-keys.js';
+import type { IncidentStore } from './store/store.js';
 import type { Finding, Incident, IncidentEvent, Severity, Silence } from './types.js';
 
 /** An HTTP-facing failure: the controller maps it to a status code. */

@@ -1,4 +1,6 @@
-import { envBool, envNumber } from '../platform/config/env-values.js';
+import { envNumber } from '../platform/config/env-values.js';
+import { loadDatabaseOptions, type DatabaseOptions } from '../platform/db/options.js';
+import { loadApiTokens } from '../platform/http/bearer.guard.js';
 
 /** The incidents service's settings, from the environment (README "Configuration" has the table). */
 export interface IncidentsOptions {
@@ -6,15 +8,13 @@ export interface IncidentsOptions {
     anomalies: string;
     predictions: string;
     incidents: string;
+    /** Remediation's topics: the outbox table is shared, and labels what it appends by the service that wrote it. */
     remediations: string;
-    /** Actions whose webhook failed its last attempt: the dead-letter twin of `remediations`. */
     remediationsDlq: string;
     feedback: string;
   };
-  /** PostgreSQL connection string; undefined with no PG* env either: the in-memory store. */
-  databaseUrl: string | undefined;
-  /** Schema holding the tables (created at start, idempotent). */
-  databaseSchema: string;
+  /** The incidents database (shared with remediation). */
+  database: DatabaseOptions;
   /** Bearer tokens accepted on mutating endpoints; empty: every mutation is refused. */
   apiTokens: string[];
   /** What makes up the grouping key: `entity` and/or label names (e.g. `service`: one incident per service across hosts). */
@@ -25,54 +25,19 @@ export interface IncidentsOptions {
   minOccurrences: number;
   /** Open incidents with no finding for this long (wall time) resolve themselves. */
   quietMs: number;
-  /** How often timers (auto-resolve, approval expiry, verification) run. */
+  /** How often the auto-resolve timer runs. */
   sweepMs: number;
   /** `kind:label`: an open incident of that kind on entity E suppresses findings with labels[label] == E. */
   inhibit: Array<{ sourceKind: string; targetLabel: string }>;
   /** Score at or above which an incident is critical (else warning). */
   criticalScore: number;
+  /** rules/remediation: the actions the recommender is asked to rank (GET /incidents/:id). */
   rulesDir: string;
   /** The recommender's base URL: incident reads then include its ranking of the candidate actions. */
   recoUrl: string | undefined;
-  remediation: RemediationOptions;
-  delivery: DeliveryOptions;
-}
-
-export interface RemediationOptions {
-  /** Global dry-run: no action is sent, whatever the rules say. */
-  dryRun: boolean;
-  /** Actions executing at once, across all rules. */
-  maxConcurrent: number;
-  /** Distinct entities acted on per environment within blastWindowMs. */
-  blastRadius: number;
-  blastWindowMs: number;
-  /** Default approval lifetime when a rule does not give one. */
-  approvalTtlMs: number;
-  /** Default verification window when a rule asks for verification without one. */
-  verifyWithinMs: number;
-  /** Actions of incidents whose last finding (event time) is older than this are skipped; 0: no limit. */
-  maxFindingAgeMs: number;
-  /**
-   * How long a process's hold on an unfinished action lasts without renewal (renewed every third
-   * of it). A process that dies leaves its actions to another after this.
-   */
-  leaseMs: number;
-}
-
-export interface DeliveryOptions {
-  timeoutMs: number;
-  maxAttempts: number;
-  backoffMs: number;
-  backoffMaxMs: number;
-  /** Consecutive failures that open an endpoint's circuit, and how long it stays open. */
-  breakerThreshold: number;
-  breakerResetMs: number;
 }
 
 export function loadIncidentsOptions(env: NodeJS.ProcessEnv = process.env): IncidentsOptions {
-  const url = env.VIGIL_DATABASE_URL?.trim() || (env.PGHOST || env.PGDATABASE ? 'postgres://' : undefined);
-  const schema = env.VIGIL_DATABASE_SCHEMA?.trim() || 'vigil';
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`VIGIL_DATABASE_SCHEMA must be a lower-case SQL identifier, not "${schema}"`);
   return {
     topics: {
       anomalies: 'aiops.anomalies',
@@ -82,9 +47,8 @@ export function loadIncidentsOptions(env: NodeJS.ProcessEnv = process.env): Inci
       remediationsDlq: 'aiops.remediations.dlq',
       feedback: 'aiops.feedback',
     },
-    databaseUrl: url,
-    databaseSchema: schema,
-    apiTokens: (env.VIGIL_API_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean),
+    database: loadDatabaseOptions(env),
+    apiTokens: loadApiTokens(env),
     groupBy: groupBy(env.INCIDENTS_GROUP_BY ?? 'entity'),
     groupWindowMs: envNumber(env, 'INCIDENTS_GROUP_WINDOW_MS', 10 * 60_000),
     minOccurrences: Math.max(1, envNumber(env, 'INCIDENTS_MIN_OCCURRENCES', 1)),
@@ -94,24 +58,6 @@ export function loadIncidentsOptions(env: NodeJS.ProcessEnv = process.env): Inci
     criticalScore: envNumber(env, 'INCIDENTS_CRITICAL_SCORE', 0.9),
     rulesDir: env.INCIDENTS_RULES_DIR?.trim() || 'rules/remediation',
     recoUrl: env.VIGIL_RECO_URL?.trim().replace(/\/$/, '') || undefined,
-    remediation: {
-      dryRun: envBool(env, 'REMEDIATION_DRY_RUN', false),
-      maxConcurrent: Math.max(1, envNumber(env, 'REMEDIATION_MAX_CONCURRENT', 4)),
-      blastRadius: Math.max(1, envNumber(env, 'REMEDIATION_BLAST_RADIUS', 5)),
-      blastWindowMs: envNumber(env, 'REMEDIATION_BLAST_WINDOW_MS', 60 * 60_000),
-      approvalTtlMs: envNumber(env, 'REMEDIATION_APPROVAL_TTL_MS', 15 * 60_000),
-      verifyWithinMs: envNumber(env, 'REMEDIATION_VERIFY_WITHIN_MS', 10 * 60_000),
-      maxFindingAgeMs: envNumber(env, 'REMEDIATION_MAX_FINDING_AGE_MS', 60 * 60_000),
-      leaseMs: Math.max(300, envNumber(env, 'REMEDIATION_LEASE_MS', 30_000)),
-    },
-    delivery: {
-      timeoutMs: Math.max(1, envNumber(env, 'WEBHOOK_TIMEOUT_MS', 5000)),
-      maxAttempts: Math.max(1, envNumber(env, 'WEBHOOK_MAX_ATTEMPTS', 5)),
-      backoffMs: envNumber(env, 'WEBHOOK_BACKOFF_MS', 500),
-      backoffMaxMs: envNumber(env, 'WEBHOOK_BACKOFF_MAX_MS', 30_000),
-      breakerThreshold: Math.max(1, envNumber(env, 'WEBHOOK_BREAKER_THRESHOLD', 5)),
-      breakerResetMs: envNumber(env, 'WEBHOOK_BREAKER_RESET_MS', 30_000),
-    },
   };
 }
 

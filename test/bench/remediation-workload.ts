@@ -1,7 +1,7 @@
-import { ephemeralSecret } from '../../src/incidents/delivery/signing.js';
+import { ephemeralSecret } from '../../src/platform/webhooks/signing.js';
 import { messageId } from '../../src/platform/bus/message-id.js';
-import type { RemediationRule } from '../../src/incidents/rules/rule-types.js';
-import type { Incident, IncidentEvent } from '../../src/incidents/types.js';
+import type { RemediationRule } from '../../src/lib/remediation-rules/index.js';
+import type { Incident, IncidentEvent } from '../../src/lib/incident-records/index.js';
 
 /**
  * The remediation bench's workload, shared by the parent and its worker processes: `incidents`

@@ -1,7 +1,7 @@
 /**
  * Guardrail decisions per second on one PostgreSQL, with one and with two remediation processes
  * (test/bench/remediation.worker.ts, forked): every action's check-and-claim is a transaction
- * holding its advisory locks (src/incidents/README.md, "Several processes"). The same incidents
+ * holding its advisory locks (src/remediation/README.md, "Several processes"). The same incidents
  * go to each run; both must make one decision per action, send exactly the rate limit's 4 per
  * environment, and never exceed a guardrail. BENCH_REMEDIATION=false skips it;
  * BENCH_REMEDIATION_INCIDENTS and BENCH_REMEDIATION_ENVIRONMENTS size it.
@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { loadavg } from 'node:os';
 import pg from 'pg';
-import { PgIncidentStore } from '../../src/incidents/store/pg-store.js';
+import { PgIncidentStore } from '../../src/incidents/store/pg-incident-store.js';
+import { PgDatabase } from '../../src/platform/db/pg-database.js';
 import { fmt } from './harness.js';
 import { benchIncident, LIMITS, type Workload } from './remediation-workload.js';
 
@@ -67,7 +68,8 @@ function message<T>(child: ChildProcess, accept: (m: unknown) => m is T): Promis
 async function runWith(processes: number, w: Omit<Workload, 'receiver'>): Promise<RemediationRun> {
   const rx = await receiver();
   const schema = `vigil_bench_rem_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const store = new PgIncidentStore(DATABASE_URL, schema);
+  const database = new PgDatabase(DATABASE_URL, schema);
+  const store = new PgIncidentStore(database);
   const db = new pg.Client({ connectionString: DATABASE_URL });
   const workers: ChildProcess[] = [];
   try {
@@ -126,7 +128,7 @@ async function runWith(processes: number, w: Omit<Workload, 'receiver'>): Promis
     rx.server.close();
     await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
     await db.end().catch(() => undefined);
-    await store.close();
+    await database.close();
   }
 }
 

@@ -6,22 +6,25 @@
  * then its CPU time and round trips to PostgreSQL when told to stop.
  */
 import pg from 'pg';
-import { loadIncidentsOptions } from '../../src/incidents/options.js';
-import { RemediationService, type ActionOutbox } from '../../src/incidents/remediation/remediation.service.js';
-import { PgIncidentStore } from '../../src/incidents/store/pg-store.js';
+import { PgDatabase } from '../../src/platform/db/pg-database.js';
+import { loadRemediationOptions } from '../../src/remediation/options.js';
+import { RemediationService } from '../../src/remediation/remediation.service.js';
+import { PgActionStore } from '../../src/remediation/store/pg-action-store.js';
+import type { ActionOutbox } from '../../src/remediation/types.js';
 import { benchIncident, benchRules, openedEvent, type Workload } from './remediation-workload.js';
 
 const [url, schema, index, workers, incidents, environments, receiver, t0] = process.argv.slice(2);
 const w: Workload = { incidents: Number(incidents), environments: Number(environments), receiver: receiver! };
-const store = new PgIncidentStore(url!, schema!);
-const options = loadIncidentsOptions({ REMEDIATION_BLAST_RADIUS: '1000000', REMEDIATION_MAX_FINDING_AGE_MS: '0', REMEDIATION_MAX_CONCURRENT: '64', WEBHOOK_MAX_ATTEMPTS: '1' });
+const database = new PgDatabase(url!, schema!);
+const store = new PgActionStore(database);
+const options = loadRemediationOptions({ VIGIL_EXTERNAL_URL: 'http://bench', REMEDIATION_BLAST_RADIUS: '1000000', REMEDIATION_MAX_FINDING_AGE_MS: '0', REMEDIATION_MAX_CONCURRENT: '64', WEBHOOK_MAX_ATTEMPTS: '1' });
 // Decisions are recorded with their outbox rows, as in the service; appending them to Kafka is not what this measures.
 const outbox: ActionOutbox = {
   record: (topic, key, id, value) => ({ id, topic, key, value, headers: {} }),
   deadLetter: (topic, key, id, value, headers) => ({ id, topic, key, value, headers }),
   flush: async () => {},
 };
-const remediation = new RemediationService(store, benchRules(w), options, outbox, { log: () => undefined, warn: (m) => console.error(m) }, 'http://bench');
+const remediation = new RemediationService({ store, rules: benchRules(w), options, outbox, logger: { log: () => undefined, warn: (m) => console.error(m) } });
 const send = (m: object | string) => process.send!(m);
 // Round trips to PostgreSQL, counted where every query passes (a pool's clients are pg.Clients).
 let roundTrips = 0;
@@ -42,7 +45,7 @@ process.on('message', (m: unknown) => {
       send('planned');
     } else if (m === 'stop') {
       await remediation.stop(2000);
-      await store.close();
+      await database.close();
       const cpu = process.cpuUsage(cpuAtGo);
       send({ cpu_us: cpu.user + cpu.system, round_trips: roundTrips });
       process.exit(0);

@@ -157,7 +157,7 @@ async function incidentsScenario(findings: number, entities: number): Promise<Sc
     topic: 'aiops.anomalies',
     records,
     env: { VIGIL_DATABASE_URL: url, VIGIL_DATABASE_SCHEMA: schema, VIGIL_API_TOKENS: `bench-${randomBytes(8).toString('hex')}` },
-    note: `${fmt(findings)} findings on ${entities} hosts into PostgreSQL (dedup, grouping, one incident per host), the shipped example rules in dry-run`,
+    note: `${fmt(findings)} findings on ${entities} hosts into PostgreSQL (dedup, grouping, one incident per host); remediation is not in this process (its decisions: the [remediation] bench)`,
     cleanup: async () => {
       const c = new pg.Client({ connectionString: url });
       await c.connect();

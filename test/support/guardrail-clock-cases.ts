@@ -2,18 +2,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findingFingerprint } from '../../src/incidents/findings.js';
-import type { IncidentStore } from '../../src/incidents/store/store.js';
-import { startOneAction } from '../../src/incidents/testing/one-action.js';
+import { startOneAction, type Stores } from './one-action.js';
 import { until } from './until.js';
 
 /**
  * The guardrails that are about time — approval expiry and verification after delivery — on a
  * clock the test moves by hand: each decision is checked on both sides of its boundary, however
- * slow the machine, on the store `makeStore()` gives (memory in a spec, PostgreSQL in test/). The
+ * slow the machine, on the stores `makeStores()` gives (memory in a spec, PostgreSQL in test/). The
  * guardrails integration test checks them through the API and Kafka, asserting only outcomes no
  * timing can change.
  */
-export function guardrailClockCases(storeName: string, makeStore: () => Promise<IncidentStore>): void {
+export function guardrailClockCases(storeName: string, makeStores: () => Promise<Stores>): void {
   describe(`remediation guardrails on a hand-moved clock (${storeName} store)`, () => {
     let server: Server | undefined;
     afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
@@ -35,7 +34,7 @@ export function guardrailClockCases(storeName: string, makeStore: () => Promise<
     it('approval: still waiting 1 ms before it expires, expired at the instant, and approving it then is refused', async () => {
       const { now, tick } = clock();
       const url = await receiver();
-      const { store, remediation, opened } = await startOneAction({ url, guardrails: { approval: { required: true, expires_after_ms: 2000 } } }, 1, now, await makeStore());
+      const { store, remediation, opened } = await startOneAction({ url, guardrails: { approval: { required: true, expires_after_ms: 2000 } } }, 1, now, await makeStores());
       const status = async () => (await store.listActions({ incident_id: opened.incident_id }))[0]!;
       expect((await status()).status).toBe('awaiting_approval');
       tick(1999);
@@ -53,7 +52,7 @@ export function guardrailClockCases(storeName: string, makeStore: () => Promise<
       it(`verification: ${noisy ? 'a finding within the window after delivery: not verified' : 'no finding in the window: verified'}, decided when the window ends`, async () => {
         const { now, tick } = clock();
         const url = await receiver();
-        const { store, incidents, remediation, opened } = await startOneAction({ url, guardrails: { verify: { within_ms: 3000 } } }, 1, now, await makeStore());
+        const { store, incidents, remediation, opened } = await startOneAction({ url, guardrails: { verify: { within_ms: 3000 } } }, 1, now, await makeStores());
         const action = async () => (await store.listActions({ incident_id: opened.incident_id }))[0]!;
         await until(async () => (await action()).status === 'delivered', 30_000, 'the delivery');
         tick(1000);

@@ -15,21 +15,18 @@ import {
   Req,
   UseGuards,
 } from '@nestjs/common';
+import { checkMatcher } from '../../lib/incident-records/index.js';
+import { parseDuration } from '../../lib/remediation-rules/index.js';
+import { actor, BearerGuard, bodyString as str, type AuthedRequest, type Json } from '../../platform/http/bearer.guard.js';
 import { IncidentError } from '../incidents.service.js';
 import { INCIDENTS_RUNTIME, type IncidentsRuntime } from '../incidents.runtime.js';
-import { checkMatcher } from '../matchers.js';
-import { parseDuration } from '../rules/duration.js';
-import type { ActionRow, ActionStatus, Incident, IncidentStatus, Silence } from '../types.js';
-import { ACTOR, BearerGuard } from './bearer.guard.js';
+import type { Incident, IncidentStatus, Silence } from '../types.js';
 import { rankingFor } from './reco-ranking.js';
 
-type AuthedRequest = { [ACTOR]?: string };
-type Json = Record<string, unknown> | undefined;
-
 /**
- * The incidents API: read incidents, actions and silences; acknowledge, resolve, mark a false
- * positive, silence, approve or reject — the mutations behind a bearer token. Thin: the logic is
- * in IncidentsService and RemediationService.
+ * The incidents API: read incidents and silences; acknowledge, resolve, mark a false positive,
+ * silence — the mutations behind a bearer token. Thin: the logic is in IncidentsService, the
+ * queries in the store. (Actions, their approval and rejection: src/remediation.)
  */
 @Controller()
 export class IncidentsController {
@@ -49,10 +46,10 @@ export class IncidentsController {
     if (!incident || incident.status === 'pending') throw new NotFoundException(`no incident ${id}`);
     const [findings, actions, decisions] = await Promise.all([
       this.rt.store.findingsOf(id),
-      this.rt.store.listActions({ incident_id: id }),
-      this.rt.store.actionEvents({ incident_id: id }),
+      this.rt.store.actionsOf(id),
+      this.rt.store.decisionsOf(id),
     ]);
-    const ranking = this.rt.options.recoUrl ? await rankingFor(this.rt.options.recoUrl, incident, this.rt.remediation.rules) : undefined;
+    const ranking = this.rt.options.recoUrl ? await rankingFor(this.rt.options.recoUrl, incident, this.rt.rules) : undefined;
     return { incident, findings, actions, decisions, ...(ranking ? { ranking } : {}) };
   }
 
@@ -135,32 +132,6 @@ export class IncidentsController {
     return { silence };
   }
 
-  @Get('actions')
-  async actions(@Query('status') status?: string, @Query('incident_id') incidentId?: string): Promise<{ actions: ActionRow[] }> {
-    return { actions: await this.rt.store.listActions({ ...(status ? { status: status as ActionStatus } : {}), ...(incidentId ? { incident_id: incidentId } : {}) }) };
-  }
-
-  @Get('actions/:id')
-  async action(@Param('id') id: string): Promise<object> {
-    const action = await this.rt.store.getAction(id);
-    if (!action) throw new NotFoundException(`no action ${id}`);
-    return { action, decisions: await this.rt.store.actionEvents({ action_id: id }) };
-  }
-
-  @Post('actions/:id/approve')
-  @HttpCode(200)
-  @UseGuards(BearerGuard)
-  async approve(@Param('id') id: string, @Req() req: AuthedRequest, @Body() body: Json): Promise<{ action: ActionRow }> {
-    return { action: await this.call(() => this.rt.remediation.approve(id, actor(req, body))) };
-  }
-
-  @Post('actions/:id/reject')
-  @HttpCode(200)
-  @UseGuards(BearerGuard)
-  async reject(@Param('id') id: string, @Req() req: AuthedRequest, @Body() body: Json): Promise<{ action: ActionRow }> {
-    return { action: await this.call(() => this.rt.remediation.reject(id, actor(req, body), str(body, 'reason') ?? '')) };
-  }
-
   private async call<T>(f: () => Promise<T>): Promise<T> {
     try {
       return await f();
@@ -173,20 +144,6 @@ export class IncidentsController {
       throw e;
     }
   }
-}
-
-/** The token's name, with the caller's own `by` after it when given (the token vouches, `by` says who). */
-function actor(req: AuthedRequest, body: Json): string {
-  const by = str(body, 'by');
-  const token = req[ACTOR] ?? 'unknown';
-  return by ? `${by.slice(0, 128)} (token ${token})` : `token ${token}`;
-}
-
-function str(body: Json, key: string): string | undefined {
-  const v = body?.[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new BadRequestException(`${key} must be a string`);
-  return v;
 }
 
 function time(v: unknown, name: string): number {

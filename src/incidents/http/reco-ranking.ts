@@ -1,5 +1,4 @@
-import { ruleMatches } from '../rules/match-rule.js';
-import type { RemediationRule } from '../rules/rule-types.js';
+import { ruleMatches, type RemediationRule } from '../../lib/remediation-rules/index.js';
 import type { Incident } from '../types.js';
 
 export type Ranking = { actions: Array<{ action: string; score: number; successRate: number; evidence: number }> } | { error: string };

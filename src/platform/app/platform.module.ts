@@ -1,6 +1,7 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Bus } from '../bus/types.js';
 import { loadConfig } from '../config/options.js';
+import { Databases } from '../db/databases.js';
 import { HealthController } from '../http/health.controller.js';
 import { MetricsController } from '../http/metrics.controller.js';
 import { loadCatalogue, type Catalogue } from '../streams/catalogue.js';
@@ -10,7 +11,7 @@ import { ChangelogsService } from './changelogs.service.js';
 import { StagesService } from './stages.service.js';
 import { BUS, CATALOGUE, SCHEMAS, VIGIL_CONFIG } from './tokens.js';
 
-/** What every service gets: config, catalogue, schemas, the bus, consumers, health and metrics. */
+/** What every service gets: config, catalogue, schemas, the bus, consumers, the databases, health and metrics. */
 @Global()
 @Module({
   controllers: [HealthController, MetricsController],
@@ -21,8 +22,9 @@ import { BUS, CATALOGUE, SCHEMAS, VIGIL_CONFIG } from './tokens.js';
     busProvider,
     StagesService,
     ChangelogsService,
+    Databases,
   ],
-  exports: [VIGIL_CONFIG, CATALOGUE, SCHEMAS, BUS, StagesService, ChangelogsService],
+  exports: [VIGIL_CONFIG, CATALOGUE, SCHEMAS, BUS, StagesService, ChangelogsService, Databases],
 })
 export class PlatformModule implements OnApplicationShutdown {
   constructor(@Inject(BUS) private readonly bus: Bus) {}

@@ -1,0 +1,5 @@
+/** The keys incidents' decisions serialise on across processes (README "Several processes"). */
+export const lockKey = {
+  /** One live incident per grouping key. */
+  group: (key: string) => `group:${key}`,
+};

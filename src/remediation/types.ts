@@ -1,0 +1,28 @@
+import type { Context } from '@opentelemetry/api';
+import type { OutboxRecord } from '../platform/db/outbox.js';
+
+// Actions and their decisions are rows of the incidents database (src/lib/incident-records),
+// which remediation shares with the incidents service: it reads incidents and silences there.
+export type { ActionEvent, ActionRow, ActionStatus, Incident, IncidentEvent, Silence } from '../lib/incident-records/index.js';
+
+/** Where decision events go: into the decision's transaction, then appended (see Outbox). */
+export interface ActionOutbox {
+  record(topic: string, key: string, id: string, value: object, trace?: Context): OutboxRecord;
+  deadLetter(topic: string, key: string, id: string, value: object, headers: Record<string, string>, trace?: Context): OutboxRecord;
+  flush(): Promise<void>;
+}
+
+export interface RemediationLog {
+  log(message: string): void;
+  warn(message: string): void;
+}
+
+/** An HTTP-facing refusal of an operator's decision: the controller maps it to a status code. */
+export class ActionError extends Error {
+  constructor(
+    readonly status: 404 | 409,
+    message: string,
+  ) {
+    super(message);
+  }
+}
