@@ -1,3 +1,6 @@
+import type { AiopsIncidents, AiopsRemediations } from '../../platform/streams/records/index.js';
+import type { WithFields } from '../../platform/streams/record-shapes.js';
+
 /** A finding as the incidents service sees it: from aiops.anomalies or aiops.predictions. */
 export interface Finding {
   id: string;
@@ -102,52 +105,8 @@ export interface ActionRow {
   labels: Record<string, string>;
 }
 
-/** One decision or outcome of an action: a row and an aiops.remediations event. */
-export interface ActionEvent {
-  id: string;
-  incident_id: string;
-  action_id: string;
-  rule: string;
-  action: string;
-  timestamp: number;
-  decision:
-    | 'planned'
-    | 'dry_run'
-    | 'awaiting_approval'
-    | 'approved'
-    | 'rejected'
-    | 'expired'
-    | 'skipped'
-    | 'delivered'
-    | 'failed'
-    | 'dead_lettered'
-    | 'verified'
-    | 'not_verified';
-  reason?: string;
-  target?: string;
-  attempt?: number;
-  status_code?: number;
-  entity?: string;
-  labels?: Record<string, string>;
-}
+/** One decision or outcome of an action: a row and an aiops.remediations event (its schema's type; Vigil always names the rule). */
+export type ActionEvent = WithFields<AiopsRemediations, 'rule'>;
 
 /** An aiops.incidents event (streams/schemas/aiops.incidents.schema.json). */
-export interface IncidentEvent {
-  id: string;
-  incident_id: string;
-  fingerprint: string;
-  timestamp: number;
-  event: 'opened' | 'updated' | 'acknowledged' | 'resolved';
-  status: 'open' | 'acknowledged' | 'resolved';
-  entity: string;
-  title?: string;
-  severity?: Severity;
-  labels?: Record<string, string>;
-  findings?: string[];
-  score?: number;
-  environment?: string;
-  occurrences?: number;
-  kinds?: string[];
-  resolution?: string;
-  false_positive?: boolean;
-}
+export type IncidentEvent = AiopsIncidents;
