@@ -5,6 +5,7 @@ import { FileLock } from './file-lock.js';
 import { MAGIC, WindowReader, encode } from './file-format.js';
 import type { Changelog, RestoredState } from './types.js';
 import { WriteBuffer, type Write } from './write-buffer.js';
+import { SerialQueue } from '../serial-queue.js';
 
 export interface FileChangelogOptions {
   partitions: number;
@@ -37,7 +38,7 @@ export class FileChangelog implements Changelog {
   private liveBytes = 0;
   private size = MAGIC.length;
   /** Flushes, restores and compactions, one at a time. */
-  private io: Promise<void> = Promise.resolve();
+  private readonly io = new SerialQueue();
   private readonly compactFrom: number;
 
   private constructor(
@@ -214,12 +215,7 @@ export class FileChangelog implements Changelog {
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.io.then(task);
-    this.io = run.then(
-      () => {},
-      () => {},
-    );
-    return run;
+    return this.io.run(task);
   }
 }
 
