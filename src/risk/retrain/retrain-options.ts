@@ -1,4 +1,4 @@
-import { parseDuration } from '../../platform/streams/catalogue.js';
+import { parseDuration } from '../../platform/config/duration.js';
 import { envNumber } from '../../platform/config/env-values.js';
 
 /** Scheduled retraining in the running service (README "Retraining"). */
