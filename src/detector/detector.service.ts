@@ -1,5 +1,6 @@
 import { derivedId } from '../platform/bus/message-id.js';
 import { hashString } from '../platform/random.js';
+import { SerialQueue } from '../platform/serial-queue.js';
 import type { Emit, InRecord } from '../platform/stage/types.js';
 import { detectorMetrics as m } from './detector.metrics.js';
 import type { DetectorServiceOptions } from './options.js';
@@ -58,7 +59,7 @@ export class DetectorService {
   private stateBytes = 0;
   /** Entities forgotten for good (idle), with their partition: their checkpoints are to be deleted. */
   private retired: Array<{ entity: string; partition: number }> = [];
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   /** Feedback ids applied (by either reader) and counted (by the shared group's reader). */
   private readonly feedbackApplied = new Set<string>();
   private readonly feedbackCounted = new Set<string>();
@@ -133,9 +134,7 @@ export class DetectorService {
 
   /** Runs `fn` between batches (after the one in hand), so it never sees a batch half done. */
   exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(fn);
   }
 
   /** Take over an entity from its checkpoint (`partition`: where its records come from). */
@@ -181,9 +180,7 @@ export class DetectorService {
 
   /** Like `handle`, but returns every scored step (with its event, when there is one). */
   process(records: InRecord<unknown>[]): Promise<ScoredStep[]> {
-    const run = this.queue.then(() => this.processNow(records));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(() => this.processNow(records));
   }
 
   /**
@@ -193,12 +190,10 @@ export class DetectorService {
    * `nextOffset` is the partition's next offset after the batch (invalid records included).
    */
   readFeedback(values: readonly FeedbackValue[], partition: number, nextOffset: bigint): Promise<void> {
-    const run = this.queue.then(() => {
+    return this.queue.run(() => {
       for (const v of values) this.applyFeedback(v);
       if (nextOffset > (this.feedbackRead.get(partition) ?? 0n)) this.feedbackRead.set(partition, nextOffset);
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   /** True once the feedback reader has read every partition up to these end offsets. */

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { envNumber, envPositiveInt } from '../platform/config/env-values.js';
+import { envInt, envNumber, envString } from '../platform/config/env-values.js';
 import { DEFAULT_ALIGNER, type AlignerOptions } from '../platform/series/step-aligner.js';
 import { SeriesSelection } from './selection/series-selection.js';
 
@@ -28,13 +28,13 @@ export interface DetectorServiceOptions {
 }
 
 /** `groupPrefix`: the platform's consumer-group prefix (VigilConfig.groupPrefix, VIGIL_GROUP_PREFIX). */
-export function loadDetectorOptions(env: NodeJS.ProcessEnv = process.env, now = Date.now(), groupPrefix = env.VIGIL_GROUP_PREFIX ?? 'vigil'): DetectorServiceOptions {
+export function loadDetectorOptions(env: NodeJS.ProcessEnv = process.env, now = Date.now(), groupPrefix = envString(env, 'VIGIL_GROUP_PREFIX', 'vigil', { emptyIsValue: true })): DetectorServiceOptions {
   const prefix = groupPrefix;
   return {
     topics: { metrics: 'telemetry.metrics', feedback: 'aiops.feedback', anomalies: 'aiops.anomalies', state: 'aiops.detector-state' },
     idleMs: envNumber(env, 'DETECTOR_IDLE_MS', 7 * 86_400_000),
-    checkpointRows: envPositiveInt(env, 'DETECTOR_CHECKPOINT_ROWS', 100),
-    rulesDir: env.DETECTOR_RULES_DIR || 'rules/detector',
+    checkpointRows: envInt(env, 'DETECTOR_CHECKPOINT_ROWS', 100, { min: 1 }),
+    rulesDir: envString(env, 'DETECTOR_RULES_DIR', 'rules/detector'),
     selection: SeriesSelection.all(),
     feedbackGroup: `${prefix}-detector-feedback-${hostname()}-${process.pid}-${now.toString(36)}`,
     aligner: {

@@ -1,8 +1,8 @@
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH, ATTR_URL_SCHEME } from '@opentelemetry/semantic-conventions';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { extractContext } from '../platform/tracing/propagator.js';
-import * as sc from '../platform/tracing/semconv.js';
 import { tracer } from '../platform/tracing/tracing.js';
 import { IngestGateway, type Endpoint } from './gateway.js';
 import { INGEST_ROUTES, markCounted, receivedBytes } from './http-setup.js';
@@ -55,13 +55,13 @@ export class IngestController {
       });
     try {
       const answer = span ? await context.with(trace.setSpan(context.active(), span), handle) : await handle();
-      span?.setAttribute(sc.HTTP_RESPONSE_STATUS_CODE, answer.status);
+      span?.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, answer.status);
       // As the HTTP conventions have it for a server: only 5xx is an error of this span.
-      if (answer.status >= 500) span?.setAttributes({ [sc.ERROR_TYPE]: String(answer.status) }).setStatus({ code: SpanStatusCode.ERROR });
+      if (answer.status >= 500) span?.setAttributes({ [ATTR_ERROR_TYPE]: String(answer.status) }).setStatus({ code: SpanStatusCode.ERROR });
       reply.code(answer.status).headers(answer.headers);
       await reply.send(answer.body);
     } catch (err) {
-      span?.setAttributes({ [sc.ERROR_TYPE]: (err as Error).name || 'Error' }).setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      span?.setAttributes({ [ATTR_ERROR_TYPE]: (err as Error).name || 'Error' }).setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
       throw err;
     } finally {
       span?.end();
@@ -81,10 +81,10 @@ function serverSpan(req: FastifyRequest, route: string): Span {
     {
       kind: SpanKind.SERVER,
       attributes: {
-        [sc.HTTP_REQUEST_METHOD]: req.method,
-        [sc.HTTP_ROUTE]: route,
-        [sc.URL_PATH]: req.url.split('?')[0]!,
-        [sc.URL_SCHEME]: req.protocol,
+        [ATTR_HTTP_REQUEST_METHOD]: req.method,
+        [ATTR_HTTP_ROUTE]: route,
+        [ATTR_URL_PATH]: req.url.split('?')[0]!,
+        [ATTR_URL_SCHEME]: req.protocol,
       },
     },
     extractContext(headers),

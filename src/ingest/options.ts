@@ -1,4 +1,4 @@
-import { envBool, envNumber } from '../platform/config/env-values.js';
+import { envBool, envList, envNumber, envString } from '../platform/config/env-values.js';
 
 /** The ingest gateway's configuration, read from the environment (README: "Configuration"). */
 export interface IngestOptions {
@@ -32,34 +32,34 @@ export interface IngestOptions {
 export const INGEST_TOPICS = { metrics: 'telemetry.metrics', logs: 'telemetry.logs' } as const;
 
 export function loadIngestOptions(env: NodeJS.ProcessEnv = process.env): IngestOptions {
-  const entityLabels = list(env.INGEST_ENTITY_LABELS) ?? ['instance', 'service.name', 'host.name'];
+  const entityLabels = envList(env, 'INGEST_ENTITY_LABELS') ?? ['instance', 'service.name', 'host.name'];
   if (entityLabels.length === 0) throw new Error('INGEST_ENTITY_LABELS must name at least one label');
   const rateLimit = envNumber(env, 'INGEST_RATE_LIMIT', 0);
   const maxBodyBytes = envNumber(env, 'INGEST_MAX_BODY_BYTES', 10 * 1024 * 1024);
   return {
     entityLabels,
-    defaultEntity: env.INGEST_DEFAULT_ENTITY?.trim() || undefined,
-    resourceLabels: list(env.INGEST_RESOURCE_LABELS) ?? ['service.name', 'service.namespace', 'service.instance.id', 'host.name', 'deployment.environment'],
+    defaultEntity: envString(env, 'INGEST_DEFAULT_ENTITY', '') || undefined,
+    resourceLabels: envList(env, 'INGEST_RESOURCE_LABELS') ?? ['service.name', 'service.namespace', 'service.instance.id', 'host.name', 'deployment.environment'],
     counterRates: envBool(env, 'INGEST_COUNTER_RATES', false),
     maxBodyBytes,
     maxDecodedBytes: envNumber(env, 'INGEST_MAX_DECODED_BYTES', 8 * maxBodyBytes),
-    tokens: tokens(env.INGEST_TOKENS),
+    tokens: tokens(envList(env, 'INGEST_TOKENS')),
     rateLimit,
     rateBurst: envNumber(env, 'INGEST_RATE_BURST', rateLimit),
     sendTimeoutMs: envNumber(env, 'INGEST_SEND_TIMEOUT_MS', 10_000),
     kafkaInput: envBool(env, 'INGEST_KAFKA_INPUT', true),
     kafkaTopics: {
-      metrics: env.INGEST_KAFKA_METRICS_TOPIC?.trim() || 'otlp_metrics',
-      logs: env.INGEST_KAFKA_LOGS_TOPIC?.trim() || 'otlp_logs',
+      metrics: envString(env, 'INGEST_KAFKA_METRICS_TOPIC', 'otlp_metrics'),
+      logs: envString(env, 'INGEST_KAFKA_LOGS_TOPIC', 'otlp_logs'),
     },
     topics: { ...INGEST_TOPICS },
   };
 }
 
 /** `tenant-a=secret1,tenant-b=secret2`; a token with no `tenant=` belongs to "default". */
-function tokens(raw: string | undefined): Map<string, string> {
+function tokens(entries: string[] | undefined): Map<string, string> {
   const out = new Map<string, string>();
-  for (const entry of list(raw) ?? []) {
+  for (const entry of entries ?? []) {
     const eq = entry.indexOf('=');
     const tenant = eq > 0 ? entry.slice(0, eq) : 'default';
     const token = eq > 0 ? entry.slice(eq + 1) : entry;
@@ -67,9 +67,4 @@ function tokens(raw: string | undefined): Map<string, string> {
     out.set(token, tenant);
   }
   return out;
-}
-
-function list(raw: string | undefined): string[] | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }

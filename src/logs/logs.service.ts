@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { messageId, derivedId } from '../platform/bus/message-id.js';
+import { SerialQueue } from '../platform/serial-queue.js';
 import type { Emit, InRecord } from '../platform/stage/types.js';
 import { Detector, SCORER, SCORER_VERSION, type ScoreResult } from '../lib/anomaly/index.js';
 import { logsMetrics as m } from './logs.metrics.js';
@@ -41,7 +42,7 @@ export class LogsService {
   private readonly idMasker: Masker;
   private readonly eventTexts = new Map<string, string>();
   private readonly maskSeen = new Map<string, number>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private store: TemplateStore | undefined;
   private saving: Promise<void> = Promise.resolve();
   private lastSave = 0;
@@ -143,9 +144,7 @@ export class LogsService {
 
   /** The StageHandler: findings to append before the batch is committed. */
   readonly handle = (records: InRecord<unknown>[]): Promise<Emit[]> => {
-    const run = this.queue.then(() => this.processNow(records));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(() => this.processNow(records));
   };
 
   private async processNow(records: InRecord<unknown>[]): Promise<Emit[]> {
@@ -305,7 +304,7 @@ export class LogsService {
 
   /** Let a training in flight finish (tests, shutdown), then free the models. */
   async close(): Promise<void> {
-    await this.queue;
+    await this.queue.idle();
     await this.sequences.whenTrained();
     this.saveModel();
     await this.saveTemplates(true);

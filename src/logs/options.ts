@@ -1,3 +1,4 @@
+import { envChoice, envInt, envNumber, envOnOff, envString } from '../platform/config/env-values.js';
 import type { MaskPattern } from './mining/masking.js';
 import { loadMaskingConfig } from './mining/masking-config.js';
 
@@ -73,7 +74,7 @@ export interface LogsServiceOptions {
 
 export function loadLogsOptions(env: NodeJS.ProcessEnv = process.env): LogsServiceOptions {
   const masking = loadMaskingConfig(env);
-  const regex = env.LOGS_SESSION_REGEX;
+  const regex = envString(env, 'LOGS_SESSION_REGEX', '', { asWritten: true });
   let sessionRegex: RegExp | undefined;
   if (regex) {
     try {
@@ -84,64 +85,43 @@ export function loadLogsOptions(env: NodeJS.ProcessEnv = process.env): LogsServi
   }
   return {
     topics: { logs: 'telemetry.logs', anomalies: 'aiops.anomalies' },
-    templateDir: env.LOGS_TEMPLATE_DIR ?? '.vigil/log-templates',
-    saveEveryMs: num(env, 'LOGS_TEMPLATE_SAVE_MS', 2000, 0),
-    maxTemplates: num(env, 'LOGS_MAX_TEMPLATES', 10_000, 1),
+    templateDir: envString(env, 'LOGS_TEMPLATE_DIR', '.vigil/log-templates', { emptyIsValue: true }),
+    saveEveryMs: envInt(env, 'LOGS_TEMPLATE_SAVE_MS', 2000),
+    maxTemplates: envInt(env, 'LOGS_MAX_TEMPLATES', 10_000, { min: 1 }),
     maskPatterns: masking.patterns,
     maskingSource: masking.source,
-    session: { attribute: env.LOGS_SESSION_ATTRIBUTE ?? '', regex: sessionRegex, useSessionField: env.LOGS_SESSION_FIELD !== 'off' },
-    sessionIdleMs: num(env, 'LOGS_SESSION_IDLE_MS', 60_000, 1),
-    maxSessions: num(env, 'LOGS_MAX_SESSIONS', 100_000, 1),
+    session: { attribute: envString(env, 'LOGS_SESSION_ATTRIBUTE', ''), regex: sessionRegex, useSessionField: !offSaid(env, 'LOGS_SESSION_FIELD') },
+    sessionIdleMs: envInt(env, 'LOGS_SESSION_IDLE_MS', 60_000, { min: 1 }),
+    maxSessions: envInt(env, 'LOGS_MAX_SESSIONS', 100_000, { min: 1 }),
     sequence: {
-      history: num(env, 'LOGS_LSTM_HISTORY', 10, 1),
-      rule: lstmRule(env.LOGS_LSTM_RULE),
-      topG: num(env, 'LOGS_LSTM_TOP_G', 9, 1),
-      minProbability: probability(env, 'LOGS_LSTM_MIN_PROBABILITY', 0.001),
-      coldStartLines: num(env, 'LOGS_LSTM_COLD_START_LINES', 5000, 1),
-      retrainEveryLines: num(env, 'LOGS_LSTM_RETRAIN_LINES', 50_000, 1),
-      trainLines: num(env, 'LOGS_LSTM_TRAIN_LINES', 20_000, 1),
-      chunkLines: num(env, 'LOGS_LSTM_CHUNK_LINES', 50, 2),
-      epochs: num(env, 'LOGS_LSTM_EPOCHS', 20, 1),
-      minUpdates: num(env, 'LOGS_LSTM_MIN_UPDATES', 300, 0),
-      units: num(env, 'LOGS_LSTM_UNITS', 64, 1),
-      suppressLines: num(env, 'LOGS_SUPPRESS_LINES', 100, 0),
-      keyPairs: onOff(env, 'LOGS_KEY_PAIRS', true),
+      history: envInt(env, 'LOGS_LSTM_HISTORY', 10, { min: 1 }),
+      // The probability floor: the rule sessions-eval measures best on HDFS (README), so the default.
+      rule: envChoice(env, 'LOGS_LSTM_RULE', ['top-g', 'probability'], 'probability'),
+      topG: envInt(env, 'LOGS_LSTM_TOP_G', 9, { min: 1 }),
+      minProbability: envNumber(env, 'LOGS_LSTM_MIN_PROBABILITY', 0.001, { max: 1, exclusive: true }),
+      coldStartLines: envInt(env, 'LOGS_LSTM_COLD_START_LINES', 5000, { min: 1 }),
+      retrainEveryLines: envInt(env, 'LOGS_LSTM_RETRAIN_LINES', 50_000, { min: 1 }),
+      trainLines: envInt(env, 'LOGS_LSTM_TRAIN_LINES', 20_000, { min: 1 }),
+      chunkLines: envInt(env, 'LOGS_LSTM_CHUNK_LINES', 50, { min: 2 }),
+      epochs: envInt(env, 'LOGS_LSTM_EPOCHS', 20, { min: 1 }),
+      minUpdates: envInt(env, 'LOGS_LSTM_MIN_UPDATES', 300),
+      units: envInt(env, 'LOGS_LSTM_UNITS', 64, { min: 1 }),
+      suppressLines: envInt(env, 'LOGS_SUPPRESS_LINES', 100),
+      keyPairs: envOnOff(env, 'LOGS_KEY_PAIRS', true),
     },
     counts: {
-      enabled: env.LOGS_COUNTS !== 'off',
-      windowMs: num(env, 'LOGS_COUNT_WINDOW_MS', 60_000, 1),
-      slots: num(env, 'LOGS_COUNT_SLOTS', 12, 1),
-      warmupWindows: num(env, 'LOGS_COUNT_WARMUP_WINDOWS', 150, 1),
+      enabled: !offSaid(env, 'LOGS_COUNTS'),
+      windowMs: envInt(env, 'LOGS_COUNT_WINDOW_MS', 60_000, { min: 1 }),
+      slots: envInt(env, 'LOGS_COUNT_SLOTS', 12, { min: 1 }),
+      warmupWindows: envInt(env, 'LOGS_COUNT_WARMUP_WINDOWS', 150, { min: 1 }),
     },
   };
 }
 
-function lstmRule(raw: string | undefined): SequenceScorerOptions['rule'] {
-  // The probability floor: the rule sessions-eval measures best on HDFS (README), so the default.
-  if (raw === undefined || raw === '') return 'probability';
-  if (raw === 'top-g' || raw === 'probability') return raw;
-  throw new Error(`LOGS_LSTM_RULE must be top-g or probability, got ${raw}`);
-}
-
-function probability(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const p = Number(raw);
-  if (!(p > 0 && p < 1)) throw new Error(`${name} must be a number between 0 and 1 (exclusive), got ${raw}`);
-  return p;
-}
-
-function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'on' || raw === 'off') return raw === 'on';
-  throw new Error(`${name} must be on or off, got ${raw}`);
-}
-
-function num(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${raw}`);
-  return n;
+/**
+ * These two switches are on unless set to exactly `off`: any other word leaves them on, as it
+ * always has (a strict on/off would now stop a start that works).
+ */
+function offSaid(env: NodeJS.ProcessEnv, name: string): boolean {
+  return envString(env, name, '') === 'off';
 }

@@ -1,3 +1,4 @@
+import { envInt, envNumber, envString } from '../platform/config/env-values.js';
 import { DEFAULT_ALIGNER, type AlignerOptions } from '../platform/series/step-aligner.js';
 import { DEFAULT_FORECASTER, type ForecasterOptions } from './forecast/options.js';
 import { DEFAULT_TRACKER, type TrackerOptions } from './limits/prediction-tracker.js';
@@ -23,40 +24,33 @@ export interface PredictorServiceOptions {
 }
 
 export function loadPredictorOptions(env: NodeJS.ProcessEnv = process.env): PredictorServiceOptions {
-  const num = (name: string, fallback: number, min = 0, integer = false): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${raw}`);
-    return n;
-  };
   const f = DEFAULT_FORECASTER;
   return {
     topics: { metrics: 'telemetry.metrics', predictions: 'aiops.predictions', state: 'aiops.predictor-state' },
-    rulesDir: env.PREDICTOR_RULES_DIR || 'rules/predictor',
-    idleMs: num('PREDICTOR_IDLE_MS', 7 * 86_400_000),
-    checkpointRows: num('PREDICTOR_CHECKPOINT_ROWS', 500, 1, true),
-    modelDir: env.PREDICTOR_MODEL_DIR ?? '.vigil/predictor-models',
+    rulesDir: envString(env, 'PREDICTOR_RULES_DIR', 'rules/predictor'),
+    idleMs: envNumber(env, 'PREDICTOR_IDLE_MS', 7 * 86_400_000),
+    checkpointRows: envInt(env, 'PREDICTOR_CHECKPOINT_ROWS', 500, { min: 1 }),
+    modelDir: envString(env, 'PREDICTOR_MODEL_DIR', '.vigil/predictor-models', { emptyIsValue: true }),
     aligner: {
       ...DEFAULT_ALIGNER,
-      stepMs: num('PREDICTOR_STEP_MS', DEFAULT_ALIGNER.stepMs, 0, true),
-      latenessMs: num('PREDICTOR_LATENESS_MS', DEFAULT_ALIGNER.latenessMs, 0, true),
+      stepMs: envInt(env, 'PREDICTOR_STEP_MS', DEFAULT_ALIGNER.stepMs),
+      latenessMs: envInt(env, 'PREDICTOR_LATENESS_MS', DEFAULT_ALIGNER.latenessMs),
     },
     forecaster: {
       ...f,
-      horizon: num('PREDICTOR_HORIZON', f.horizon, 1, true),
-      window: num('PREDICTOR_WINDOW', f.window, 2, true),
-      units: num('PREDICTOR_UNITS', f.units, 1, true),
-      coldStartRows: num('PREDICTOR_COLD_START_ROWS', f.coldStartRows, 1, true),
-      retrainEveryRows: num('PREDICTOR_RETRAIN_EVERY_ROWS', f.retrainEveryRows, 1, true),
-      trainRows: num('PREDICTOR_TRAIN_ROWS', f.trainRows, 1, true),
-      epochs: num('PREDICTOR_EPOCHS', f.epochs, 1, true),
-      maxTrainPerUpdate: num('PREDICTOR_MAX_TRAIN_PER_BATCH', f.maxTrainPerUpdate, 1, true),
+      horizon: envInt(env, 'PREDICTOR_HORIZON', f.horizon, { min: 1 }),
+      window: envInt(env, 'PREDICTOR_WINDOW', f.window, { min: 2 }),
+      units: envInt(env, 'PREDICTOR_UNITS', f.units, { min: 1 }),
+      coldStartRows: envInt(env, 'PREDICTOR_COLD_START_ROWS', f.coldStartRows, { min: 1 }),
+      retrainEveryRows: envInt(env, 'PREDICTOR_RETRAIN_EVERY_ROWS', f.retrainEveryRows, { min: 1 }),
+      trainRows: envInt(env, 'PREDICTOR_TRAIN_ROWS', f.trainRows, { min: 1 }),
+      epochs: envInt(env, 'PREDICTOR_EPOCHS', f.epochs, { min: 1 }),
+      maxTrainPerUpdate: envInt(env, 'PREDICTOR_MAX_TRAIN_PER_BATCH', f.maxTrainPerUpdate, { min: 1 }),
     },
     tracker: {
       ...DEFAULT_TRACKER,
-      clearSteps: num('PREDICTOR_CLEAR_STEPS', DEFAULT_TRACKER.clearSteps, 1, true),
-      minProbability: num('PREDICTOR_MIN_PROBABILITY', DEFAULT_TRACKER.minProbability),
+      clearSteps: envInt(env, 'PREDICTOR_CLEAR_STEPS', DEFAULT_TRACKER.clearSteps, { min: 1 }),
+      minProbability: envNumber(env, 'PREDICTOR_MIN_PROBABILITY', DEFAULT_TRACKER.minProbability),
     },
   };
 }

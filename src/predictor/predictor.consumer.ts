@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { existsSync } from 'node:fs';
 import { ChangelogsService } from '../platform/app/changelogs.service.js';
 import { StagesService } from '../platform/app/stages.service.js';
 import { initBackend } from '../platform/ml/backend.js';
@@ -57,11 +58,10 @@ export class PredictorConsumer implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     const options = loadPredictorOptions();
-    const rules = await loadLimitRules(options.rulesDir).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-      this.logger.warn(`no limit rules at ${options.rulesDir}: nothing to predict until PREDICTOR_RULES_DIR names a directory of limits`);
-      return [];
-    });
+    // No directory at all is a predictor with nothing to do yet, not a mistake in the rules.
+    const present = existsSync(options.rulesDir);
+    if (!present) this.logger.warn(`no limit rules at ${options.rulesDir}: nothing to predict until PREDICTOR_RULES_DIR names a directory of limits`);
+    const rules = present ? await loadLimitRules(options.rulesDir) : [];
     await initBackend((msg) => this.logger.log(msg));
     const service = (this.service = new PredictorService(options, rules));
     service.logTo((line) => this.logger.warn(line));

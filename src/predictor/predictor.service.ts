@@ -1,4 +1,5 @@
 import { hashString } from '../platform/random.js';
+import { SerialQueue } from '../platform/serial-queue.js';
 import { CounterRates } from '../platform/series/counter-rates.js';
 import { samplesOf, type MetricRecordValue } from '../platform/series/metric-sample.js';
 import { parseSeriesKey, seriesKey, seriesName } from '../platform/series/series-identity.js';
@@ -62,7 +63,7 @@ export class PredictorService {
   /** Each entity's last checkpoint size, and their sum (the state-bytes gauge). */
   private readonly stateSizes = new Map<string, number>();
   private stateBytes = 0;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private lastDropped = { late: 0, invalid: 0 };
   private trainingSeconds = 0;
   private trainings = 0;
@@ -134,9 +135,7 @@ export class PredictorService {
 
   /** Runs `fn` between batches (after the one in hand), so it never sees a batch half done. */
   exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(fn);
   }
 
   /**
@@ -254,9 +253,7 @@ export class PredictorService {
 
   /** Batches one at a time: the forecaster's state and training are shared. */
   process(records: InRecord<unknown>[], cancelled?: () => boolean): Promise<Array<{ event: PredictionEvent; source: InRecord<unknown> | undefined }>> {
-    const run = this.queue.then(() => this.processNow(records, cancelled));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(() => this.processNow(records, cancelled));
   }
 
   private async processNow(records: InRecord<unknown>[], cancelled?: () => boolean): Promise<Array<{ event: PredictionEvent; source: InRecord<unknown> | undefined }>> {

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { envInt, envNumber, envString } from '../platform/config/env-values.js';
 import type { RecommenderOptions } from './model/options.js';
 
 /** The recommender service's settings (environment), beside the model's own (model/options.ts). */
@@ -32,42 +33,29 @@ export interface RecoServiceConfig {
 
 export const RECO_TOPICS = { interactions: 'reco.interactions', remediations: 'aiops.remediations', recommendations: 'reco.recommendations' } as const;
 
+/** Counts and milliseconds past this are not exact in a double: rejected. */
+const EXACT = Number.MAX_SAFE_INTEGER;
+
 export function recoConfigFromEnv(env: NodeJS.ProcessEnv = process.env, now = Date.now()): RecoServiceConfig {
-  const prefix = env.VIGIL_GROUP_PREFIX ?? 'vigil';
-  const named = env.VIGIL_RECO_GROUP?.trim();
+  const prefix = envString(env, 'VIGIL_GROUP_PREFIX', 'vigil', { emptyIsValue: true });
+  const named = envString(env, 'VIGIL_RECO_GROUP', '');
   return {
-    replyK: int(env, 'VIGIL_RECO_K', 10, 1, 1000),
-    maxK: int(env, 'VIGIL_RECO_MAX_K', 1000, 1, 1000),
-    replyMaxAgeMs: int(env, 'VIGIL_RECO_REPLY_MAX_AGE_MS', 60_000, 0),
-    foldInBudgetMs: int(env, 'VIGIL_RECO_FOLD_IN_BUDGET_MS', 0, 0),
-    refitIntervalMs: int(env, 'VIGIL_RECO_REFIT_INTERVAL_MS', 300_000, 0),
-    learnChunk: int(env, 'VIGIL_RECO_LEARN_CHUNK', 500, 1),
+    replyK: envInt(env, 'VIGIL_RECO_K', 10, { min: 1, max: 1000 }),
+    maxK: envInt(env, 'VIGIL_RECO_MAX_K', 1000, { min: 1, max: 1000 }),
+    replyMaxAgeMs: envInt(env, 'VIGIL_RECO_REPLY_MAX_AGE_MS', 60_000, { min: 0, max: EXACT }),
+    foldInBudgetMs: envInt(env, 'VIGIL_RECO_FOLD_IN_BUDGET_MS', 0, { min: 0, max: EXACT }),
+    refitIntervalMs: envInt(env, 'VIGIL_RECO_REFIT_INTERVAL_MS', 300_000, { min: 0, max: EXACT }),
+    learnChunk: envInt(env, 'VIGIL_RECO_LEARN_CHUNK', 500, { min: 1, max: EXACT }),
     groupId: named || `${prefix}-reco-${hostname()}-${process.pid}-${now.toString(36)}`,
     groupPerStart: !named,
     recommender: {
-      refitEvery: int(env, 'VIGIL_RECO_REFIT_EVERY', 5000, 0),
-      recencyHalfLife: num(env, 'VIGIL_RECO_RECENCY_HALF_LIFE', 10),
-      recencyFloor: num(env, 'VIGIL_RECO_RECENCY_FLOOR', 0.3),
+      refitEvery: envInt(env, 'VIGIL_RECO_REFIT_EVERY', 5000, { min: 0, max: EXACT }),
+      recencyHalfLife: envNumber(env, 'VIGIL_RECO_RECENCY_HALF_LIFE', 10),
+      recencyFloor: envNumber(env, 'VIGIL_RECO_RECENCY_FLOOR', 0.3),
       // The service folds in under its own time budget (above); the model never does it on its own.
       foldIn: true,
     },
   };
-}
-
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
-  return n;
-}
-
-function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, not "${raw}"`);
-  return n;
 }
 
 /** Injection token of the RecoServiceConfig. */

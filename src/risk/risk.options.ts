@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { loadRetrainOptions, type RetrainOptions } from './retrain/retrain-options.js';
 import { DAY_MS, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_RULES_DIR } from './options.js';
 import type { Thresholds } from './rules/rule-types.js';
-import { envBool, envNumber } from '../platform/config/env-values.js';
+import { envBool, envChoice, envList, envNumber, envString } from '../platform/config/env-values.js';
 
 /** Where `vigil risk train` writes when no --out is given, and where the service looks first. */
 export const DEFAULT_MODEL_DIR = '.vigil/risk-model';
@@ -41,8 +41,10 @@ export interface RiskServiceOptions {
   retrain: RetrainOptions;
 }
 
+const PROBABILITY = { max: 1, is: 'a probability in [0, 1]' } as const;
+
 export function loadRiskOptions(env: NodeJS.ProcessEnv = process.env): RiskServiceOptions {
-  const explicit = env.RISK_MODEL_DIR?.trim();
+  const explicit = envString(env, 'RISK_MODEL_DIR', '');
   let modelDir: string | undefined;
   let modelSource: RiskServiceOptions['modelSource'];
   if (explicit) {
@@ -56,21 +58,19 @@ export function loadRiskOptions(env: NodeJS.ProcessEnv = process.env): RiskServi
     modelSource = 'none';
   }
   const thresholds: Partial<Thresholds> = {};
-  const review = probability(env, 'RISK_REVIEW_THRESHOLD');
-  const decline = probability(env, 'RISK_DECLINE_THRESHOLD');
+  const review = envNumber(env, 'RISK_REVIEW_THRESHOLD', undefined, PROBABILITY);
+  const decline = envNumber(env, 'RISK_DECLINE_THRESHOLD', undefined, PROBABILITY);
   if (review !== undefined) thresholds.review = review;
   if (decline !== undefined) thresholds.decline = decline;
-  const currencies = env.RISK_CURRENCIES?.trim()
-    ? new Set(env.RISK_CURRENCIES.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean))
-    : undefined;
+  const codes = envList(env, 'RISK_CURRENCIES');
+  const currencies = codes && new Set(codes.map((c) => c.toUpperCase()));
   for (const c of currencies ?? []) if (!/^[A-Z]{3}$/.test(c)) throw new Error(`RISK_CURRENCIES: "${c}" is not a three-letter currency code`);
   const delayDays = envNumber(env, 'RISK_LABEL_DELAY_DAYS', DEFAULT_LABEL_DELAY_DAYS);
-  const reasons = env.RISK_REASONS?.trim() || 'always';
-  if (reasons !== 'always' && reasons !== 'flagged') throw new Error(`RISK_REASONS must be always or flagged, not "${reasons}"`);
+  const reasons = envChoice(env, 'RISK_REASONS', ['always', 'flagged'], 'always');
   return {
     modelDir,
     modelSource,
-    rulesDir: env.RISK_RULES_DIR?.trim() || DEFAULT_RULES_DIR,
+    rulesDir: envString(env, 'RISK_RULES_DIR', DEFAULT_RULES_DIR),
     thresholds,
     currencies,
     labelDelayMs: delayDays * DAY_MS,
@@ -84,12 +84,4 @@ export function loadRiskOptions(env: NodeJS.ProcessEnv = process.env): RiskServi
     commitIntervalMs: Math.max(0, envNumber(env, 'RISK_COMMIT_INTERVAL_MS', 250)),
     retrain: loadRetrainOptions(env),
   };
-}
-
-function probability(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  const n = Number(raw);
-  if (!(n >= 0 && n <= 1)) throw new Error(`${name} must be a probability in [0, 1], not "${raw}"`);
-  return n;
 }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse, YAMLParseError } from 'yaml';
+import { envString } from '../../platform/config/env-values.js';
 import { DEFAULT_MASK_PATTERNS, type MaskPattern } from './masking.js';
 
 /** Where the operator's masking rules are read from unless LOGS_MASKING_FILE says otherwise. */
@@ -21,12 +22,13 @@ const KEYS = ['defaults', 'disable', 'patterns'];
 
 /** Reads LOGS_MASKING_FILE (default rules/logs/masking.yaml, optional) and LOGS_MASK_PATTERNS (a JSON array). */
 export function loadMaskingConfig(env: NodeJS.ProcessEnv = process.env): MaskingConfig {
-  const file = env.LOGS_MASKING_FILE || DEFAULT_MASKING_FILE;
-  const explicit = Boolean(env.LOGS_MASKING_FILE);
+  const named = envString(env, 'LOGS_MASKING_FILE', '');
+  const file = named || DEFAULT_MASKING_FILE;
+  const explicit = named !== '';
   let fromFile: MaskingConfig = { patterns: [...DEFAULT_MASK_PATTERNS], source: 'built-in patterns' };
   if (existsSync(file)) fromFile = parseMaskingConfig(readFileSync(file, 'utf8'), file);
   else if (explicit) throw new Error(`LOGS_MASKING_FILE=${file}: no such file`);
-  const extra = env.LOGS_MASK_PATTERNS;
+  const extra = envString(env, 'LOGS_MASK_PATTERNS', '');
   if (!extra) return fromFile;
   let list: unknown;
   try {

@@ -1,4 +1,5 @@
 import type { RevokeReason, SubscribeOptions, TopicPartition } from './types.js';
+import { SerialQueue } from '../serial-queue.js';
 
 type Hooks = Pick<SubscribeOptions, 'groupId' | 'onPartitionsAssigned' | 'onPartitionsRevoked'>;
 
@@ -24,7 +25,7 @@ export class Ownership {
   private readonly gates = new Map<string, Promise<void>>();
   private readonly busy = new Map<string, number>();
   private readonly idle = new Map<string, Array<() => void>>();
-  private queue: Promise<void> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private stopping = false;
   /** Ends the back-off of a failing restore early, when the member stops. */
   private wakeRetry: (() => void) | undefined;
@@ -93,7 +94,7 @@ export class Ownership {
     this.owned = new Map();
     this.gates.clear();
     if (lost.length > 0) this.revoke(lost, 'stop');
-    await this.queue;
+    await this.queue.idle();
   }
 
   private revoke(lost: TopicPartition[], reason: RevokeReason): void {
@@ -113,9 +114,7 @@ export class Ownership {
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(task);
-    this.queue = run.catch(() => {});
-    return run;
+    return this.queue.run(task);
   }
 
   /** A restore that fails is tried again (the partition cannot be scored cold), until it works or the member stops. */

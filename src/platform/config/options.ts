@@ -1,4 +1,7 @@
 import type { Compression } from '../kafka/kafka-bus.js';
+import { envBool, envChoice, envInt, envString } from './env-values.js';
+
+const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'snappy'];
 
 /** Everything Vigil reads from its environment, with its default; README has the reference. */
 export interface VigilConfig {
@@ -26,37 +29,19 @@ export interface VigilConfig {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
-  const kafkaBrokers = env.KAFKA_BROKERS?.trim() ?? '';
-  const compression = (env.KAFKA_COMPRESSION ?? 'snappy') as Compression;
-  if (!['none', 'gzip', 'snappy'].includes(compression)) throw new Error(`KAFKA_COMPRESSION must be none, gzip or snappy, not ${compression}`);
+  const kafkaBrokers = envString(env, 'KAFKA_BROKERS', '');
   return {
     kafkaBrokers,
-    compression,
-    httpHost: env.VIGIL_HTTP_HOST ?? '0.0.0.0',
-    httpPort: int(env, 'VIGIL_HTTP_PORT', 8080),
-    demo: bool(env, 'VIGIL_DEMO', kafkaBrokers === ''),
-    applyTopics: bool(env, 'VIGIL_APPLY_TOPICS', true),
-    replicationFactor: int(env, 'KAFKA_REPLICATION_FACTOR', 1),
-    maxInFlight: int(env, 'VIGIL_MAX_IN_FLIGHT', 20_000),
-    maxRecordBytes: int(env, 'VIGIL_MAX_RECORD_BYTES', 1024 * 1024),
-    maxAttempts: int(env, 'VIGIL_MAX_ATTEMPTS', 3),
-    groupPrefix: env.VIGIL_GROUP_PREFIX ?? 'vigil',
-    stateDir: env.VIGIL_STATE_DIR ?? '.vigil/state',
+    compression: envChoice(env, 'KAFKA_COMPRESSION', COMPRESSIONS, 'snappy'),
+    httpHost: envString(env, 'VIGIL_HTTP_HOST', '0.0.0.0', { emptyIsValue: true }),
+    httpPort: envInt(env, 'VIGIL_HTTP_PORT', 8080),
+    demo: envBool(env, 'VIGIL_DEMO', kafkaBrokers === ''),
+    applyTopics: envBool(env, 'VIGIL_APPLY_TOPICS', true),
+    replicationFactor: envInt(env, 'KAFKA_REPLICATION_FACTOR', 1),
+    maxInFlight: envInt(env, 'VIGIL_MAX_IN_FLIGHT', 20_000),
+    maxRecordBytes: envInt(env, 'VIGIL_MAX_RECORD_BYTES', 1024 * 1024),
+    maxAttempts: envInt(env, 'VIGIL_MAX_ATTEMPTS', 3),
+    groupPrefix: envString(env, 'VIGIL_GROUP_PREFIX', 'vigil', { emptyIsValue: true }),
+    stateDir: envString(env, 'VIGIL_STATE_DIR', '.vigil/state', { emptyIsValue: true }),
   };
-}
-
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not "${raw}"`);
-  return n;
-}
-
-function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new Error(`${name} must be true or false, not "${raw}"`);
 }

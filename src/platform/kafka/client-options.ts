@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
+import { envChoice, envList, envNumber, envString } from '../config/env-values.js';
+
+const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 
 /**
  * kafkajs client settings from the environment:
@@ -8,32 +11,36 @@ import type { KafkaConfig, SASLOptions } from 'kafkajs';
  *   KAFKA_SASL_MECHANISM=plain|scram-sha-256|scram-sha-512  KAFKA_SASL_USERNAME  KAFKA_SASL_PASSWORD
  */
 export function kafkaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
-  const brokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = envList(env, 'KAFKA_BROKERS') ?? [];
   if (brokers.length === 0) throw new Error('KAFKA_BROKERS is not set');
   const config: KafkaConfig = {
-    clientId: env.KAFKA_CLIENT_ID ?? 'vigil',
+    clientId: envString(env, 'KAFKA_CLIENT_ID', 'vigil', { emptyIsValue: true }),
     brokers,
-    connectionTimeout: Number(env.KAFKA_CONNECTION_TIMEOUT_MS ?? 3000),
-    requestTimeout: Number(env.KAFKA_REQUEST_TIMEOUT_MS ?? 30000),
-    retry: { retries: Number(env.KAFKA_RETRIES ?? 8), initialRetryTime: 300, maxRetryTime: 10_000 },
+    connectionTimeout: envNumber(env, 'KAFKA_CONNECTION_TIMEOUT_MS', 3000),
+    requestTimeout: envNumber(env, 'KAFKA_REQUEST_TIMEOUT_MS', 30000),
+    retry: { retries: envNumber(env, 'KAFKA_RETRIES', 8), initialRetryTime: 300, maxRetryTime: 10_000 },
   };
-  if (env.KAFKA_SSL === 'true' || env.KAFKA_SSL_CA_FILE) {
+  const caFile = envString(env, 'KAFKA_SSL_CA_FILE', '');
+  const certFile = envString(env, 'KAFKA_SSL_CERT_FILE', '');
+  const keyFile = envString(env, 'KAFKA_SSL_KEY_FILE', '');
+  // As before: SSL is on only for exactly `true` (or a CA file), verification off only for exactly `false`.
+  if (envString(env, 'KAFKA_SSL', '') === 'true' || caFile) {
     config.ssl = {
-      rejectUnauthorized: env.KAFKA_SSL_REJECT_UNAUTHORIZED !== 'false',
-      ...(env.KAFKA_SSL_CA_FILE ? { ca: [readFileSync(env.KAFKA_SSL_CA_FILE, 'utf8')] } : {}),
-      ...(env.KAFKA_SSL_CERT_FILE ? { cert: readFileSync(env.KAFKA_SSL_CERT_FILE, 'utf8') } : {}),
-      ...(env.KAFKA_SSL_KEY_FILE ? { key: readFileSync(env.KAFKA_SSL_KEY_FILE, 'utf8') } : {}),
+      rejectUnauthorized: envString(env, 'KAFKA_SSL_REJECT_UNAUTHORIZED', '') !== 'false',
+      ...(caFile ? { ca: [readFileSync(caFile, 'utf8')] } : {}),
+      ...(certFile ? { cert: readFileSync(certFile, 'utf8') } : {}),
+      ...(keyFile ? { key: readFileSync(keyFile, 'utf8') } : {}),
     };
   }
-  if (env.KAFKA_SASL_MECHANISM) {
-    const mechanism = env.KAFKA_SASL_MECHANISM.toLowerCase();
-    if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism)) {
-      throw new Error(`KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512, not ${env.KAFKA_SASL_MECHANISM}`);
-    }
-    if (!env.KAFKA_SASL_USERNAME || !env.KAFKA_SASL_PASSWORD) {
+  const mechanism = envChoice(env, 'KAFKA_SASL_MECHANISM', SASL_MECHANISMS, undefined, { anyCase: true });
+  if (mechanism) {
+    // Secrets as written: a password may well begin or end with a blank.
+    const username = envString(env, 'KAFKA_SASL_USERNAME', '', { asWritten: true });
+    const password = envString(env, 'KAFKA_SASL_PASSWORD', '', { asWritten: true });
+    if (!username || !password) {
       throw new Error('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM');
     }
-    config.sasl = { mechanism, username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD } as SASLOptions;
+    config.sasl = { mechanism, username, password } as SASLOptions;
   }
   return config;
 }
@@ -44,7 +51,7 @@ export function kafkaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaC
  * each other's records. The services and the catalogue keep using the plain names.
  */
 export function topicPrefixFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  const prefix = env.VIGIL_TOPIC_PREFIX ?? '';
+  const prefix = envString(env, 'VIGIL_TOPIC_PREFIX', '');
   // Kafka allows letters, digits, '.', '_' and '-' in topic names.
   if (!/^[A-Za-z0-9._-]*$/.test(prefix)) throw new Error(`VIGIL_TOPIC_PREFIX may hold only letters, digits, '.', '_' and '-', not "${prefix}"`);
   return prefix;

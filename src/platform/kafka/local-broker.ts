@@ -4,6 +4,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import kafkajs from 'kafkajs';
+import { envString } from '../config/env-values.js';
 import { isBrokerProcess, recordedPorts } from './broker-process.js';
 
 /**
@@ -11,7 +12,7 @@ import { isBrokerProcess, recordedPorts } from './broker-process.js';
  * tests, benchmarks and CI: the jars come from Maven Central through Maven (cached), the store
  * is formatted once, the broker listens on loopback only.
  */
-export const KAFKA_VERSION = process.env.VIGIL_KAFKA_VERSION ?? '4.1.1';
+export const KAFKA_VERSION = envString(process.env, 'VIGIL_KAFKA_VERSION', '4.1.1', { emptyIsValue: true });
 const LOG4J_VERSION = '2.24.3';
 
 export interface LocalBrokerOptions {
@@ -33,7 +34,7 @@ export interface LocalBrokerOptions {
 }
 
 export function cacheDir(): string {
-  return process.env.VIGIL_CACHE_DIR ?? join(homedir(), '.cache', 'vigil');
+  return envString(process.env, 'VIGIL_CACHE_DIR', join(homedir(), '.cache', 'vigil'), { emptyIsValue: true });
 }
 
 /** Downloads the broker's jars once (Maven resolves kafka_2.13 and its dependencies). */

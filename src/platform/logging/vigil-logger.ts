@@ -1,4 +1,5 @@
 import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
+import { envChoice, envString } from '../config/env-values.js';
 
 /**
  * NestJS's start-up chatter: the route table (one line per route), one line per module
@@ -14,11 +15,8 @@ const ORDER: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
  * or `verbose` — and every level above it.
  */
 export function logLevelsFromEnv(env: NodeJS.ProcessEnv = process.env): LogLevel[] {
-  const raw = (env.VIGIL_LOG_LEVEL ?? '').trim().toLowerCase();
-  const wanted = raw === '' ? 'log' : raw;
-  const at = ORDER.indexOf(wanted as LogLevel);
-  if (at < 0) throw new Error(`VIGIL_LOG_LEVEL must be one of ${ORDER.slice(1).join(', ')}, not "${env.VIGIL_LOG_LEVEL}"`);
-  return ORDER.slice(0, at + 1);
+  const wanted = envChoice(env, 'VIGIL_LOG_LEVEL', ORDER, 'log', { anyCase: true });
+  return ORDER.slice(0, ORDER.indexOf(wanted) + 1);
 }
 
 /**
@@ -27,7 +25,7 @@ export function logLevelsFromEnv(env: NodeJS.ProcessEnv = process.env): LogLevel
  */
 export class VigilLogger extends ConsoleLogger {
   constructor(levels: LogLevel[] = logLevelsFromEnv()) {
-    super({ logLevels: levels, colors: process.stdout.isTTY === true && !process.env.NO_COLOR, prefix: 'Vigil' });
+    super({ logLevels: levels, colors: process.stdout.isTTY === true && envString(process.env, 'NO_COLOR', '', { asWritten: true }) === '', prefix: 'Vigil' });
   }
 
   override log(message: unknown, ...rest: unknown[]): void {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Gauge } from 'prom-client';
+import { envChoice } from '../config/env-values.js';
 import { registry } from '../metrics/registry.js';
 
 /** Which backend this process's models run on (one process, one backend, whichever service asked). */
@@ -12,6 +13,7 @@ const backendInfo = new Gauge({
 
 /** Which TensorFlow.js backend the process runs on, best first. */
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+const BACKENDS: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 let chosen: Promise<BackendName> | undefined;
 
@@ -26,8 +28,8 @@ export function initBackend(log: (msg: string) => void = (m) => console.error(m)
 }
 
 async function pickBackend(log: (msg: string) => void): Promise<BackendName> {
-  const forced = process.env.VIGIL_TF_BACKEND as BackendName | undefined;
-  const order: BackendName[] = forced ? [forced] : ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+  const forced = envChoice(process.env, 'VIGIL_TF_BACKEND', BACKENDS, undefined);
+  const order: readonly BackendName[] = forced ? [forced] : BACKENDS;
   for (const name of order) {
     try {
       if (await tryBackend(name)) {

@@ -26,27 +26,47 @@ export interface RuleFile<T> {
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
 const compiled = new WeakMap<object, ValidateFunction>();
 
+/** A rule file's name and text (read from a directory, or written in a test). */
+export interface RuleSource {
+  readonly file: string;
+  readonly text: string;
+}
+
+/** What a set of rule files gave: the files that passed, every file read (empty ones too), and every problem. */
+export interface RuleFiles<T> {
+  files: Array<RuleFile<T>>;
+  read: string[];
+  problems: string[];
+}
+
 /**
- * Every `*.yaml` / `*.yml` file of `dir` (sorted by name), parsed and checked against a JSON
- * Schema with ajv. Files that are empty (or only comments) are left out. A missing directory,
+ * Every `*.yaml` / `*.yml` file of `dir` (sorted by name), parsed and, given a schema, checked
+ * against it with ajv. Files that are empty (or only comments) are left out. A missing directory,
  * YAML that does not parse and schema errors become `problems` (every file's, not only the
- * first); the caller adds its own checks and throws `RuleFileError` if there are any.
+ * first); the caller adds its own checks and throws if there are any. Without a schema every
+ * file that parses passes, as `unknown`, for a caller that checks it all itself.
  */
-export function readRuleFiles<T>(dir: string, schema: object): { files: Array<RuleFile<T>>; problems: string[] } {
-  let validate = compiled.get(schema);
-  if (!validate) compiled.set(schema, (validate = ajv.compile(schema)));
+export function readRuleFiles<T>(dir: string, schema?: object): RuleFiles<T> {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n) && statSync(join(dir, n)).isFile()).sort();
   } catch (err) {
-    return { files: [], problems: [`${dir}: cannot read the rules directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`] };
+    return { files: [], read: [], problems: [`${dir}: cannot read the rules directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`] };
   }
+  return parseRuleSources<T>(
+    names.map((name) => ({ file: join(dir, name), text: readFileSync(join(dir, name), 'utf8') })),
+    schema,
+  );
+}
+
+/** `readRuleFiles` on texts already in memory (tests, benches). */
+export function parseRuleSources<T>(sources: readonly RuleSource[], schema?: object): RuleFiles<T> {
+  const validate = schema && validator(schema);
   const files: Array<RuleFile<T>> = [];
   const problems: string[] = [];
-  for (const name of names) {
-    const file = join(dir, name);
+  for (const { file, text } of sources) {
     const lines = new LineCounter();
-    const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
     const atOffset = (offset: number | undefined): string => {
       const p = lines.linePos(offset ?? 0);
       return `${file}:${p.line}:${p.col}`;
@@ -58,7 +78,7 @@ export function readRuleFiles<T>(dir: string, schema: object): { files: Array<Ru
     const data: unknown = doc.toJS();
     if (data === null || data === undefined) continue;
     const at = (path: ReadonlyArray<string | number>): string => atOffset(deepestNode(doc, path)?.range?.[0]);
-    if (!validate(data)) {
+    if (validate && !validate(data)) {
       const errors = validate.errors ?? [];
       // The most telling error first: a misspelt key explains the "missing" one, and an anyOf
       // says what it wants better than the complaint of each of its branches.
@@ -68,7 +88,13 @@ export function readRuleFiles<T>(dir: string, schema: object): { files: Array<Ru
     }
     files.push({ file, data: data as T, at });
   }
-  return { files, problems };
+  return { files, read: sources.map((s) => s.file), problems };
+}
+
+function validator(schema: object): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (!validate) compiled.set(schema, (validate = ajv.compile(schema)));
+  return validate;
 }
 
 /** `select[2].matchers[0]` for the path `['select', 2, 'matchers', 0]`; `(top level)` for none. */

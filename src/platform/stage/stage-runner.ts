@@ -9,6 +9,14 @@ import {
   type Link,
   type Span,
 } from '@opentelemetry/api';
+import {
+  ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
+  ATTR_MESSAGING_CONSUMER_GROUP_NAME,
+  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
+  ATTR_MESSAGING_KAFKA_MESSAGE_KEY,
+  ATTR_MESSAGING_KAFKA_OFFSET,
+  ATTR_MESSAGING_MESSAGE_ID,
+} from '@opentelemetry/semantic-conventions/incubating';
 import { headerOf } from '../bus/header-of.js';
 import type { BatchControl, Bus, BusBatch, BusRecord, OutRecord, Subscription } from '../bus/types.js';
 import { groupByTopic } from '../bus/group-by-topic.js';
@@ -17,7 +25,7 @@ import type { Catalogue } from '../streams/catalogue.js';
 import type { SchemaRegistry } from '../streams/validator.js';
 import { extractContext, injectContext, looksSampled } from '../tracing/propagator.js';
 import { endWith, sendSpan } from '../tracing/send-span.js';
-import * as sc from '../tracing/semconv.js';
+import { messagingAttributes } from '../tracing/semconv.js';
 import { tracer, tracingExports } from '../tracing/tracing.js';
 import { deadLetter } from './dead-letter.js';
 import { decodeRecord } from './decode.js';
@@ -283,10 +291,10 @@ export class StageRunner<T> {
         kind: SpanKind.CONSUMER,
         links,
         attributes: {
-          ...sc.messagingAttributes('process', batch.topic),
-          [sc.MESSAGING_DESTINATION_PARTITION_ID]: String(batch.partition),
-          [sc.MESSAGING_CONSUMER_GROUP_NAME]: this.group,
-          [sc.MESSAGING_BATCH_MESSAGE_COUNT]: batch.records.length,
+          ...messagingAttributes('process', batch.topic),
+          [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(batch.partition),
+          [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: this.group,
+          [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: batch.records.length,
         },
       },
       ROOT_CONTEXT,
@@ -299,12 +307,12 @@ export class StageRunner<T> {
       {
         kind: SpanKind.CONSUMER,
         attributes: {
-          ...sc.messagingAttributes('process', r.topic),
-          [sc.MESSAGING_DESTINATION_PARTITION_ID]: String(r.partition),
-          [sc.MESSAGING_CONSUMER_GROUP_NAME]: this.group,
-          [sc.MESSAGING_KAFKA_OFFSET]: Number(r.offset),
-          ...(r.key !== null && { [sc.MESSAGING_KAFKA_MESSAGE_KEY]: r.key.toString('utf8') }),
-          ...(r.headers['vigil-id'] ? { [sc.MESSAGING_MESSAGE_ID]: r.headers['vigil-id'] } : {}),
+          ...messagingAttributes('process', r.topic),
+          [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(r.partition),
+          [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: this.group,
+          [ATTR_MESSAGING_KAFKA_OFFSET]: Number(r.offset),
+          ...(r.key !== null && { [ATTR_MESSAGING_KAFKA_MESSAGE_KEY]: r.key.toString('utf8') }),
+          ...(r.headers['vigil-id'] ? { [ATTR_MESSAGING_MESSAGE_ID]: r.headers['vigil-id'] } : {}),
         },
       },
       parent,

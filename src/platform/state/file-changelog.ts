@@ -3,6 +3,7 @@ import { open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileLock } from './file-lock.js';
 import { MAGIC, WindowReader, encode } from './file-format.js';
+import { SerialQueue } from '../serial-queue.js';
 import { BufferedChangelog } from './buffered-changelog.js';
 import type { RestoredState } from './types.js';
 import type { Write } from './write-buffer.js';
@@ -37,7 +38,7 @@ export class FileChangelog extends BufferedChangelog {
   private liveBytes = 0;
   private size = MAGIC.length;
   /** Flushes, restores and compactions, one at a time. */
-  private io: Promise<void> = Promise.resolve();
+  private readonly io = new SerialQueue();
   private readonly compactFrom: number;
 
   private constructor(
@@ -191,12 +192,7 @@ export class FileChangelog extends BufferedChangelog {
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.io.then(task);
-    this.io = run.then(
-      () => {},
-      () => {},
-    );
-    return run;
+    return this.io.run(task);
   }
 }
 

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { STREAMS_DIR, loadCatalogue, parseCatalogue, parseDuration, topicSpecs, type RawCatalogue } from './catalogue.js';
+import { parseDuration } from '../config/duration.js';
+import { STREAMS_DIR, loadCatalogue, parseCatalogue, topicSpecs, type RawCatalogue } from './catalogue.js';
 import { SchemaRegistry } from './validator.js';
 
 describe('the topic catalogue in streams/', () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { TopicSpec } from '../bus/types.js';
+import { parseDuration } from '../config/duration.js';
 
 /** streams/ at the repository root, from src/ (tests) and dist/ (built) alike. */
 export const STREAMS_DIR = fileURLToPath(new URL('../../../streams/', import.meta.url));
@@ -188,11 +189,4 @@ function checkCoPartitioned(t: TopicEntry, topics: Map<string, TopicEntry>, file
   if (input.partitions !== t.partitions) {
     throw new Error(`${where}: a changelog is co-partitioned with ${input.name}: it needs its ${input.partitions} partitions, not ${t.partitions}`);
   }
-}
-
-export function parseDuration(text: string, where = 'duration'): number {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
-  if (!m) throw new Error(`${where}: "${text}" is not a duration like 500ms, 30s, 5m, 12h or 7d`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Number(m[1]) * unit;
 }

@@ -1,7 +1,8 @@
 import { SpanKind, SpanStatusCode, trace, type Context, type Link, type Span } from '@opentelemetry/api';
+import { ATTR_MESSAGING_BATCH_MESSAGE_COUNT } from '@opentelemetry/semantic-conventions/incubating';
 import type { Headers } from '../bus/types.js';
 import { extractContext } from './propagator.js';
-import * as sc from './semconv.js';
+import { messagingAttributes } from './semconv.js';
 import { tracer } from './tracing.js';
 
 /** Links per send span: enough to find the messages' traces, bounded for huge batches. */
@@ -27,7 +28,7 @@ export function sendSpan(topic: string, count: number, parent: Context, messages
     {
       kind: SpanKind.PRODUCER,
       links,
-      attributes: { ...sc.messagingAttributes('send', topic), [sc.MESSAGING_BATCH_MESSAGE_COUNT]: count },
+      attributes: { ...messagingAttributes('send', topic), [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: count },
     },
     parent,
   );

@@ -1,6 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parseRuleSources, readRuleFiles, type RuleFiles, type RuleSource } from '../../platform/rules/rule-files.js';
 
 export type LimitOp = '>' | '>=' | '<' | '<=';
 const OPS: readonly LimitOp[] = ['>', '>=', '<', '<='];
@@ -16,25 +14,32 @@ export interface LimitRule {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-/** Every `*.yaml` / `*.yml` in dir, sorted by name; every problem reported at once. */
+/**
+ * Every `*.yaml` / `*.yml` in dir, sorted by name, read with the platform's rule-file reader;
+ * every problem reported at once, each naming file:line:column.
+ */
 export async function loadLimitRules(dir: string): Promise<LimitRule[]> {
-  const names = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
-  return parseLimitRules(await Promise.all(names.map(async (name) => ({ file: join(dir, name), text: await readFile(join(dir, name), 'utf8') }))));
+  return checkLimitRules(readRuleFiles(dir));
 }
 
-export function parseLimitRules(sources: ReadonlyArray<{ file: string; text: string }>): LimitRule[] {
-  const problems: string[] = [];
+/** Limits from texts already in memory (tests, benches). */
+export function parseLimitRules(sources: readonly RuleSource[]): LimitRule[] {
+  return checkLimitRules(parseRuleSources(sources));
+}
+
+/** The checks are the predictor's own (no schema): unknown keys are let through, as they always were. */
+function checkLimitRules(read: RuleFiles<unknown>): LimitRule[] {
+  const problems = read.problems;
   const rules: LimitRule[] = [];
   const seen = new Set<string>();
-  for (const { file, text } of sources) {
-    const doc = parse(text) as { limits?: unknown } | null;
-    if (doc === null || doc === undefined) continue;
+  for (const { data, at } of read.files) {
+    const doc = data as { limits?: unknown };
     if (!Array.isArray(doc.limits)) {
-      problems.push(`${file}: expected a top-level "limits" list`);
+      problems.push(`${at(['limits'])}: expected a top-level "limits" list`);
       continue;
     }
     doc.limits.forEach((raw: unknown, i: number) => {
-      const where = `${file}: limits[${i}]`;
+      const where = `${at(['limits', i])}: limits[${i}]`;
       const r = (raw ?? {}) as Record<string, unknown>;
       const bad = (what: string) => problems.push(`${where}: ${what}`);
       if (typeof r.name !== 'string' || r.name === '') return bad('name must be a non-empty string');

@@ -30,7 +30,7 @@ describe('limits', () => {
   });
 
   it('rejects a rule with a bad op, naming the file and the rule', () => {
-    expect(() => parseLimitRules([{ file: 'x.yaml', text: 'limits:\n  - { name: a, metric: m, op: "=>", value: 1 }\n' }])).toThrow(/x.yaml: limits\[0\]: op must be one of/);
+    expect(() => parseLimitRules([{ file: 'x.yaml', text: 'limits:\n  - { name: a, metric: m, op: "=>", value: 1 }\n' }])).toThrow(/x.yaml:2:5: limits\[0\]: op must be one of/);
   });
 
   it('the band crossing: when, and how likely', () => {

@@ -1,5 +1,5 @@
-import { parseDuration } from '../../platform/streams/catalogue.js';
-import { envNumber } from '../../platform/config/env-values.js';
+import { parseDuration } from '../../platform/config/duration.js';
+import { envNumber, envString } from '../../platform/config/env-values.js';
 
 /** Scheduled retraining in the running service (README "Retraining"). */
 export interface RetrainOptions {
@@ -21,9 +21,8 @@ export interface RetrainOptions {
 export const DEFAULT_RETRAIN_INTERVAL_MS = 6 * 3_600_000;
 
 export function loadRetrainOptions(env: NodeJS.ProcessEnv): RetrainOptions {
-  const interval = env.RISK_RETRAIN_INTERVAL?.trim();
-  const holdout = envNumber(env, 'RISK_RETRAIN_HOLDOUT', 0.2);
-  if (!(holdout > 0 && holdout < 1)) throw new Error(`RISK_RETRAIN_HOLDOUT must be a fraction in (0, 1), not "${env.RISK_RETRAIN_HOLDOUT}"`);
+  const interval = envString(env, 'RISK_RETRAIN_INTERVAL', '');
+  const holdout = envNumber(env, 'RISK_RETRAIN_HOLDOUT', 0.2, { max: 1, exclusive: true, is: 'a fraction in (0, 1)' });
   return {
     intervalMs: !interval ? DEFAULT_RETRAIN_INTERVAL_MS : interval === '0' ? 0 : parseDuration(interval, 'RISK_RETRAIN_INTERVAL'),
     minRows: envNumber(env, 'RISK_RETRAIN_MIN_ROWS', 20_000),

@@ -1,12 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parse, YAMLParseError } from 'yaml';
+import { parseRuleSources, readRuleFiles, type RuleFiles, type RuleSource } from '../../platform/rules/rule-files.js';
 import { FEATURE_NAMES, isFeatureName } from '../features/feature-names.js';
 import { DEFAULT_THRESHOLDS } from '../options.js';
 import type { Decision } from '../types.js';
 import { DECISIONS, type LimitRule, type ListRule, type RiskRules, type Thresholds } from './rule-types.js';
 
-/** Every problem found in the rule files, one line each as `file: where: what`. */
+/** Every problem found in the rule files, one line each as `file:line:column: where: what`. */
 export class RiskRuleError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid risk rules:\n  ${problems.join('\n  ')}`);
@@ -14,39 +12,30 @@ export class RiskRuleError extends Error {
   }
 }
 
-/** Loads and validates every `*.yaml` / `*.yml` file in `dir` (sorted by name). */
+/** Loads and validates every `*.yaml` / `*.yml` file in `dir` (sorted by name), with the platform's rule-file reader. */
 export async function loadRiskRules(dir: string, overrides: { thresholds?: Partial<Thresholds> } = {}): Promise<RiskRules> {
-  let entries: string[];
-  try {
-    entries = await readdir(dir);
-  } catch (err) {
-    throw new RiskRuleError([`${dir}: cannot read the rule directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
-  }
-  const names = entries.filter((f) => /\.ya?ml$/.test(f)).sort();
-  const sources = await Promise.all(names.map(async (name) => ({ file: join(dir, name), text: await readFile(join(dir, name), 'utf8') })));
-  return parseRiskRules(sources, overrides);
+  return checkRiskRules(readRuleFiles(dir), overrides);
 }
 
-/** Validates rule sources already in memory (used by loadRiskRules and by tests). */
-export function parseRiskRules(sources: Array<{ file: string; text: string }>, overrides: { thresholds?: Partial<Thresholds> } = {}): RiskRules {
-  const problems: string[] = [];
+/** Validates rule sources already in memory (tests). */
+export function parseRiskRules(sources: readonly RuleSource[], overrides: { thresholds?: Partial<Thresholds> } = {}): RiskRules {
+  return checkRiskRules(parseRuleSources(sources), overrides);
+}
+
+/**
+ * The checks are the risk service's own (no schema): each file's every problem is reported,
+ * not only the first a schema would pick.
+ */
+function checkRiskRules(read: RuleFiles<unknown>, overrides: { thresholds?: Partial<Thresholds> }): RiskRules {
+  const problems = read.problems;
   const limits: LimitRule[] = [];
   const lists: ListRule[] = [];
   const ids = new Map<string, string>();
   let thresholds: Thresholds | undefined;
   let thresholdsFile: string | undefined;
 
-  for (const { file, text } of sources) {
-    const problem = (where: string, what: string) => problems.push(`${file}: ${where}: ${what}`);
-    let doc: unknown;
-    try {
-      doc = parse(text);
-    } catch (err) {
-      const at = err instanceof YAMLParseError && err.linePos ? `line ${err.linePos[0].line}` : 'yaml';
-      problem(at, (err as Error).message.split('\n')[0]!);
-      continue;
-    }
-    if (doc === null || doc === undefined) continue; // an empty file (all comments) is allowed
+  for (const { file, data: doc, at } of read.files) {
+    const problem = (where: string, what: string) => problems.push(`${at(pathOf(where))}: ${where}: ${what}`);
     if (!isRecord(doc)) {
       problem('top level', 'must be a mapping with any of: thresholds, limits, lists');
       continue;
@@ -123,10 +112,16 @@ export function parseRiskRules(sources: Array<{ file: string; text: string }>, o
   const merged = { ...DEFAULT_THRESHOLDS, ...thresholds, ...overrides.thresholds };
   if (problems.length === 0 && !(merged.review <= merged.decline)) problems.push(`thresholds (with overrides): review (${merged.review}) must not exceed decline (${merged.decline})`);
   if (problems.length) throw new RiskRuleError(problems);
-  return { thresholds: merged, limits, lists, files: sources.map((s) => s.file) };
+  return { thresholds: merged, limits, lists, files: read.read };
 }
 
 type Problem = (where: string, what: string) => void;
+
+/** `limits[2].feature` as the path `['limits', 2, 'feature']`, to find it in the file; `top level` is the document. */
+function pathOf(where: string): Array<string | number> {
+  if (where === 'top level') return [];
+  return where.split(/\.|(?=\[)/).map((part) => (part.startsWith('[') ? Number(part.slice(1, -1)) : part));
+}
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);

@@ -80,35 +80,35 @@ describe('rule files', () => {
     expect(rules.limits.length).toBeGreaterThan(0);
   });
 
-  it('names the file and the place of each problem', () => {
+  it('names the file, line and column of each problem', () => {
     const problems = problemsOf(
       { file: 'a.yaml', text: 'limits:\n  - { id: x, feature: amout, above: 1, decision: decline }\n  - { id: y, feature: amount, decision: block }' },
       { file: 'b.yaml', text: 'lists:\n  - { id: x, decision: approve, customers: [1, {a: 2}] }\nextra: 1' },
     );
     expect(problems).toEqual([
-      expect.stringMatching(/^a\.yaml: limits\[0\]\.feature: unknown feature "amout" \(known: amount, /),
-      'a.yaml: limits[1].decision: must be one of approve, review, decline (got "block")',
-      'a.yaml: limits[1]: needs above and/or below',
-      'b.yaml: extra: unknown key (expected thresholds, limits or lists)',
-      "b.yaml: lists[0].id: duplicate id 'x' (also in a.yaml)",
-      'b.yaml: lists[0].customers[1]: must be a string or integer id (got {"a":2})',
+      expect.stringMatching(/^a\.yaml:2:23: limits\[0\]\.feature: unknown feature "amout" \(known: amount, /),
+      'a.yaml:3:41: limits[1].decision: must be one of approve, review, decline (got "block")',
+      'a.yaml:3:5: limits[1]: needs above and/or below',
+      'b.yaml:3:8: extra: unknown key (expected thresholds, limits or lists)',
+      "b.yaml:2:11: lists[0].id: duplicate id 'x' (also in a.yaml)",
+      'b.yaml:2:48: lists[0].customers[1]: must be a string or integer id (got {"a":2})',
     ]);
   });
 
   it('says when the rule directory cannot be read', async () => {
-    await expect(loadRiskRules('rules/no-such-dir')).rejects.toThrow('rules/no-such-dir: cannot read the rule directory (ENOENT)');
+    await expect(loadRiskRules('rules/no-such-dir')).rejects.toThrow('rules/no-such-dir: cannot read the rules directory (ENOENT)');
   });
 
   it('rejects bad thresholds, thresholds set twice, and YAML that does not parse', () => {
     expect(problemsOf({ file: 't.yaml', text: 'thresholds: { review: 0.9, decline: 1.5 }' })).toEqual([
-      't.yaml: thresholds.decline: must be a number between 0 and 1 (got 1.5)',
+      't.yaml:1:37: thresholds.decline: must be a number between 0 and 1 (got 1.5)',
     ]);
     expect(problemsOf({ file: 't.yaml', text: 'thresholds: { review: 0.9, decline: 0.5 }' })).toEqual([
-      't.yaml: thresholds: review (0.9) must not exceed decline (0.5)',
+      't.yaml:1:13: thresholds: review (0.9) must not exceed decline (0.5)',
     ]);
     expect(problemsOf({ file: 'a.yaml', text: 'thresholds: { review: 0.1, decline: 0.5 }' }, { file: 'b.yaml', text: 'thresholds: { review: 0.1, decline: 0.5 }' })).toEqual([
-      'b.yaml: thresholds: already set in a.yaml; set them in one file only',
+      'b.yaml:1:13: thresholds: already set in a.yaml; set them in one file only',
     ]);
-    expect(problemsOf({ file: 'bad.yaml', text: 'limits: [\n  - id: x' })[0]).toMatch(/^bad\.yaml: line \d+: /);
+    expect(problemsOf({ file: 'bad.yaml', text: 'limits: [\n  - id: x' })[0]).toMatch(/^bad\.yaml:\d+:\d+: /);
   });
 });
