@@ -5,7 +5,7 @@ import { incidentMetrics as m } from './incidents.metrics.js';
 import { matchesAll } from '../lib/incident-records/index.js';
 import type { IncidentsOptions } from './options.js';
 import type { OutboxRecord } from '../platform/db/outbox.js';
-import { Serial } from '../platform/db/serial.js';
+import { SerialQueue } from '../platform/serial-queue.js';
 import { lockKey } from './lock-keys.js';
 import type { IncidentStore } from './store/store.js';
 import type { Finding, Incident, IncidentEvent, Severity, Silence } from './types.js';
@@ -32,7 +32,7 @@ export class IncidentError extends Error {
  * changes of an incident all re-read the incident under that key.
  */
 export class IncidentsService {
-  readonly serial = new Serial();
+  readonly serial = new SerialQueue();
 
   constructor(
     readonly store: IncidentStore,

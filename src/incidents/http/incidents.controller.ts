@@ -16,7 +16,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { checkMatcher } from '../../lib/incident-records/index.js';
-import { parseDuration } from '../../lib/remediation-rules/index.js';
+import { durationMs } from '../../platform/config/duration.js';
 import { actor, BearerGuard, bodyString as str, type AuthedRequest, type Json } from '../../platform/http/bearer.guard.js';
 import { IncidentError } from '../incidents.service.js';
 import { INCIDENTS_RUNTIME, type IncidentsRuntime } from '../incidents.runtime.js';
@@ -110,7 +110,7 @@ export class IncidentsController {
     let ends: number;
     if (body.ends_at !== undefined) ends = time(body.ends_at, 'ends_at');
     else {
-      const d = parseDuration(body.duration);
+      const d = durationMs(body.duration);
       if (d === undefined) throw new BadRequestException('give ends_at or duration (like 30m)');
       ends = starts + d;
     }

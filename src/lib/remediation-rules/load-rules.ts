@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { parseSecrets } from '../../platform/webhooks/signing.js';
-import { parseDuration } from './duration.js';
+import { durationMs } from '../../platform/config/duration.js';
 import { RULE_FILE_SCHEMA } from './rule-schema.js';
 import type { BodyFormat, Guardrails, RemediationRule, WebhookAction } from './rule-types.js';
 
@@ -103,7 +103,7 @@ export function loadFile(file: string, text: string, options: LoadRulesOptions, 
         secrets,
         ephemeralSecret: secrets.length === 0,
         ...(envName ? { secretEnv: envName } : {}),
-        ...(a.webhook.timeout !== undefined ? { timeout_ms: parseDuration(a.webhook.timeout)! } : {}),
+        ...(a.webhook.timeout !== undefined ? { timeout_ms: durationMs(a.webhook.timeout)! } : {}),
         guardrails: guards,
       };
     });
@@ -138,12 +138,12 @@ function guardrails(g: RawGuardrails | undefined): Guardrails {
   if (!g) return {};
   const out: Guardrails = {};
   if (g.dry_run !== undefined) out.dry_run = g.dry_run;
-  if (g.approval) out.approval = { required: g.approval.required, ...(g.approval.expires_after !== undefined ? { expires_after_ms: parseDuration(g.approval.expires_after)! } : {}) };
-  if (g.rate_limit) out.rate_limit = { max: g.rate_limit.max, per_ms: parseDuration(g.rate_limit.per)! };
-  if (g.cooldown !== undefined) out.cooldown_ms = parseDuration(g.cooldown)!;
+  if (g.approval) out.approval = { required: g.approval.required, ...(g.approval.expires_after !== undefined ? { expires_after_ms: durationMs(g.approval.expires_after)! } : {}) };
+  if (g.rate_limit) out.rate_limit = { max: g.rate_limit.max, per_ms: durationMs(g.rate_limit.per)! };
+  if (g.cooldown !== undefined) out.cooldown_ms = durationMs(g.cooldown)!;
   if (g.max_concurrent !== undefined) out.max_concurrent = g.max_concurrent;
-  if (g.blast_radius) out.blast_radius = { max_entities: g.blast_radius.max_entities, window_ms: parseDuration(g.blast_radius.window ?? '1h')! };
-  if (g.verify) out.verify = g.verify.within === undefined ? {} : { within_ms: parseDuration(g.verify.within)! };
+  if (g.blast_radius) out.blast_radius = { max_entities: g.blast_radius.max_entities, window_ms: durationMs(g.blast_radius.window ?? '1h')! };
+  if (g.verify) out.verify = g.verify.within === undefined ? {} : { within_ms: durationMs(g.verify.within)! };
   return out;
 }
 

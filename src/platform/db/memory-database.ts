@@ -1,6 +1,6 @@
 import { currentScope, inScope, type Scope } from './exclusive.js';
 import type { OutboxRecord, OutboxTable } from './outbox.js';
-import { Serial } from './serial.js';
+import { SerialQueue } from '../serial-queue.js';
 
 /**
  * The database when none is configured (the embedded default): named tables of rows by id, kept
@@ -9,7 +9,7 @@ import { Serial } from './serial.js';
  */
 export class MemoryDatabase implements OutboxTable {
   readonly kind = 'memory' as const;
-  private readonly lock = new Serial();
+  private readonly lock = new SerialQueue();
   private readonly tables = new Map<string, Map<string, unknown>>();
   private outbox: OutboxRecord[] = [];
 
