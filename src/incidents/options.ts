@@ -1,4 +1,4 @@
-import { envNumber } from '../platform/config/env-values.js';
+import { envNumber, envString } from '../platform/config/env-values.js';
 import { loadDatabaseOptions, type DatabaseOptions } from '../platform/db/options.js';
 import { loadApiTokens } from '../platform/http/bearer.guard.js';
 
@@ -49,15 +49,15 @@ export function loadIncidentsOptions(env: NodeJS.ProcessEnv = process.env): Inci
     },
     database: loadDatabaseOptions(env),
     apiTokens: loadApiTokens(env),
-    groupBy: groupBy(env.INCIDENTS_GROUP_BY ?? 'entity'),
+    groupBy: groupBy(envString(env, 'INCIDENTS_GROUP_BY', 'entity', { emptyIsValue: true })),
     groupWindowMs: envNumber(env, 'INCIDENTS_GROUP_WINDOW_MS', 10 * 60_000),
     minOccurrences: Math.max(1, envNumber(env, 'INCIDENTS_MIN_OCCURRENCES', 1)),
     quietMs: envNumber(env, 'INCIDENTS_QUIET_MS', 15 * 60_000),
     sweepMs: Math.max(50, envNumber(env, 'INCIDENTS_SWEEP_MS', 1000)),
-    inhibit: parseInhibit(env.INCIDENTS_INHIBIT ?? 'host_down:host'),
+    inhibit: parseInhibit(envString(env, 'INCIDENTS_INHIBIT', 'host_down:host', { emptyIsValue: true })),
     criticalScore: envNumber(env, 'INCIDENTS_CRITICAL_SCORE', 0.9),
-    rulesDir: env.INCIDENTS_RULES_DIR?.trim() || 'rules/remediation',
-    recoUrl: env.VIGIL_RECO_URL?.trim().replace(/\/$/, '') || undefined,
+    rulesDir: envString(env, 'INCIDENTS_RULES_DIR', 'rules/remediation'),
+    recoUrl: envString(env, 'VIGIL_RECO_URL', '').replace(/\/$/, '') || undefined,
   };
 }
 

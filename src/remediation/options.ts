@@ -1,4 +1,4 @@
-import { envBool, envNumber } from '../platform/config/env-values.js';
+import { envBool, envNumber, envString } from '../platform/config/env-values.js';
 import { loadDatabaseOptions, type DatabaseOptions } from '../platform/db/options.js';
 import { loadApiTokens } from '../platform/http/bearer.guard.js';
 
@@ -62,9 +62,9 @@ export function loadRemediationOptions(env: NodeJS.ProcessEnv = process.env, htt
     topics: { incidents: 'aiops.incidents', remediations: 'aiops.remediations', remediationsDlq: 'aiops.remediations.dlq' },
     database: loadDatabaseOptions(env),
     apiTokens: loadApiTokens(env),
-    rulesDir: env.INCIDENTS_RULES_DIR?.trim() || 'rules/remediation',
+    rulesDir: envString(env, 'INCIDENTS_RULES_DIR', 'rules/remediation'),
     sweepMs: Math.max(50, envNumber(env, 'INCIDENTS_SWEEP_MS', 1000)),
-    externalUrl: env.VIGIL_EXTERNAL_URL?.trim().replace(/\/$/, '') || `http://localhost:${httpPort}`,
+    externalUrl: envString(env, 'VIGIL_EXTERNAL_URL', `http://localhost:${httpPort}`).replace(/\/$/, ''),
     guardrails: {
       dryRun: envBool(env, 'REMEDIATION_DRY_RUN', false),
       maxConcurrent: Math.max(1, envNumber(env, 'REMEDIATION_MAX_CONCURRENT', 4)),
