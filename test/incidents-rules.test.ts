@@ -39,7 +39,7 @@ describe('remediation rule files are checked at start', () => {
 `,
     });
     expect(r.code).not.toBe(0);
-    expect(r.output).toMatch(new RegExp(`${r.dir}/b-bad\\.yaml:5:\\d+: /rules/0/guardrails/cooldown: is not any of the allowed forms`));
+    expect(r.output).toMatch(new RegExp(`${r.dir}/b-bad\\.yaml:5:\\d+: rules\\[0\\]\\.guardrails\\.cooldown: is not a duration`));
   });
 
   it('an unknown key, a missing secret and broken YAML are each reported with their line', async () => {
@@ -62,7 +62,7 @@ describe('remediation rule files are checked at start', () => {
     });
     expect(r.code).not.toBe(0);
     expect(r.output).toMatch(new RegExp(`${r.dir}/c\\.yaml:8:\\d+: secret_env NOT_SET_ANYWHERE is not set`));
-    expect(r.output).toMatch(new RegExp(`${r.dir}/d\\.yaml:3:5: /rules/0: unknown key "matcher"`));
+    expect(r.output).toMatch(new RegExp(`${r.dir}/d\\.yaml:3:5: rules\\[0\\]\\.matcher: unknown key`));
     expect(r.output).toMatch(new RegExp(`${r.dir}/e\\.yaml:\\d+:\\d+: `));
   });
 });

@@ -29,7 +29,7 @@ describe('remediation rule files', () => {
   });
 
   it('points at the line of the mistake', () => {
-    expect(load(`rules:\n  - name: r1\n    match: {}\n    actions:\n      - name: a\n        webhook: { url: "ftp://x", secret_env: S }\n`).problems[0]).toMatch(/^r\.yaml:6:\d+: \/rules\/0\/actions\/0\/webhook\/url: does not match/);
+    expect(load(`rules:\n  - name: r1\n    match: {}\n    actions:\n      - name: a\n        webhook: { url: "ftp://x", secret_env: S }\n`).problems[0]).toMatch(/^r\.yaml:6:\d+: rules\[0\]\.actions\[0\]\.webhook\.url: must be an http:\/\/ or https:\/\/ URL/);
     expect(load(`rules:\n  - name: r1\n    match: {}\n    actions:\n      - name: a\n        webhook: { url: "http://x", format: xml, secret_env: S }\n`).problems[0]).toMatch(/^r\.yaml:6:\d+: .*format: must be one of vigil, alertmanager, template/);
     expect(load(`rules:\n  - name: r1\n    match: {}\n    actions:\n      - name: a\n        webhook: { url: "http://x", format: template, secret_env: S }\n`).problems[0]).toMatch(/^r\.yaml:6:\d+: format template needs a body/);
     expect(load(`rules:\n  - name: r1\n    match: {}\n    actions:\n      - name: a\n        webhook: { url: "http://x" }\n`).problems[0]).toMatch(/secret_env is required/);

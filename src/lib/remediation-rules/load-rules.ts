@@ -1,18 +1,8 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { parseSecrets } from '../../platform/webhooks/signing.js';
 import { durationMs } from '../../platform/config/duration.js';
+import { parseRuleSources, readRuleFiles, RuleFileError, type RuleFile } from '../../platform/rules/rule-files.js';
+import { parseSecrets } from '../../platform/webhooks/signing.js';
 import { RULE_FILE_SCHEMA } from './rule-schema.js';
 import type { BodyFormat, Guardrails, RemediationRule, WebhookAction } from './rule-types.js';
-
-/** Every mistake found in the rule files, each as `file:line:column: what is wrong`. */
-export class RuleFileError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`remediation rules have ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
-  }
-}
 
 export interface LoadRulesOptions {
   env?: NodeJS.ProcessEnv;
@@ -20,59 +10,34 @@ export interface LoadRulesOptions {
   globalDryRun?: boolean;
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-const validate = ajv.compile(RULE_FILE_SCHEMA);
-
 /** Loads and checks every `*.yaml` / `*.yml` in `dir` (sorted by name); throws RuleFileError listing all problems. */
 export function loadRemediationRules(dir: string, options: LoadRulesOptions = {}): RemediationRule[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n) && statSync(join(dir, n)).isFile()).sort();
-  } catch (e) {
-    throw new RuleFileError([`${dir}: cannot read the rules directory (${(e as Error).message})`]);
-  }
-  const problems: string[] = [];
+  const { files, problems } = readRuleFiles<RawFile>(dir, RULE_FILE_SCHEMA);
   const rules: RemediationRule[] = [];
   const seen = new Map<string, string>();
-  for (const name of names) {
-    const file = join(dir, name);
-    const got = loadFile(file, readFileSync(file, 'utf8'), options, problems);
-    for (const r of got) {
+  for (const file of files) {
+    for (const r of rulesOf(file, options, problems)) {
       const first = seen.get(r.name);
-      if (first) problems.push(`${file}:${r.line}:1: rule name "${r.name}" is already used at ${first}`);
-      else seen.set(r.name, `${file}:${r.line}`);
+      if (first) problems.push(`${r.file}:${r.line}:1: rule name "${r.name}" is already used at ${first}`);
+      else seen.set(r.name, `${r.file}:${r.line}`);
       rules.push(r);
     }
   }
-  if (problems.length > 0) throw new RuleFileError(problems);
+  if (problems.length > 0) throw new RuleFileError('remediation rules', problems);
   return rules;
 }
 
 /** One file's rules; its problems are appended to `problems`. Exported for tests of single documents. */
 export function loadFile(file: string, text: string, options: LoadRulesOptions, problems: string[]): RemediationRule[] {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number | undefined): string => {
-    const p = lines.linePos(offset ?? 0);
-    return `${file}:${p.line}:${p.col}`;
-  };
-  if (doc.errors.length > 0) {
-    for (const e of doc.errors) problems.push(`${at(e.pos[0])}: ${e.message.split('\n')[0]}`);
-    return [];
-  }
-  const data: unknown = doc.toJS();
-  if (!validate(data)) {
-    const errors = validate.errors ?? [];
-    // The most telling error first: a misspelt key explains the "missing" one; an anyOf failure
-    // lists each branch's complaint before its own, which says more.
-    const pick = errors.find((e) => e.keyword === 'additionalProperties') ?? errors.find((e) => e.keyword === 'anyOf') ?? errors[0]!;
-    problems.push(describeSchemaError(doc, pick, at));
-    return [];
-  }
-  const rules: RemediationRule[] = [];
-  const parsed = data as { rules: RawRule[] };
-  parsed.rules.forEach((raw, i) => {
-    const where = (path: Array<string | number>) => at(nodeAt(doc, ['rules', i, ...path])?.range?.[0]);
+  const parsed = parseRuleSources<RawFile>([{ file, text }], RULE_FILE_SCHEMA);
+  problems.push(...parsed.problems);
+  return parsed.files.flatMap((f) => rulesOf(f, options, problems));
+}
+
+/** The rules of a file that passed the schema, with the checks a schema cannot make (secrets, bodies). */
+function rulesOf({ file, data, at }: RuleFile<RawFile>, options: LoadRulesOptions, problems: string[]): RemediationRule[] {
+  return data.rules.map((raw, i) => {
+    const where = (path: Array<string | number>) => at(['rules', i, ...path]);
     const ruleGuards = guardrails(raw.guardrails);
     const actions: WebhookAction[] = raw.actions.map((a, j) => {
       const guards = { ...ruleGuards, ...guardrails(a.guardrails) };
@@ -107,9 +72,14 @@ export function loadFile(file: string, text: string, options: LoadRulesOptions, 
         guardrails: guards,
       };
     });
-    rules.push({ name: raw.name, file, line: lines.linePos(nodeAt(doc, ['rules', i])?.range?.[0] ?? 0).line, match: raw.match, actions });
+    // `file:line:column` of the rule: its line is the one before the column.
+    const line = Number(where([]).split(':').at(-2));
+    return { name: raw.name, file, line, match: raw.match, actions };
   });
-  return rules;
+}
+
+interface RawFile {
+  rules: RawRule[];
 }
 
 interface RawGuardrails {
@@ -145,39 +115,4 @@ function guardrails(g: RawGuardrails | undefined): Guardrails {
   if (g.blast_radius) out.blast_radius = { max_entities: g.blast_radius.max_entities, window_ms: durationMs(g.blast_radius.window ?? '1h')! };
   if (g.verify) out.verify = g.verify.within === undefined ? {} : { within_ms: durationMs(g.verify.within)! };
   return out;
-}
-
-function nodeAt(doc: Document, path: Array<string | number>): Node | undefined {
-  const n = doc.getIn(path, true);
-  return n && typeof n === 'object' && 'range' in (n as object) ? (n as Node) : undefined;
-}
-
-/** Points at the deepest node that exists on the error's path (or the offending key itself). */
-function describeSchemaError(doc: Document, e: ErrorObject, at: (offset: number | undefined) => string): string {
-  const path = e.instancePath
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-  let node: Node | undefined;
-  for (let n = path.length; n >= 0 && !node; n--) node = n === 0 ? (doc.contents as Node | null) ?? undefined : nodeAt(doc, path.slice(0, n));
-  let offset = node?.range?.[0];
-  const where = e.instancePath || '(top level)';
-  let message = `${where}: ${e.message ?? 'invalid'}`;
-  if (e.keyword === 'additionalProperties') {
-    const key = String((e.params as { additionalProperty: string }).additionalProperty);
-    message = `${where}: unknown key "${key}"`;
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
-      offset = (pair?.key as Node | undefined)?.range?.[0] ?? offset;
-    }
-  } else if (e.keyword === 'required') {
-    message = `${where}: missing "${(e.params as { missingProperty: string }).missingProperty}"`;
-  } else if (e.keyword === 'enum') {
-    message = `${where}: must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).join(', ')}`;
-  } else if (e.keyword === 'anyOf' || e.keyword === 'pattern') {
-    message = `${where}: ${e.keyword === 'pattern' ? `does not match ${(e.params as { pattern: string }).pattern}` : 'is not any of the allowed forms (a duration is like 30s, 5m, 1h or a number of ms)'}`;
-  }
-  if (isSeq(node) && e.keyword === 'minItems') message = `${where}: must have at least ${(e.params as { limit: number }).limit} item(s)`;
-  return `${at(offset)}: ${message}`;
 }

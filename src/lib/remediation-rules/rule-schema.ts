@@ -1,5 +1,8 @@
 /** JSON Schema of a rules/remediation/*.yaml file, checked with ajv at start. */
-const duration = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$' }] };
+const duration = {
+  description: 'is not a duration (like 30s, 5m, 1h, or a number of ms)',
+  anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$' }],
+};
 const matchValue = { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } }] };
 
 const guardrails = {
@@ -72,7 +75,7 @@ export const RULE_FILE_SCHEMA = {
                   additionalProperties: false,
                   required: ['url'],
                   properties: {
-                    url: { type: 'string', pattern: '^https?://' },
+                    url: { type: 'string', pattern: '^https?://', description: 'must be an http:// or https:// URL' },
                     format: { enum: ['vigil', 'alertmanager', 'template'] },
                     body: {},
                     headers: { type: 'object', additionalProperties: { type: 'string' } },
