@@ -1,6 +1,4 @@
-import { MEMORY_TABLES as T, type MemoryFindingRow } from '../../lib/incident-records/index.js';
-import type { MemoryDatabase } from '../../platform/db/memory-database.js';
-import type { OutboxRecord } from '../../platform/db/outbox.js';
+import { MemoryRecordStore } from '../../lib/incident-records/index.js';
 import type { ActionEvent, ActionRow, Finding, Incident, IncidentEvent, Silence } from '../types.js';
 import { LIVE, type Commit, type FindingRecord, type IncidentQuery, type IncidentStore } from './store.js';
 
@@ -8,36 +6,7 @@ import { LIVE, type Commit, type FindingRecord, type IncidentQuery, type Inciden
  * The incidents service's tables in the memory database (no database configured: the embedded
  * default), shared with remediation in this process. Lost on exit.
  */
-export class MemoryIncidentStore implements IncidentStore {
-  readonly kind = 'memory' as const;
-  private readonly findings: Map<string, MemoryFindingRow>;
-  private readonly incidents: Map<string, Incident>;
-  private readonly silences: Map<string, Silence>;
-  private readonly actions: Map<string, ActionRow>;
-  private readonly events: Map<string, ActionEvent>;
-
-  constructor(private readonly mem: MemoryDatabase) {
-    this.findings = mem.table(T.findings);
-    this.incidents = mem.table(T.incidents);
-    this.silences = mem.table(T.silences);
-    this.actions = mem.table(T.actions);
-    this.events = mem.table(T.actionEvents);
-  }
-
-  async init(): Promise<void> {}
-  exclusive<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
-    return this.mem.exclusive(keys, fn);
-  }
-  ping(): Promise<boolean> {
-    return this.mem.ping();
-  }
-  pendingOutbox(limit: number): Promise<OutboxRecord[]> {
-    return this.mem.pendingOutbox(limit);
-  }
-  deleteOutbox(ids: string[]): Promise<void> {
-    return this.mem.deleteOutbox(ids);
-  }
-
+export class MemoryIncidentStore extends MemoryRecordStore implements IncidentStore {
   async findingEvents(id: string): Promise<IncidentEvent[] | undefined> {
     const x = this.findings.get(id);
     return x && clone(x.events);

@@ -1,7 +1,5 @@
 import type pg from 'pg';
-import { INCIDENT_TABLES_DDL } from '../../lib/incident-records/index.js';
-import type { OutboxRecord } from '../../platform/db/outbox.js';
-import type { PgDatabase } from '../../platform/db/pg-database.js';
+import { PgRecordStore } from '../../lib/incident-records/index.js';
 import type { ActionEvent, ActionRow, Finding, Incident, IncidentEvent, Silence } from '../types.js';
 import { LIVE, type Commit, type FindingRecord, type IncidentQuery, type IncidentStore } from './store.js';
 
@@ -10,32 +8,9 @@ import { LIVE, type Commit, type FindingRecord, type IncidentQuery, type Inciden
  * and an incident's actions and decisions (remediation's, read for the API). Decisions that must
  * hold across processes run in `exclusive` sections of the shared database.
  */
-export class PgIncidentStore implements IncidentStore {
-  readonly kind = 'postgres' as const;
-
-  constructor(private readonly pg: PgDatabase) {}
-
-  private t(name: string): string {
-    return this.pg.t(name);
-  }
+export class PgIncidentStore extends PgRecordStore implements IncidentStore {
   private db(): pg.Pool | pg.PoolClient {
     return this.pg.db();
-  }
-
-  exclusive<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
-    return this.pg.exclusive(keys, fn);
-  }
-  async init(): Promise<void> {
-    await this.pg.migrate(INCIDENT_TABLES_DDL);
-  }
-  ping(): Promise<boolean> {
-    return this.pg.ping();
-  }
-  pendingOutbox(limit: number): Promise<OutboxRecord[]> {
-    return this.pg.pendingOutbox(limit);
-  }
-  deleteOutbox(ids: string[]): Promise<void> {
-    return this.pg.deleteOutbox(ids);
   }
 
   async findingEvents(id: string): Promise<IncidentEvent[] | undefined> {

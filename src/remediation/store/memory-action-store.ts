@@ -1,6 +1,5 @@
-import { MEMORY_TABLES as T, type MemoryFindingRow } from '../../lib/incident-records/index.js';
+import { MEMORY_TABLES as T, MemoryRecordStore } from '../../lib/incident-records/index.js';
 import type { MemoryDatabase } from '../../platform/db/memory-database.js';
-import type { OutboxRecord } from '../../platform/db/outbox.js';
 import type { ActionEvent, ActionRow, ActionStatus, Incident, Silence } from '../types.js';
 import { LeaseLost, type ActionQuery, type ActionStore, type Commit, type Lease } from './store.js';
 
@@ -10,36 +9,12 @@ const LEASED = ['planned', 'approved', 'executing'];
  * Remediation's tables in the memory database (no database configured: the embedded default),
  * where it reads the incidents service's too. One process by construction. Lost on exit.
  */
-export class MemoryActionStore implements ActionStore {
-  readonly kind = 'memory' as const;
+export class MemoryActionStore extends MemoryRecordStore implements ActionStore {
   private readonly leases: Map<string, Lease>;
-  private readonly findings: Map<string, MemoryFindingRow>;
-  private readonly incidents: Map<string, Incident>;
-  private readonly silences: Map<string, Silence>;
-  private readonly actions: Map<string, ActionRow>;
-  private readonly events: Map<string, ActionEvent>;
 
-  constructor(private readonly mem: MemoryDatabase) {
+  constructor(mem: MemoryDatabase) {
+    super(mem);
     this.leases = mem.table(T.leases);
-    this.findings = mem.table(T.findings);
-    this.incidents = mem.table(T.incidents);
-    this.silences = mem.table(T.silences);
-    this.actions = mem.table(T.actions);
-    this.events = mem.table(T.actionEvents);
-  }
-
-  async init(): Promise<void> {}
-  exclusive<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
-    return this.mem.exclusive(keys, fn);
-  }
-  ping(): Promise<boolean> {
-    return this.mem.ping();
-  }
-  pendingOutbox(limit: number): Promise<OutboxRecord[]> {
-    return this.mem.pendingOutbox(limit);
-  }
-  deleteOutbox(ids: string[]): Promise<void> {
-    return this.mem.deleteOutbox(ids);
   }
 
   async getIncident(id: string): Promise<Incident | undefined> {

@@ -1,6 +1,4 @@
-import { INCIDENT_TABLES_DDL } from '../../lib/incident-records/index.js';
-import type { OutboxRecord } from '../../platform/db/outbox.js';
-import type { PgDatabase } from '../../platform/db/pg-database.js';
+import { PgRecordStore } from '../../lib/incident-records/index.js';
 import type { ActionEvent, ActionRow, ActionStatus, Incident, Silence } from '../types.js';
 import { LeaseLost, type ActionQuery, type ActionStore, type Commit, type Lease } from './store.js';
 
@@ -12,30 +10,7 @@ const LEASED = ['planned', 'approved', 'executing'];
  * incidents, silences and findings it reads. Guardrail checks and claims run in `exclusive`
  * sections of the shared database (README "Several processes").
  */
-export class PgActionStore implements ActionStore {
-  readonly kind = 'postgres' as const;
-
-  constructor(private readonly pg: PgDatabase) {}
-
-  private t(name: string): string {
-    return this.pg.t(name);
-  }
-
-  exclusive<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
-    return this.pg.exclusive(keys, fn);
-  }
-  async init(): Promise<void> {
-    await this.pg.migrate(INCIDENT_TABLES_DDL);
-  }
-  ping(): Promise<boolean> {
-    return this.pg.ping();
-  }
-  pendingOutbox(limit: number): Promise<OutboxRecord[]> {
-    return this.pg.pendingOutbox(limit);
-  }
-  deleteOutbox(ids: string[]): Promise<void> {
-    return this.pg.deleteOutbox(ids);
-  }
+export class PgActionStore extends PgRecordStore implements ActionStore {
 
   async getIncident(id: string): Promise<Incident | undefined> {
     return this.pg.one<Incident>(`SELECT doc FROM ${this.t('incidents')} WHERE id = $1`, [id]);

@@ -1,0 +1,67 @@
+import type { MemoryDatabase } from '../../platform/db/memory-database.js';
+import type { OutboxRecord } from '../../platform/db/outbox.js';
+import type { PgDatabase } from '../../platform/db/pg-database.js';
+import { INCIDENT_TABLES_DDL, MEMORY_TABLES as T, type MemoryFindingRow } from './schema.js';
+import type { ActionEvent, ActionRow, Incident, Silence } from './types.js';
+
+/**
+ * What the incidents and the remediation stores on PostgreSQL share: the tables (migrated at
+ * start by whichever service comes first), the database's exclusive sections, health and outbox.
+ * Each subclass holds its own service's queries.
+ */
+export abstract class PgRecordStore {
+  readonly kind = 'postgres' as const;
+
+  constructor(protected readonly pg: PgDatabase) {}
+
+  protected t(name: string): string {
+    return this.pg.t(name);
+  }
+  async init(): Promise<void> {
+    await this.pg.migrate(INCIDENT_TABLES_DDL);
+  }
+  exclusive<R>(keys: string[], fn: () => Promise<R>): Promise<R> {
+    return this.pg.exclusive(keys, fn);
+  }
+  ping(): Promise<boolean> {
+    return this.pg.ping();
+  }
+  pendingOutbox(limit: number): Promise<OutboxRecord[]> {
+    return this.pg.pendingOutbox(limit);
+  }
+  deleteOutbox(ids: string[]): Promise<void> {
+    return this.pg.deleteOutbox(ids);
+  }
+}
+
+/** The same in the memory database (no database configured): the tables both services read, one process. */
+export abstract class MemoryRecordStore {
+  readonly kind = 'memory' as const;
+  protected readonly findings: Map<string, MemoryFindingRow>;
+  protected readonly incidents: Map<string, Incident>;
+  protected readonly silences: Map<string, Silence>;
+  protected readonly actions: Map<string, ActionRow>;
+  protected readonly events: Map<string, ActionEvent>;
+
+  constructor(protected readonly mem: MemoryDatabase) {
+    this.findings = mem.table(T.findings);
+    this.incidents = mem.table(T.incidents);
+    this.silences = mem.table(T.silences);
+    this.actions = mem.table(T.actions);
+    this.events = mem.table(T.actionEvents);
+  }
+
+  async init(): Promise<void> {}
+  exclusive<R>(keys: string[], fn: () => Promise<R>): Promise<R> {
+    return this.mem.exclusive(keys, fn);
+  }
+  ping(): Promise<boolean> {
+    return this.mem.ping();
+  }
+  pendingOutbox(limit: number): Promise<OutboxRecord[]> {
+    return this.mem.pendingOutbox(limit);
+  }
+  deleteOutbox(ids: string[]): Promise<void> {
+    return this.mem.deleteOutbox(ids);
+  }
+}
