@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { StagesService } from '../platform/app/stages.service.js';
+import { PeriodicTask } from '../platform/periodic-task.js';
 import { whileUnavailable } from '../platform/db/unavailable.js';
 import type { Emit } from '../platform/stage/types.js';
 import { toFinding } from './findings.js';
@@ -14,10 +15,12 @@ import type { Finding, IncidentEvent } from './types.js';
 @Injectable()
 export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Incidents');
-  private timer: NodeJS.Timeout | undefined;
-  private sweeping = false;
-  private lastSweepError: string | undefined;
   private readonly warn = (message: string) => this.logger.warn(message);
+  /** Resolves quiet incidents, then appends what that wrote and whatever an earlier append failed to deliver. */
+  private readonly sweep = new PeriodicTask(async () => {
+    for (const ev of await this.rt.incidents.sweep()) this.describe(ev);
+    await this.rt.outbox.flush();
+  }, this.warn);
   private readonly ping = () => this.rt.store.ping();
   private readonly suppressedLog = new SuppressedLog((line) => this.logger.log(line));
 
@@ -48,27 +51,7 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
         return emits;
       },
     });
-    this.timer = setInterval(() => void this.sweep(), options.sweepMs);
-  }
-
-  private async sweep(): Promise<void> {
-    if (this.sweeping) return;
-    this.sweeping = true;
-    try {
-      const events = await this.rt.incidents.sweep();
-      for (const ev of events) this.describe(ev);
-      // Appends what these wrote, and whatever an earlier append failed to deliver.
-      await this.rt.outbox.flush();
-      this.lastSweepError = undefined;
-    } catch (e) {
-      // Once per distinct problem, not every tick of an outage.
-      const msg = (e as Error).message;
-      if (msg !== this.lastSweepError) this.logger.warn(`sweep failed (retried every tick): ${msg}`);
-      this.lastSweepError = msg;
-      return;
-    } finally {
-      this.sweeping = false;
-    }
+    this.sweep.start(options.sweepMs);
   }
 
   private describe(ev: IncidentEvent, f?: Finding): void {
@@ -83,7 +66,7 @@ export class IncidentsConsumer implements OnApplicationBootstrap, BeforeApplicat
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.sweep.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {

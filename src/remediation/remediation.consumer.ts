@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { StagesService } from '../platform/app/stages.service.js';
+import { PeriodicTask } from '../platform/periodic-task.js';
 import { whileUnavailable } from '../platform/db/unavailable.js';
 import { REMEDIATION_RUNTIME, type RemediationRuntime } from './remediation.runtime.js';
 import type { IncidentEvent } from './types.js';
@@ -12,10 +13,12 @@ import type { IncidentEvent } from './types.js';
 @Injectable()
 export class RemediationConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Remediation');
-  private timer: NodeJS.Timeout | undefined;
-  private sweeping = false;
-  private lastSweepError: string | undefined;
   private readonly warn = (message: string) => this.logger.warn(message);
+  /** Expires approvals, verifies, adopts; then appends what that wrote and whatever an earlier append failed to deliver. */
+  private readonly sweep = new PeriodicTask(async () => {
+    await this.rt.remediation.sweep();
+    await this.rt.outbox.flush();
+  }, this.warn);
   private readonly ping = () => this.rt.store.ping();
 
   constructor(
@@ -37,29 +40,11 @@ export class RemediationConsumer implements OnApplicationBootstrap, BeforeApplic
         return [];
       },
     });
-    this.timer = setInterval(() => void this.sweep(), options.sweepMs);
-  }
-
-  private async sweep(): Promise<void> {
-    if (this.sweeping) return;
-    this.sweeping = true;
-    try {
-      await this.rt.remediation.sweep();
-      // Appends what these wrote, and whatever an earlier append failed to deliver.
-      await this.rt.outbox.flush();
-      this.lastSweepError = undefined;
-    } catch (e) {
-      // Once per distinct problem, not every tick of an outage.
-      const msg = (e as Error).message;
-      if (msg !== this.lastSweepError) this.logger.warn(`sweep failed (retried every tick): ${msg}`);
-      this.lastSweepError = msg;
-    } finally {
-      this.sweeping = false;
-    }
+    this.sweep.start(options.sweepMs);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.sweep.stop();
     await this.rt.remediation.stop();
   }
 
