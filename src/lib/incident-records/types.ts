@@ -68,19 +68,8 @@ export interface Silence {
   created_at: number;
 }
 
-export type ActionStatus =
-  | 'planned'
-  | 'dry_run'
-  | 'awaiting_approval'
-  | 'approved'
-  | 'rejected'
-  | 'expired'
-  | 'skipped'
-  | 'executing'
-  | 'delivered'
-  | 'dead_lettered'
-  | 'verified'
-  | 'not_verified';
+/** Where an action stands: a decision it was last given (not a failed attempt, which is retried), or executing. */
+export type ActionStatus = Exclude<AiopsRemediations['decision'], 'failed'> | 'executing';
 
 export interface ActionRow {
   id: string;
