@@ -70,7 +70,8 @@ describe('vigil start', () => {
       // Second run: every host taken over from its checkpoint, none learning from scratch; the
       // only host flagged is the faulty one (a cold or confused detector flags healthy ones).
       const second = await start();
-      expect(second.v.output).toMatch(/12 entities of partition\(s\) [\d, ]+ restored/);
+      // Readiness says the consumers run; the restore of their partitions may still be going on.
+      await second.v.until(() => /12 entities of partition\(s\) [\d, ]+ restored/.test(second.v.output), WAIT_MS, 'every demo host restored from its checkpoint');
       await second.v.until(() => /anomaly demo-host-00 /.test(second.v.output), WAIT_MS, 'a detection of demo-host-00');
       const flagged = [...second.v.output.matchAll(/anomaly (demo-host-\d+) /g)].map((m) => m[1]);
       expect(new Set(flagged)).toEqual(new Set(['demo-host-00']));
