@@ -5,20 +5,14 @@ import { incidentMetrics as m } from './incidents.metrics.js';
 import { matchesAll } from '../lib/incident-records/index.js';
 import type { IncidentsOptions } from './options.js';
 import type { OutboxRecord } from '../platform/db/outbox.js';
+import { Refusal } from '../platform/http/refusal.js';
 import { SerialQueue } from '../platform/serial-queue.js';
 import { lockKey } from './lock-keys.js';
 import type { IncidentStore } from './store/store.js';
 import type { Finding, Incident, IncidentEvent, Severity, Silence } from './types.js';
 
 /** An HTTP-facing failure: the controller maps it to a status code. */
-export class IncidentError extends Error {
-  constructor(
-    readonly status: 400 | 404 | 409,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class IncidentError extends Refusal {}
 
 /**
  * Findings → incidents, no Kafka here: dedup (a finding id seen before changes nothing), silences

@@ -1,7 +1,8 @@
-import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { actor, BearerGuard, bodyString, type AuthedRequest, type Json } from '../platform/http/bearer.guard.js';
+import { answering } from '../platform/http/refusal.js';
 import { REMEDIATION_RUNTIME, type RemediationRuntime } from './remediation.runtime.js';
-import { ActionError, type ActionRow, type ActionStatus } from './types.js';
+import type { ActionRow, ActionStatus } from './types.js';
 
 /** The actions API: read actions and their decisions; approve or reject one (behind a bearer token). The logic is in RemediationService. */
 @Controller()
@@ -24,26 +25,13 @@ export class RemediationController {
   @HttpCode(200)
   @UseGuards(BearerGuard)
   async approve(@Param('id') id: string, @Req() req: AuthedRequest, @Body() body: Json): Promise<{ action: ActionRow }> {
-    return { action: await call(() => this.rt.remediation.approve(id, actor(req, body))) };
+    return { action: await answering(() => this.rt.remediation.approve(id, actor(req, body))) };
   }
 
   @Post('actions/:id/reject')
   @HttpCode(200)
   @UseGuards(BearerGuard)
   async reject(@Param('id') id: string, @Req() req: AuthedRequest, @Body() body: Json): Promise<{ action: ActionRow }> {
-    return { action: await call(() => this.rt.remediation.reject(id, actor(req, body), bodyString(body, 'reason') ?? '')) };
-  }
-}
-
-async function call<T>(f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    if (e instanceof ActionError) {
-      if (e.status === 404) throw new NotFoundException(e.message);
-      if (e.status === 409) throw new ConflictException(e.message);
-      throw new BadRequestException(e.message);
-    }
-    throw e;
+    return { action: await answering(() => this.rt.remediation.reject(id, actor(req, body), bodyString(body, 'reason') ?? '')) };
   }
 }

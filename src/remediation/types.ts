@@ -1,3 +1,4 @@
+import { Refusal } from '../platform/http/refusal.js';
 import type { Context } from '@opentelemetry/api';
 import type { OutboxRecord } from '../platform/db/outbox.js';
 
@@ -17,12 +18,5 @@ export interface RemediationLog {
   warn(message: string): void;
 }
 
-/** An HTTP-facing refusal of an operator's decision: the controller maps it to a status code. */
-export class ActionError extends Error {
-  constructor(
-    readonly status: 404 | 409,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** A refusal of an operator's decision (no such action, not awaiting approval): the controller answers it with its status. */
+export class ActionError extends Refusal {}

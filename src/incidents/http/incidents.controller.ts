@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import {
   BadRequestException,
   Body,
-  ConflictException,
   Controller,
   Delete,
   Get,
@@ -18,7 +17,7 @@ import {
 import { checkMatcher } from '../../lib/incident-records/index.js';
 import { durationMs } from '../../platform/config/duration.js';
 import { actor, BearerGuard, bodyString as str, type AuthedRequest, type Json } from '../../platform/http/bearer.guard.js';
-import { IncidentError } from '../incidents.service.js';
+import { answering } from '../../platform/http/refusal.js';
 import { INCIDENTS_RUNTIME, type IncidentsRuntime } from '../incidents.runtime.js';
 import type { Incident, IncidentStatus, Silence } from '../types.js';
 import { rankingFor } from './reco-ranking.js';
@@ -57,7 +56,7 @@ export class IncidentsController {
   @HttpCode(200)
   @UseGuards(BearerGuard)
   async ack(@Param('id') id: string, @Req() req: AuthedRequest, @Body() body: Json): Promise<{ incident: Incident }> {
-    const { incident } = await this.call(() => this.rt.incidents.acknowledge(id, actor(req, body)));
+    const { incident } = await answering(() => this.rt.incidents.acknowledge(id, actor(req, body)));
     await this.rt.outbox.flush();
     return { incident };
   }
@@ -68,7 +67,7 @@ export class IncidentsController {
   async resolve(@Param('id') id: string, @Req() req: AuthedRequest, @Body() body: Json): Promise<{ incident: Incident }> {
     const by = actor(req, body);
     const reason = str(body, 'reason') ?? `resolved by ${by}`;
-    const { incident } = await this.call(() => this.rt.incidents.resolve(id, by, reason));
+    const { incident } = await answering(() => this.rt.incidents.resolve(id, by, reason));
     await this.rt.outbox.flush();
     return { incident };
   }
@@ -80,7 +79,7 @@ export class IncidentsController {
   async falsePositive(@Param('id') id: string, @Req() req: AuthedRequest, @Body() body: Json): Promise<{ incident: Incident; feedback: object }> {
     const by = actor(req, body);
     const comment = str(body, 'comment');
-    const { incident, feedback } = await this.call(() => this.rt.incidents.markFalsePositive(id, by, comment));
+    const { incident, feedback } = await answering(() => this.rt.incidents.markFalsePositive(id, by, comment));
     await this.rt.outbox.flush();
     return { incident, feedback };
   }
@@ -130,19 +129,6 @@ export class IncidentsController {
     silence.ends_at = Math.min(silence.ends_at, Date.now());
     await this.rt.store.saveSilence(silence);
     return { silence };
-  }
-
-  private async call<T>(f: () => Promise<T>): Promise<T> {
-    try {
-      return await f();
-    } catch (e) {
-      if (e instanceof IncidentError) {
-        if (e.status === 404) throw new NotFoundException(e.message);
-        if (e.status === 409) throw new ConflictException(e.message);
-        throw new BadRequestException(e.message);
-      }
-      throw e;
-    }
   }
 }
 
