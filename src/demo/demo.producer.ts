@@ -3,6 +3,7 @@ import { messageId } from '../platform/bus/message-id.js';
 import type { Bus } from '../platform/bus/types.js';
 import { BUS } from '../platform/app/tokens.js';
 import { platformMetrics } from '../platform/metrics/registry.js';
+import { SerialQueue } from '../platform/serial-queue.js';
 import { metricBatches } from '../platform/series/metric-batches.js';
 import { DEFAULT_DEMO, demoStep, faultyHost, type DemoSample } from './demo-stream.js';
 
@@ -14,7 +15,8 @@ export class DemoProducer implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger('Demo');
   private timer: NodeJS.Timeout | undefined;
   private step = 0;
-  private sending: Promise<void> = Promise.resolve();
+  /** The backfill, then one step a second, never two sends at once. */
+  private readonly sends = new SerialQueue();
 
   constructor(@Inject(BUS) private readonly bus: Bus) {}
 
@@ -26,9 +28,9 @@ export class DemoProducer implements OnApplicationBootstrap, OnApplicationShutdo
         `a host goes wrong in ${firstFaultIn} s and every ${o.faultEvery} s after`,
     );
     const start = Date.now();
-    this.sending = this.backfill(start).catch((err: Error) => this.logger.warn(`demo backfill failed: ${err.message}`));
+    void this.sends.run(() => this.backfill(start).catch((err: Error) => this.logger.warn(`demo backfill failed: ${err.message}`)));
     this.timer = setInterval(() => {
-      this.sending = this.sending.then(() => this.tick(Date.now())).catch((err: Error) => this.logger.warn(`demo send failed: ${err.message}`));
+      void this.sends.run(() => this.tick(Date.now()).catch((err: Error) => this.logger.warn(`demo send failed: ${err.message}`)));
     }, 1000);
   }
 
@@ -60,6 +62,6 @@ export class DemoProducer implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.sending;
+    await this.sends.idle();
   }
 }

@@ -44,7 +44,8 @@ export class LogsService {
   private readonly maskSeen = new Map<string, number>();
   private readonly queue = new SerialQueue();
   private store: TemplateStore | undefined;
-  private saving: Promise<void> = Promise.resolve();
+  /** Model and template saves, one at a time in the background. */
+  private readonly saves = new SerialQueue();
   private lastSave = 0;
   private lstmStore: LstmStore | undefined;
   private savedModelVersion = 0;
@@ -104,7 +105,7 @@ export class LogsService {
     const exported = model.export();
     exported.catch(() => undefined);
     const pairs = this.sequences.currentPairs;
-    this.saving = this.saving.then(() =>
+    void this.saves.run(() =>
       store.save(version, exported, pairs).then(
         () => void m.modelSaves.labels('ok').inc(),
         (err: Error) => {
@@ -117,19 +118,19 @@ export class LogsService {
 
   /** Saves run in the background, one at a time; this resolves when the last one landed. */
   whenSaved(): Promise<void> {
-    return this.saving;
+    return this.saves.idle();
   }
 
   /** Write the templates if their version moved; `final` (shutdown) also writes counts and recency. */
   saveTemplates(final = false): Promise<void> {
     const store = this.store;
-    if (!store || !(this.miner.dirty || (final && this.miner.unsaved > 0))) return this.saving;
+    if (!store || !(this.miner.dirty || (final && this.miner.unsaved > 0))) return this.saves.idle();
     this.miner.dirty = false;
     this.miner.unsaved = 0;
     this.lastSave = Date.now();
     const version = this.miner.version;
     const snapshot = this.miner.miner.toJSON();
-    this.saving = this.saving.then(() =>
+    return this.saves.run(() =>
       store.save(version, snapshot).then(
         () => void m.templateSaves.labels('ok').inc(),
         (err: Error) => {
@@ -139,7 +140,6 @@ export class LogsService {
         },
       ),
     );
-    return this.saving;
   }
 
   /** The StageHandler: findings to append before the batch is committed. */

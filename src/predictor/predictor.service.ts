@@ -71,7 +71,8 @@ export class PredictorService {
   private eventTime = -Infinity;
   private lastSweep = -Infinity;
   private store: PredictorModelStore | undefined;
-  private saving: Promise<void> = Promise.resolve();
+  /** Model exports, one at a time in the background. */
+  private readonly saves = new SerialQueue();
   private log: (line: string) => void = () => {};
 
   constructor(
@@ -99,13 +100,13 @@ export class PredictorService {
 
   /** Exports run in the background, one at a time: forecasting never waits for the disk. */
   whenSaved(): Promise<void> {
-    return this.saving;
+    return this.saves.idle();
   }
 
   private saveTrained(trained: ReadonlyArray<[string, SeriesModel]>): void {
     const store = this.store;
     if (!store || trained.length === 0) return;
-    this.saving = this.saving.then(async () => {
+    void this.saves.run(async () => {
       for (const [series, model] of trained) {
         await store.save(series, model).then(
           () => m.modelsSaved.inc(),

@@ -1,3 +1,5 @@
+import { SerialQueue } from '../serial-queue.js';
+
 export type TopicOffsets = Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
 export type CommitOffsets = (offsets: { topics: TopicOffsets }) => Promise<void>;
 
@@ -32,7 +34,8 @@ export class OffsetMap {
 export class IntervalCommits {
   private pending = new OffsetMap();
   private readonly timer: NodeJS.Timeout;
-  private flushing: Promise<void> = Promise.resolve();
+  /** Commits, one at a time in call order. */
+  private readonly commits = new SerialQueue();
 
   constructor(
     private readonly commit: () => CommitOffsets | undefined,
@@ -55,14 +58,13 @@ export class IntervalCommits {
 
   /** Commits what is noted (one request), after any commit still under way. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(async () => {
+    return this.commits.run(async () => {
       const commit = this.commit();
       if (this.pending.size === 0 || !commit) return;
       const topics = this.pending.topics();
       this.pending = new OffsetMap();
       await commit({ topics }).catch((e: Error) => this.onError(e));
     });
-    return this.flushing;
   }
 
   /** Last commit, then no more. */

@@ -1,4 +1,5 @@
 import type { Bus } from '../bus/types.js';
+import { SerialQueue } from '../serial-queue.js';
 import { BufferedChangelog } from './buffered-changelog.js';
 import type { RestoredState } from './types.js';
 
@@ -16,7 +17,8 @@ export interface BusChangelogOptions {
  * input partition p finds its keys in changelog partition p and reads only that.
  */
 export class BusChangelog extends BufferedChangelog {
-  private flushing: Promise<void> = Promise.resolve();
+  /** Flushes, one at a time in call order. */
+  private readonly flushes = new SerialQueue();
 
   constructor(
     private readonly bus: Bus,
@@ -27,9 +29,7 @@ export class BusChangelog extends BufferedChangelog {
   }
 
   flush(): Promise<void> {
-    const run = this.flushing.then(() => this.flushOnce());
-    this.flushing = run.catch(() => {});
-    return run;
+    return this.flushes.run(() => this.flushOnce());
   }
 
   private async flushOnce(): Promise<void> {
@@ -54,6 +54,6 @@ export class BusChangelog extends BufferedChangelog {
   }
 
   async close(): Promise<void> {
-    await this.flushing;
+    await this.flushes.idle();
   }
 }
