@@ -1,4 +1,5 @@
-import type { OutboxRecord, OutboxTable } from '../../platform/db/outbox.js';
+import type { RecordStore } from '../../lib/incident-records/index.js';
+import type { OutboxRecord } from '../../platform/db/outbox.js';
 import type { ActionEvent, ActionRow, Finding, Incident, IncidentEvent, IncidentStatus, Silence } from '../types.js';
 
 export { LIVE } from '../../lib/incident-records/index.js';
@@ -31,17 +32,7 @@ export interface IncidentQuery {
  * the memory database when none is configured (the embedded default). Every write is idempotent
  * on its id, so a replayed record changes nothing.
  */
-export interface IncidentStore extends OutboxTable {
-  readonly kind: 'postgres' | 'memory';
-  init(): Promise<void>;
-  /**
-   * Runs `fn` alone among every section that names one of `keys`, in every process on this
-   * database (see PgDatabase.exclusive). Store calls made inside join the section, so a check and
-   * the write it allows commit together or not at all. Nested calls join the outer one.
-   */
-  exclusive<T>(keys: string[], fn: () => Promise<T>): Promise<T>;
-  /** True when the store answers now. */
-  ping(): Promise<boolean>;
+export interface IncidentStore extends RecordStore {
 
   /** The events a stored finding caused; undefined when the finding was never stored. */
   findingEvents(id: string): Promise<IncidentEvent[] | undefined>;

@@ -1,8 +1,22 @@
 import type { MemoryDatabase } from '../../platform/db/memory-database.js';
-import type { OutboxRecord } from '../../platform/db/outbox.js';
+import type { OutboxRecord, OutboxTable } from '../../platform/db/outbox.js';
 import type { PgDatabase } from '../../platform/db/pg-database.js';
 import { INCIDENT_TABLES_DDL, MEMORY_TABLES as T, type MemoryFindingRow } from './schema.js';
 import type { ActionEvent, ActionRow, Incident, Silence } from './types.js';
+
+/** What the incidents and the remediation stores both offer, whichever database holds them. */
+export interface RecordStore extends OutboxTable {
+  readonly kind: 'postgres' | 'memory';
+  init(): Promise<void>;
+  /**
+   * Runs `fn` alone among every section that names one of `keys`, in every process on this
+   * database (see PgDatabase.exclusive). Store calls made inside join the section, so a check and
+   * the write it allows commit together or not at all. Nested calls join the outer one.
+   */
+  exclusive<T>(keys: string[], fn: () => Promise<T>): Promise<T>;
+  /** True when the store answers now. */
+  ping(): Promise<boolean>;
+}
 
 /**
  * What the incidents and the remediation stores on PostgreSQL share: the tables (migrated at

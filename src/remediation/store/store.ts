@@ -1,5 +1,5 @@
-import type { Lease } from '../../lib/incident-records/index.js';
-import type { OutboxRecord, OutboxTable } from '../../platform/db/outbox.js';
+import type { Lease, RecordStore } from '../../lib/incident-records/index.js';
+import type { OutboxRecord } from '../../platform/db/outbox.js';
 import type { ActionEvent, ActionRow, ActionStatus, Incident, Silence } from '../types.js';
 
 export type { Lease };
@@ -32,17 +32,7 @@ export interface ActionQuery {
  * PostgreSQL in production and tests; the memory database when none is configured. Every write
  * is idempotent on its id, so a replayed record changes nothing.
  */
-export interface ActionStore extends OutboxTable {
-  readonly kind: 'postgres' | 'memory';
-  init(): Promise<void>;
-  /**
-   * Runs `fn` alone among every section that names one of `keys`, in every process on this
-   * database (see PgDatabase.exclusive). Store calls made inside join the section, so a guardrail
-   * check and the claim it allows commit together or not at all. Nested calls join the outer one.
-   */
-  exclusive<T>(keys: string[], fn: () => Promise<T>): Promise<T>;
-  /** True when the store answers now. */
-  ping(): Promise<boolean>;
+export interface ActionStore extends RecordStore {
 
   /** The incident an action is for (the incidents service's row). */
   getIncident(id: string): Promise<Incident | undefined>;
