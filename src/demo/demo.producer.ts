@@ -5,7 +5,9 @@ import { BUS } from '../platform/app/tokens.js';
 import { platformMetrics } from '../platform/metrics/registry.js';
 import { SerialQueue } from '../platform/serial-queue.js';
 import { metricBatches } from '../platform/series/metric-batches.js';
-import { DEFAULT_DEMO, demoStep, faultyHost, type DemoSample } from './demo-stream.js';
+import { demoStep, faultyHost } from './demo.service.js';
+import { DEFAULT_DEMO } from './options.js';
+import type { DemoSample } from './types.js';
 
 const TOPIC = 'telemetry.metrics';
 

@@ -1,6 +1,6 @@
 import { seededRandom } from '../platform/random.js';
-import type { MetricSampleValue } from '../platform/series/metric-sample.js';
-import type { WithFields } from '../platform/streams/record-shapes.js';
+import { DEFAULT_DEMO, type DemoOptions } from './options.js';
+import type { DemoSample } from './types.js';
 
 /**
  * The built-in demo stream: a small fleet of hosts whose eight metrics follow a daily cycle
@@ -17,25 +17,6 @@ export const DEMO_METRICS = [
   'network_in_bytes',
   'gc_pause_seconds',
 ] as const;
-
-/** A telemetry.metrics sample as the demo writes it: no id, tenant or kind, always labels. */
-export type DemoSample = WithFields<Pick<MetricSampleValue, 'entity' | 'metric' | 'timestamp' | 'value' | 'labels'>, 'labels'>;
-
-export interface DemoOptions {
-  hosts: number;
-  /** Simulated day length in steps. */
-  dayLength: number;
-  /** Clean steps published at start, back-dated one step a second, so detectors have history. */
-  backfillSteps: number;
-  /** Step of the first fault; then a fault every `faultEvery` steps, one host in turn, lasting `faultLength`. */
-  firstFault: number;
-  faultEvery: number;
-  faultLength: number;
-  seed: number;
-}
-
-// 10 minutes of clean history, then the first fault 30 s after start: detections within a minute.
-export const DEFAULT_DEMO: DemoOptions = { hosts: 12, dayLength: 600, backfillSteps: 600, firstFault: 630, faultEvery: 90, faultLength: 20, seed: 7 };
 
 /** Which host is faulty at `step`, if any. */
 export function faultyHost(step: number, o: DemoOptions): number | undefined {
