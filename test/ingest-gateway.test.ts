@@ -22,7 +22,6 @@ import {
 } from './ingest-payloads.js';
 import { brokers, kafkaBus } from './support/kafka.js';
 import { readAll } from './support/read-all.js';
-import { until } from './support/until.js';
 import { VigilProcess } from './support/vigil-process.js';
 
 const metric = (text: string, line: string) => Number(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);

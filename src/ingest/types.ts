@@ -1,6 +1,6 @@
 import type { Sample } from '../platform/streams/records/telemetry.metrics.js';
 import type { TelemetryLogs } from '../platform/streams/records/telemetry.logs.js';
-import type { Narrowed, WithFields } from '../platform/streams/record-shapes.js';
+import type { WithFields } from '../platform/streams/record-shapes.js';
 
 /** One record of telemetry.metrics as ingest writes it: one sample, its id, labels and kind set. */
 export type MetricSample = WithFields<Sample, 'id' | 'labels' | 'kind'>;

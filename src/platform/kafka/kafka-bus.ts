@@ -9,12 +9,11 @@ import type {
   TopicSpec,
 } from '../bus/types.js';
 import { groupByTopic } from '../bus/group-by-topic.js';
-import { Ownership } from '../bus/ownership.js';
 import { kafkaClientLogging } from './client-log.js';
 import { topicPrefixFromEnv } from './client-options.js';
 import { Coalescer } from './coalescer.js';
-import { IntervalCommits, OffsetMap } from './interval-commits.js';
 import { kafkaRecords } from './kafka-record.js';
+import { KafkaSubscription } from './kafka-subscription.js';
 import { misconfiguration, probeSettings } from './connect-errors.js';
 import { readPartitions } from './partition-reader.js';
 import { topicOffsets } from './topic-offsets.js';
@@ -152,122 +151,16 @@ export class KafkaBus implements Bus {
       allowAutoTopicCreation: false,
     });
     this.consumers.add(consumer);
-    const ownership = new Ownership(options);
-    let memberId: string | undefined;
-    // kafkajs says what a member has after each join (it has no revocation callback): the
-    // difference with the previous join is what it gained and lost. Emitted before the
-    // generation's first fetch, so a gained partition's batches find its restore pending.
-    consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      const assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) =>
-        (parts as number[]).map((partition) => ({ topic: this.inVigil(topic), partition })),
-      );
-      options.onAssignment?.(assigned);
-      // A new member id: the group dropped this member (session expired, or kafkajs restarted
-      // the consumer), so others may have owned its partitions meanwhile: everything is lost,
-      // and what comes back is restored afresh.
-      if (memberId !== undefined && e.payload.memberId !== memberId) ownership.assign([]);
-      memberId = e.payload.memberId;
-      ownership.assign(assigned);
+    const names = { onCluster: (t: string) => this.onCluster(t), inVigil: (t: string) => this.inVigil(t) };
+    const subscription = new KafkaSubscription(consumer, options, handler, names, async () => {
+      this.consumers.delete(consumer);
+      if (options.deleteGroupOnStop) {
+        const admin = await this.adminClient();
+        await admin.deleteGroups([options.groupId]).catch((e: Error) => console.error(`consumer group ${options.groupId} not deleted: ${e.message}`));
+      }
     });
-    consumer.on(consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) options.onCrash?.(e.payload.error);
-    });
-    // Offset commits of partitions processed side by side share one request, as appends do.
-    let commitWith: ((offsets: { topics: kafkajs.TopicOffsets[] }) => Promise<void>) | undefined;
-    const commits = new Coalescer<{ topic: string; partition: number; offset: string }>((list) => {
-      const offsets = new OffsetMap();
-      for (const c of list) offsets.note(c.topic, c.partition, c.offset);
-      return commitWith!({ topics: offsets.topics() });
-    }, { gather: true });
-    // With an interval, offsets are noted per batch and committed on a timer (see IntervalCommits).
-    const interval = options.commitIntervalMs
-      ? new IntervalCommits(() => commitWith, options.commitIntervalMs, (e) => console.error(`${options.groupId}: offset commit failed (those batches may be delivered again): ${e.message}`))
-      : undefined;
-    if (interval) consumer.on(consumer.events.GROUP_JOIN, () => interval.drop());
-    let active = 0;
-    await consumer.connect();
-    const physical = options.topics.map((t) => this.onCluster(t));
-    await consumer.subscribe({ topics: physical, fromBeginning: options.fromBeginning });
-    let running = true;
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: async ({ batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }) => {
-        if (batch.messages.length === 0 || isStale()) return;
-        const tp = { topic: this.inVigil(batch.topic), partition: batch.partition };
-        // Waiting for the partition's restore: the member stays in the group meanwhile.
-        const beat = ownership.restoring(tp) ? setInterval(() => void heartbeat().catch(() => {}), 3000) : undefined;
-        try {
-          // Not run (and not committed) once the partition is no longer this member's.
-          await ownership.run(tp, async () => {
-            active++;
-            try {
-              await this.handleBatch(batch, handler, { heartbeat, resolveOffset, isRunning }, () => running, (next) => {
-                // Any batch's committer will do: they all reach the group's one offset manager.
-                commitWith = commitOffsetsIfNecessary;
-                if (!interval) return commits.add([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-                interval.note(batch.topic, batch.partition, next);
-                return Promise.resolve();
-              });
-            } finally {
-              active--;
-            }
-          });
-        } finally {
-          clearInterval(beat);
-        }
-      },
-    });
-    const topics = physical.map((topic) => ({ topic }));
-    return {
-      pause: () => consumer.pause(topics),
-      resume: () => consumer.resume(topics),
-      stop: async () => {
-        running = false;
-        // No new batch; the ones in hand finish (and commit, or note their offsets). A consumer
-        // kafkajs has stopped (crashed, or between restarts) has nothing to pause.
-        try {
-          consumer.pause(topics);
-        } catch {
-          // Not running: no batch will come.
-        }
-        while (active > 0) await new Promise((r) => setTimeout(r, 10));
-        // Still a member: a stateful consumer's last checkpoint lands before another member gets its partitions.
-        await ownership.release();
-        await interval?.close();
-        // disconnect() stops fetching and leaves the group.
-        await consumer.disconnect();
-        this.consumers.delete(consumer);
-        if (options.deleteGroupOnStop) {
-          const admin = await this.adminClient();
-          await admin.deleteGroups([options.groupId]).catch((e: Error) => console.error(`consumer group ${options.groupId} not deleted: ${e.message}`));
-        }
-      },
-    };
-  }
-
-  /** One fetched batch to the handler, as a BusBatch with its control. */
-  private async handleBatch(
-    batch: kafkajs.Batch,
-    handler: BatchHandler,
-    k: Pick<kafkajs.EachBatchPayload, 'heartbeat' | 'resolveOffset' | 'isRunning'>,
-    running: () => boolean,
-    commit: (next: string) => Promise<void>,
-  ): Promise<void> {
-    const topic = this.inVigil(batch.topic);
-    const records = kafkaRecords(topic, batch.partition, batch.messages);
-    await handler(
-      { topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
-      {
-        heartbeat: k.heartbeat,
-        isRunning: () => running() && k.isRunning(),
-        commit: async (next) => {
-          k.resolveOffset(String(BigInt(next) - 1n));
-          await commit(next);
-        },
-      },
-    );
+    await subscription.start();
+    return subscription;
   }
 
   async scan(topic: string, partitions: number[], each: (records: BusRecord[]) => void): Promise<void> {
