@@ -18,15 +18,41 @@ export interface RecordStore extends OutboxTable {
   ping(): Promise<boolean>;
 }
 
+/** What both databases (PostgreSQL, memory) lend a store: exclusive sections, health, the outbox table. */
+interface SharedDatabase extends OutboxTable {
+  exclusive<R>(keys: string[], fn: () => Promise<R>): Promise<R>;
+  ping(): Promise<boolean>;
+}
+
+/** A store's calls that go to its database as they are. */
+abstract class OnDatabase {
+  constructor(private readonly database: SharedDatabase) {}
+
+  exclusive<R>(keys: string[], fn: () => Promise<R>): Promise<R> {
+    return this.database.exclusive(keys, fn);
+  }
+  ping(): Promise<boolean> {
+    return this.database.ping();
+  }
+  pendingOutbox(limit: number): Promise<OutboxRecord[]> {
+    return this.database.pendingOutbox(limit);
+  }
+  deleteOutbox(ids: string[]): Promise<void> {
+    return this.database.deleteOutbox(ids);
+  }
+}
+
 /**
  * What the incidents and the remediation stores on PostgreSQL share: the tables (migrated at
- * start by whichever service comes first), the database's exclusive sections, health and outbox.
- * Each subclass holds its own service's queries.
+ * start by whichever service comes first) and the database's sections, health and outbox. Each
+ * subclass holds its own service's queries.
  */
-export abstract class PgRecordStore {
+export abstract class PgRecordStore extends OnDatabase {
   readonly kind = 'postgres' as const;
 
-  constructor(protected readonly pg: PgDatabase) {}
+  constructor(protected readonly pg: PgDatabase) {
+    super(pg);
+  }
 
   protected t(name: string): string {
     return this.pg.t(name);
@@ -34,22 +60,10 @@ export abstract class PgRecordStore {
   async init(): Promise<void> {
     await this.pg.migrate(INCIDENT_TABLES_DDL);
   }
-  exclusive<R>(keys: string[], fn: () => Promise<R>): Promise<R> {
-    return this.pg.exclusive(keys, fn);
-  }
-  ping(): Promise<boolean> {
-    return this.pg.ping();
-  }
-  pendingOutbox(limit: number): Promise<OutboxRecord[]> {
-    return this.pg.pendingOutbox(limit);
-  }
-  deleteOutbox(ids: string[]): Promise<void> {
-    return this.pg.deleteOutbox(ids);
-  }
 }
 
 /** The same in the memory database (no database configured): the tables both services read, one process. */
-export abstract class MemoryRecordStore {
+export abstract class MemoryRecordStore extends OnDatabase {
   readonly kind = 'memory' as const;
   protected readonly findings: Map<string, MemoryFindingRow>;
   protected readonly incidents: Map<string, Incident>;
@@ -58,6 +72,7 @@ export abstract class MemoryRecordStore {
   protected readonly events: Map<string, ActionEvent>;
 
   constructor(protected readonly mem: MemoryDatabase) {
+    super(mem);
     this.findings = mem.table(T.findings);
     this.incidents = mem.table(T.incidents);
     this.silences = mem.table(T.silences);
@@ -66,16 +81,4 @@ export abstract class MemoryRecordStore {
   }
 
   async init(): Promise<void> {}
-  exclusive<R>(keys: string[], fn: () => Promise<R>): Promise<R> {
-    return this.mem.exclusive(keys, fn);
-  }
-  ping(): Promise<boolean> {
-    return this.mem.ping();
-  }
-  pendingOutbox(limit: number): Promise<OutboxRecord[]> {
-    return this.mem.pendingOutbox(limit);
-  }
-  deleteOutbox(ids: string[]): Promise<void> {
-    return this.mem.deleteOutbox(ids);
-  }
 }
