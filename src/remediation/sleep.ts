@@ -1,4 +1,4 @@
-/** Waits `ms`; false when `signal` aborts first. */
+/** Waits `ms` (a retry's back-off, a claim's pause); false when `signal` aborts first (a stop). */
 export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {

@@ -3,6 +3,7 @@ import { injectContext } from '../../platform/tracing/propagator.js';
 import { tracer } from '../../platform/tracing/tracing.js';
 import { remediationMetrics as m } from '../remediation.metrics.js';
 import type { DeliveryOptions } from '../options.js';
+import { sleep } from '../sleep.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
 import { withoutSecrets, withoutUrlSecrets } from './redact-url.js';
 import { sign } from '../../platform/webhooks/signing.js';
@@ -120,17 +121,4 @@ export class WebhookSender {
       span.end();
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
