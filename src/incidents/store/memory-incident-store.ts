@@ -1,4 +1,4 @@
-import { MemoryRecordStore } from '../../lib/incident-records/index.js';
+import { clone, MemoryRecordStore } from '../../lib/incident-records/index.js';
 import type { ActionEvent, ActionRow, Finding, Incident, IncidentEvent, Silence } from '../types.js';
 import { LIVE, type Commit, type FindingRecord, type IncidentQuery, type IncidentStore } from './store.js';
 
@@ -22,10 +22,6 @@ export class MemoryIncidentStore extends MemoryRecordStore implements IncidentSt
 
   async saveIncident(i: Incident): Promise<void> {
     this.incidents.set(i.id, clone(i));
-  }
-  async getIncident(id: string): Promise<Incident | undefined> {
-    const i = this.incidents.get(id);
-    return i && clone(i);
   }
   async liveIncidentByGroup(groupKey: string): Promise<Incident | undefined> {
     const i = [...this.incidents.values()].find((x) => x.group_key === groupKey && isLive(x));
@@ -57,9 +53,6 @@ export class MemoryIncidentStore extends MemoryRecordStore implements IncidentSt
     const s = this.silences.get(id);
     return s && clone(s);
   }
-  async listSilences(now: number): Promise<Silence[]> {
-    return [...this.silences.values()].filter((s) => s.ends_at > now).map(clone);
-  }
 
   async commit(c: Commit): Promise<void> {
     for (const i of c.incidents ?? []) this.incidents.set(i.id, clone(i));
@@ -83,8 +76,4 @@ export class MemoryIncidentStore extends MemoryRecordStore implements IncidentSt
 
 function isLive(i: Incident): boolean {
   return (LIVE as readonly string[]).includes(i.status);
-}
-
-function clone<T>(x: T): T {
-  return structuredClone(x);
 }

@@ -41,9 +41,6 @@ export class PgIncidentStore extends PgRecordStore implements IncidentStore {
       [i.id, i.group_key, i.entity, i.status, i.first_seen, i.last_received_at, i],
     );
   }
-  async getIncident(id: string): Promise<Incident | undefined> {
-    return this.pg.one<Incident>(`SELECT doc FROM ${this.t('incidents')} WHERE id = $1`, [id]);
-  }
   async liveIncidentByGroup(groupKey: string): Promise<Incident | undefined> {
     return this.pg.one<Incident>(`SELECT doc FROM ${this.t('incidents')} WHERE group_key = $1 AND status = ANY($2) ORDER BY first_seen DESC LIMIT 1`, [groupKey, LIVE]);
   }
@@ -78,9 +75,6 @@ export class PgIncidentStore extends PgRecordStore implements IncidentStore {
   }
   async getSilence(id: string): Promise<Silence | undefined> {
     return this.pg.one<Silence>(`SELECT doc FROM ${this.t('silences')} WHERE id = $1`, [id]);
-  }
-  async listSilences(now: number): Promise<Silence[]> {
-    return this.pg.many<Silence>(`SELECT doc FROM ${this.t('silences')} WHERE ends_at > $1 ORDER BY ends_at`, [now]);
   }
 
   async commit(c: Commit): Promise<void> {

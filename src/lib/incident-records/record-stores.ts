@@ -60,6 +60,13 @@ export abstract class PgRecordStore extends OnDatabase {
   async init(): Promise<void> {
     await this.pg.migrate(INCIDENT_TABLES_DDL);
   }
+  // Both services read an incident and the silences in force (remediation before it acts).
+  async getIncident(id: string): Promise<Incident | undefined> {
+    return this.pg.one<Incident>(`SELECT doc FROM ${this.t('incidents')} WHERE id = $1`, [id]);
+  }
+  async listSilences(now: number): Promise<Silence[]> {
+    return this.pg.many<Silence>(`SELECT doc FROM ${this.t('silences')} WHERE ends_at > $1 ORDER BY ends_at`, [now]);
+  }
 }
 
 /** The same in the memory database (no database configured): the tables both services read, one process. */
@@ -81,4 +88,17 @@ export abstract class MemoryRecordStore extends OnDatabase {
   }
 
   async init(): Promise<void> {}
+  // Both services read an incident and the silences in force (remediation before it acts).
+  async getIncident(id: string): Promise<Incident | undefined> {
+    const i = this.incidents.get(id);
+    return i && clone(i);
+  }
+  async listSilences(now: number): Promise<Silence[]> {
+    return [...this.silences.values()].filter((s) => s.ends_at > now).map(clone);
+  }
+}
+
+/** A deep copy: the memory database hands out and takes in copies, as a real one would. */
+export function clone<T>(x: T): T {
+  return structuredClone(x);
 }

@@ -1,4 +1,4 @@
-import { MEMORY_TABLES as T, MemoryRecordStore } from '../../lib/incident-records/index.js';
+import { clone, MEMORY_TABLES as T, MemoryRecordStore } from '../../lib/incident-records/index.js';
 import type { MemoryDatabase } from '../../platform/db/memory-database.js';
 import type { ActionEvent, ActionRow, ActionStatus, Incident, Silence } from '../types.js';
 import { LeaseLost, type ActionQuery, type ActionStore, type Commit, type Lease } from './store.js';
@@ -17,13 +17,6 @@ export class MemoryActionStore extends MemoryRecordStore implements ActionStore 
     this.leases = mem.table(T.leases);
   }
 
-  async getIncident(id: string): Promise<Incident | undefined> {
-    const i = this.incidents.get(id);
-    return i && clone(i);
-  }
-  async listSilences(now: number): Promise<Silence[]> {
-    return [...this.silences.values()].filter((s) => s.ends_at > now).map(clone);
-  }
   async countFindingsBetween(entity: string, since: number, until: number): Promise<number> {
     return [...this.findings.values()].filter((x) => x.f.entity === entity && x.receivedAt > since && x.receivedAt <= until && !x.suppressedBy).length;
   }
@@ -101,8 +94,4 @@ export class MemoryActionStore extends MemoryRecordStore implements ActionStore 
       .sort((a, b) => a.timestamp - b.timestamp)
       .map(clone);
   }
-}
-
-function clone<T>(x: T): T {
-  return structuredClone(x);
 }

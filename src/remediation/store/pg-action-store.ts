@@ -12,12 +12,6 @@ const LEASED = ['planned', 'approved', 'executing'];
  */
 export class PgActionStore extends PgRecordStore implements ActionStore {
 
-  async getIncident(id: string): Promise<Incident | undefined> {
-    return this.pg.one<Incident>(`SELECT doc FROM ${this.t('incidents')} WHERE id = $1`, [id]);
-  }
-  async listSilences(now: number): Promise<Silence[]> {
-    return this.pg.many<Silence>(`SELECT doc FROM ${this.t('silences')} WHERE ends_at > $1 ORDER BY ends_at`, [now]);
-  }
   async countFindingsBetween(entity: string, since: number, until: number): Promise<number> {
     const r = await this.pg.db().query(
       `SELECT count(*) AS n FROM ${this.t('findings')} WHERE entity = $1 AND received_at > $2 AND received_at <= $3 AND suppressed_by IS NULL`,
