@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
+import { incidentsOutbox } from '../lib/incident-records/index.js';
 import { loadRemediationRules, type RemediationRule } from '../lib/remediation-rules/index.js';
 import type { Bus } from '../platform/bus/types.js';
 import type { Databases, DatabaseLease } from '../platform/db/databases.js';
-import { Outbox } from '../platform/db/outbox.js';
+import type { Outbox } from '../platform/db/outbox.js';
 import type { SchemaRegistry } from '../platform/streams/validator.js';
 import { IncidentsService } from './incidents.service.js';
 import { loadIncidentsOptions, type IncidentsOptions } from './options.js';
@@ -42,9 +43,7 @@ export async function createIncidentsRuntime(deps: { bus: Bus; schemas: SchemaRe
   );
   if (options.apiTokens.length === 0) logger.warn('VIGIL_API_TOKENS is empty: every mutating incidents API call will be refused (401)');
 
-  // The outbox table is the incidents database's: what it appends is labelled by the service whose topic it is.
-  const remediationTopics = new Set([options.topics.remediations, options.topics.remediationsDlq]);
-  const outbox = new Outbox(database.db, deps.bus, deps.schemas, (msg) => logger.warn(msg), (topic) => (remediationTopics.has(topic) ? 'remediation' : 'incidents'));
+  const outbox = incidentsOutbox(database.db, deps.bus, deps.schemas, (msg) => logger.warn(msg), [options.topics.remediations, options.topics.remediationsDlq]);
   const incidents = new IncidentsService(store, options, Date.now, (topic, key, id, value) => outbox.record(topic, key, id, value));
   return { options, store, incidents, outbox, rules, database };
 }

@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
+import { incidentsOutbox } from '../lib/incident-records/index.js';
 import { loadRemediationRules } from '../lib/remediation-rules/index.js';
 import type { Bus } from '../platform/bus/types.js';
 import type { Databases, DatabaseLease } from '../platform/db/databases.js';
-import { Outbox } from '../platform/db/outbox.js';
+import type { Outbox } from '../platform/db/outbox.js';
 import type { SchemaRegistry } from '../platform/streams/validator.js';
 import { loadRemediationOptions, type RemediationOptions } from './options.js';
 import { RemediationService } from './remediation.service.js';
@@ -40,9 +41,7 @@ export async function createRemediationRuntime(deps: { bus: Bus; schemas: Schema
   const database = deps.databases.acquire(options.database);
   const store: ActionStore = database.db.kind === 'postgres' ? new PgActionStore(database.db) : new MemoryActionStore(database.db);
   await store.init();
-  // The outbox table is the incidents database's: what it appends is labelled by the service whose topic it is.
-  const own = new Set([options.topics.remediations, options.topics.remediationsDlq]);
-  const outbox = new Outbox(database.db, deps.bus, deps.schemas, (msg) => logger.warn(msg), (topic) => (own.has(topic) ? 'remediation' : 'incidents'));
+  const outbox = incidentsOutbox(database.db, deps.bus, deps.schemas, (msg) => logger.warn(msg), [options.topics.remediations, options.topics.remediationsDlq]);
   const remediation = new RemediationService({ store, rules, options, outbox, logger: new Logger('Remediation') });
   return { options, store, remediation, outbox, database };
 }

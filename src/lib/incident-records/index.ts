@@ -3,6 +3,7 @@
 // matchers. Import it through this file.
 export { checkMatcher, globToRegExp, matchesAll } from './matchers.js';
 export { INCIDENT_TABLES_DDL, LIVE, MEMORY_TABLES, type Lease, type MemoryFindingRow } from './schema.js';
+export { incidentsOutbox } from './outbox.js';
 export { clone, MemoryRecordStore, PgRecordStore, type RecordStore } from './record-stores.js';
 export type {
   ActionEvent,
