@@ -33,6 +33,7 @@ export class PlatformaticBus implements Bus {
   private readonly producer: Producer;
   private admin: Admin | undefined;
   private readonly consumers = new Set<Consumer>();
+  private readonly subscriptions = new Set<PlatformaticSubscription>();
   private readonly names: TopicNames;
   private readonly appends = new Appends((records) => this.sendChunk(records));
   private connected = false;
@@ -55,6 +56,9 @@ export class PlatformaticBus implements Bus {
   }
 
   async disconnect(): Promise<void> {
+    // Subscriptions not stopped end where they are, as kafkajs' consumers do on disconnect.
+    for (const s of this.subscriptions) s.halt();
+    this.subscriptions.clear();
     for (const c of [...this.consumers]) await c.close(true);
     this.consumers.clear();
     await this.admin?.close();
@@ -91,15 +95,18 @@ export class PlatformaticBus implements Bus {
       { sessionTimeout, heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)), rebalanceTimeout: Math.max(60_000, sessionTimeout) },
       async () => {
         this.consumers.delete(consumer);
+        this.subscriptions.delete(subscription);
         if (options.deleteGroupOnStop) {
           const admin = this.adminClient();
           await admin.deleteGroups({ groups: [options.groupId] }).catch((e: Error) => console.error(`consumer group ${options.groupId} not deleted: ${e.message}`));
         }
       },
     );
+    this.subscriptions.add(subscription);
     try {
       await subscription.start();
     } catch (err) {
+      this.subscriptions.delete(subscription);
       this.consumers.delete(consumer);
       await consumer.close(true).catch(() => undefined);
       throw err;

@@ -76,6 +76,12 @@ export class PlatformaticSubscription implements Subscription {
     await this.onStopped();
   }
 
+  /** The bus disconnects without a stop: the fetch loop ends, nothing more is handed over or committed. */
+  halt(): void {
+    this.stopping = true;
+    this.wake?.();
+  }
+
   /** The offsets of partitions this member still has; others' are not moved back by a late batch. */
   private readonly commitOffsets: CommitOffsets = async ({ topics }) => {
     const offsets = topics.flatMap(({ topic, partitions }) =>
