@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OutRecord } from '../src/platform/bus/types.js';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { topicSpecs } from '../src/platform/streams/catalogue.js';
 import { brokers, kafkaBus, ownBroker } from './support/kafka.js';
 import { readAll } from './support/read-all.js';
@@ -20,7 +20,7 @@ describe.skipIf(!ownBroker())('broker crash', () => {
     in: { schema: 'telemetry.metrics', partitions: 4 },
     out: { schema: 'telemetry.metrics', partitions: 4, dlq: false },
   });
-  let bus: KafkaBus;
+  let bus: Bus;
 
   beforeAll(async () => {
     bus = kafkaBus();

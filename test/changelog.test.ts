@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { openChangelog } from '../src/platform/state/open-changelog.js';
 import type { Changelog, RestoredState } from '../src/platform/state/types.js';
 import { parseCatalogue, topicSpecs, type RawCatalogue } from '../src/platform/streams/catalogue.js';
@@ -27,7 +27,7 @@ function plain(state: RestoredState): Record<number, Record<string, string>> {
 }
 
 describe('changelog on a real broker', () => {
-  let bus: KafkaBus;
+  let bus: Bus;
   const children: ChildProcess[] = [];
   beforeAll(async () => {
     bus = kafkaBus();

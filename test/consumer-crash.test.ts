@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { topicSpecs } from '../src/platform/streams/catalogue.js';
 import { brokers, committedOffsets, kafkaBus } from './support/kafka.js';
 import { readAll } from './support/read-all.js';
@@ -14,7 +14,7 @@ describe('platform consumer through a real broker', () => {
     in: { schema: 'telemetry.metrics', partitions: 4 },
     out: { schema: 'telemetry.metrics', partitions: 4, dlq: false },
   });
-  let bus: KafkaBus;
+  let bus: Bus;
 
   beforeAll(async () => {
     bus = kafkaBus();

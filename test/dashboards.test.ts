@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { demoStep } from '../src/demo/demo.service.js';
 import { DEFAULT_DEMO } from '../src/demo/options.js';
 import { syntheticFailure, syntheticRequest } from '../src/logs/eval/synthetic-traffic.js';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
 import type { OutRecord } from '../src/platform/bus/types.js';
 import { initBackend } from '../src/platform/ml/backend.js';
@@ -206,7 +206,7 @@ describe('dashboards and recording rules on a real Prometheus scraping Vigil und
   const entity = (h: string) => h.replace(/^demo-/, `${run}-`);
   let vigil: VigilProcess | undefined;
   let prom: PrometheusServer | undefined;
-  let bus: KafkaBus | undefined;
+  let bus: Bus | undefined;
   let loading = false;
   let load: Promise<void> = Promise.resolve();
   const loadErrors: string[] = [];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
 import { samplesOf, type MetricRecordValue } from '../src/platform/series/metric-sample.js';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { seriesKey } from '../src/platform/series/series-identity.js';
 import { loadCatalogue, topicSpecs } from '../src/platform/streams/catalogue.js';
 import { brokers, kafkaBus } from './support/kafka.js';
@@ -43,7 +43,7 @@ function exposition(text: string): Array<{ name: string; labels: Record<string, 
  * resets: thousands of samples dropped as counter_out_of_order within minutes.
  */
 describe('node_exporter through Prometheus remote_write into the detector', () => {
-  let bus: KafkaBus;
+  let bus: Bus;
   let vigil: VigilProcess | undefined;
   let exporter: NodeExporter | undefined;
   let prometheus: PrometheusServer | undefined;

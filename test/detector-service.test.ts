@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
 import { brokers, kafkaBus } from './support/kafka.js';
 import { backDatedStart, grossFaultEntity, SYNTHETIC_METRICS } from './support/synthetic-entity.js';
@@ -20,7 +20,7 @@ const total = (text: string, name: string) => [...text.matchAll(new RegExp(`^${n
  */
 describe('detector service on Kafka', () => {
   let vigil: VigilProcess | undefined;
-  let bus: KafkaBus | undefined;
+  let bus: Bus | undefined;
   afterEach(async () => {
     await vigil?.stop();
     vigil = undefined;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { StageRunner } from '../src/platform/stage/stage-runner.js';
 import { topicSpecs } from '../src/platform/streams/catalogue.js';
 import { SchemaRegistry } from '../src/platform/streams/validator.js';
@@ -12,7 +12,7 @@ const SESSION_TIMEOUT_MS = 6000;
 
 describe('a batch that takes longer than the session timeout', () => {
   const { catalogue, names } = testCatalogue({ in: { schema: 'telemetry.metrics', partitions: 1 } });
-  let bus: KafkaBus;
+  let bus: Bus;
   beforeAll(async () => {
     // The broker evicts a member silent for 6 s (its minimum session timeout).
     bus = kafkaBus({ sessionTimeoutMs: SESSION_TIMEOUT_MS });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import pg from 'pg';
 import { actionsOf, anomaly, DATABASE_URL, freshSchema, incidentsOf, newSecret, Receiver, rulesDir, startIncidents, type ActionJson, type Api } from './incidents-harness.js';
 import { DLQ_HEADERS } from '../src/platform/stage/dead-letter.js';
@@ -22,7 +22,7 @@ const URL_TOKEN = `url-token-${run}`;
 describe('incidents: delivery to a flaky receiver (retries, timeouts, idempotency, rate limit, concurrency cap, dead letters)', () => {
   let vigil: VigilProcess;
   let api: Api;
-  let bus: KafkaBus;
+  let bus: Bus;
   let flaky: Receiver;
   let dead: Receiver;
   let schemaName: string;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { actionsOf, anomaly, firstWebhook, freshSchema, incidentsOf, newSecret, Receiver, rulesDir, startIncidents, type Api, type IncidentJson } from './incidents-harness.js';
 import { kafkaBus } from './support/kafka.js';
 import { until } from './support/until.js';
@@ -13,7 +13,7 @@ const WAIT_MS = 60_000;
 const FINDINGS = 3;
 
 /** Collects a topic's records for one entity from the start. */
-async function collect(bus: KafkaBus, topic: string, keep: (v: Record<string, unknown>) => boolean): Promise<{ got: Array<Record<string, unknown>>; stop: () => Promise<void> }> {
+async function collect(bus: Bus, topic: string, keep: (v: Record<string, unknown>) => boolean): Promise<{ got: Array<Record<string, unknown>>; stop: () => Promise<void> }> {
   const got: Array<Record<string, unknown>> = [];
   const sub = await bus.subscribe({ groupId: `reader-${topic}-${Date.now()}`, topics: [topic], fromBeginning: true }, async (batch, control) => {
     for (const r of batch.records) {
@@ -34,7 +34,7 @@ async function collect(bus: KafkaBus, topic: string, keep: (v: Record<string, un
 describe('incidents end to end: findings → incident → rule → signed webhook (Kafka, PostgreSQL, a real receiver)', () => {
   let vigil: VigilProcess;
   let api: Api;
-  let bus: KafkaBus;
+  let bus: Bus;
   let receiver: Receiver;
   const cleanup: Array<() => Promise<void>> = [];
   const entity = `synthetic-${Date.now().toString(36)}`;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import {
   actionsOf,
   anomaly,
@@ -77,7 +77,7 @@ function rules(url: string): string {
 describe('incidents: grouping, silences, inhibition and guardrails through the API (vigil start incidents, Kafka, PostgreSQL)', () => {
   let vigil: VigilProcess;
   let api: Api;
-  let bus: KafkaBus;
+  let bus: Bus;
   let receiver: Receiver;
   let cleanup: Array<() => Promise<void>> = [];
   let n = 0;

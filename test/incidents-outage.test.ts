@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { anomaly, freshSchema, incidentsOf, PgProxy, rulesDir, startIncidents } from './incidents-harness.js';
 import { groupLag, kafkaBus } from './support/kafka.js';
 import { readAll } from './support/read-all.js';
@@ -23,7 +23,7 @@ describe('incidents: PostgreSQL goes away and comes back', () => {
     const { vigil, api, groupPrefix } = await startIncidents(['incidents', 'remediation'], { VIGIL_DATABASE_URL: proxy.url, VIGIL_DATABASE_SCHEMA: schema, INCIDENTS_RULES_DIR: dir.dir, INCIDENTS_MIN_OCCURRENCES: '3' });
     let running: VigilProcess | undefined = vigil;
     cleanup.push(async () => void (await running?.stop()));
-    const bus: KafkaBus = kafkaBus();
+    const bus: Bus = kafkaBus();
     await bus.connect();
     cleanup.push(() => bus.disconnect());
 

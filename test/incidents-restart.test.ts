@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { actionsOf, anomaly, DATABASE_URL, freshSchema, incidentsOf, newSecret, Receiver, rulesDir, startIncidents, type ActionJson } from './incidents-harness.js';
 import { kafkaBus } from './support/kafka.js';
 import { until } from './support/until.js';
@@ -45,7 +45,7 @@ describe('incidents: an action in flight survives a restart', () => {
     };
     let vigil: VigilProcess | undefined;
     cleanup.push(async () => void (await vigil?.stop()));
-    const bus: KafkaBus = kafkaBus();
+    const bus: Bus = kafkaBus();
     await bus.connect();
     cleanup.push(() => bus.disconnect());
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { anomaly, DATABASE_URL, freshSchema, newSecret, Receiver, rulesDir, startIncidents, type Api } from './incidents-harness.js';
 import { kafkaBus, withAdmin } from './support/kafka.js';
 import { until } from './support/until.js';
@@ -45,7 +45,7 @@ describe('incidents and remediation scaled out: two processes, one database', ()
   let groupPrefix: string;
   let schema: string;
   let db: pg.Client;
-  let bus: KafkaBus;
+  let bus: Bus;
   /** Everything but the max_concurrent rule; the request to kill-r<n> hangs the first time its id comes. */
   let main: Receiver;
   /** The max_concurrent rule's receiver alone: its in-flight count is that rule's. */

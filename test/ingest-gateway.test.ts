@@ -5,7 +5,7 @@ import type { LogEntry, MetricSample } from '../src/ingest/types.js';
 import type { BusRecord } from '../src/platform/bus/types.js';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
 import { samplesOf, type MetricRecordValue } from '../src/platform/series/metric-sample.js';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { DLQ_HEADERS } from '../src/platform/stage/dead-letter.js';
 import { loadCatalogue, topicSpecs } from '../src/platform/streams/catalogue.js';
 import {
@@ -29,7 +29,7 @@ const metric = (text: string, line: string) => Number(new RegExp(`^${line.replac
 describe('ingest gateway (vigil start ingest) on a real broker', () => {
   const run = `ig${Date.now().toString(36)}`;
   const kafkaTopics = { metrics: `${run}.otlp_metrics`, logs: `${run}.otlp_logs` };
-  let bus: KafkaBus;
+  let bus: Bus;
   let vigil: VigilProcess;
   let base: string;
 

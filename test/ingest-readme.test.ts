@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
 import { samplesOf, type MetricRecordValue, type MetricSampleValue } from '../src/platform/series/metric-sample.js';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { loadCatalogue, topicSpecs } from '../src/platform/streams/catalogue.js';
 import { brokers, kafkaBus } from './support/kafka.js';
 import { PrometheusServer } from './support/prometheus.js';
@@ -29,7 +29,7 @@ function block(title: string, lang: string): string {
  * changes (the README says localhost:8080).
  */
 describe('ingest README examples work as written', () => {
-  let bus: KafkaBus;
+  let bus: Bus;
   let vigil: VigilProcess;
   let prometheus: PrometheusServer | undefined;
   let port = 0;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { syntheticFailure, syntheticRequest } from '../src/logs/eval/synthetic-traffic.js';
 import type { LogAnomalyEvent, LogRecordValue } from '../src/logs/types.js';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
 import { brokers, kafkaBus } from './support/kafka.js';
 import { VigilProcess } from './support/vigil-process.js';
@@ -21,7 +21,7 @@ const WAIT_MS = 90_000;
 
 describe('logs service on Kafka', () => {
   let vigil: VigilProcess | undefined;
-  let bus: KafkaBus | undefined;
+  let bus: Bus | undefined;
   const dirs: string[] = [];
   afterEach(async () => {
     await vigil?.stop();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { platformMetrics } from '../src/platform/metrics/registry.js';
 import { DLQ_HEADERS } from '../src/platform/stage/dead-letter.js';
 import { StageRunner } from '../src/platform/stage/stage-runner.js';
@@ -14,7 +14,7 @@ describe('dead letters through a real broker', () => {
     in: { schema: 'telemetry.metrics', partitions: 1, maxMessageBytes: 2 * 1024 * 1024 },
     out: { schema: 'telemetry.metrics', partitions: 1, dlq: false },
   });
-  let bus: KafkaBus;
+  let bus: Bus;
 
   beforeAll(async () => {
     bus = kafkaBus();

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { seededRandom } from '../src/platform/random.js';
 import { brokers, kafkaBus } from './support/kafka.js';
 import { VigilProcess } from './support/vigil-process.js';
@@ -32,7 +32,7 @@ type Prediction = PredictionEvent;
 
 describe('predictor service on Kafka', () => {
   let vigil: VigilProcess | undefined;
-  let bus: KafkaBus | undefined;
+  let bus: Bus | undefined;
   afterEach(async () => {
     await vigil?.stop();
     vigil = undefined;

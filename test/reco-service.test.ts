@@ -1,7 +1,7 @@
 import { freePorts } from '../src/platform/kafka/local-broker.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { derivedId } from '../src/platform/bus/message-id.js';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { DLQ_HEADERS } from '../src/platform/stage/dead-letter.js';
 import { readInteractions } from '../src/reco/evaluation/read-interactions.js';
 import { dataSet } from './support/data.js';
@@ -35,7 +35,7 @@ describe('reco service on a real broker', () => {
   const run = Date.now().toString(36);
   const u = (id: string) => `${run}-u${id}`;
   const it_ = (id: string) => `${run}-i${id}`;
-  let bus: KafkaBus;
+  let bus: Bus;
   let vigil: VigilProcess;
   const held = new Map<string, Set<string>>();
 

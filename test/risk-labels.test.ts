@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { StageRunner } from '../src/platform/stage/stage-runner.js';
 import { topicSpecs } from '../src/platform/streams/catalogue.js';
 import { SchemaRegistry } from '../src/platform/streams/validator.js';
@@ -28,7 +28,7 @@ describe('risk labels through a real broker', () => {
     labels: { schema: 'risk.labels' },
     scores: { schema: 'risk.scores', dlq: false },
   });
-  let bus: KafkaBus;
+  let bus: Bus;
   let rulesDir: string;
   let runner: StageRunner<never> | undefined;
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { DLQ_HEADERS } from '../src/platform/stage/dead-letter.js';
 import { loadCatalogue, topicSpecs } from '../src/platform/streams/catalogue.js';
 import { trainQuickModel } from '../src/risk/evaluation/quick-model.js';
@@ -36,7 +36,7 @@ async function slice(from: number, n: number, prefix: string): Promise<FileTrans
 
 describe('risk service (vigil start risk) on a real broker', () => {
   let dir: string;
-  let bus: KafkaBus;
+  let bus: Bus;
   let vigil: VigilProcess | undefined;
   const run = `rt${Date.now().toString(36)}`;
 

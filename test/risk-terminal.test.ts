@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { StageRunner } from '../src/platform/stage/stage-runner.js';
 import { topicSpecs } from '../src/platform/streams/catalogue.js';
 import { SchemaRegistry } from '../src/platform/streams/validator.js';
@@ -30,7 +30,7 @@ describe('terminal label features with two risk processes', () => {
   });
   const schemas = new SchemaRegistry(catalogue);
   const groupPrefix = `risk-term-${Date.now().toString(36)}`;
-  let bus: KafkaBus;
+  let bus: Bus;
   const running: Array<{ stop(): Promise<void> }> = [];
 
   beforeAll(async () => {

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../src/platform/kafka/local-broker.js';
 import { seededRandom } from '../src/platform/random.js';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { DATABASE_URL, freshSchema, newSecret, Receiver, rulesDir, startIncidents, type Api } from './incidents-harness.js';
 import { SYNTHETIC_METRICS, SYNTHETIC_STEP_MS as STEP_MS } from './support/synthetic-entity.js';
 import { brokers, kafkaBus } from './support/kafka.js';
@@ -51,7 +51,7 @@ class Stream {
   private loop: Promise<void> | undefined;
 
   constructor(
-    private readonly bus: KafkaBus,
+    private readonly bus: Bus,
     readonly start: number,
   ) {}
 

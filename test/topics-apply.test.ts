@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { parseCatalogue, topicSpecs } from '../src/platform/streams/catalogue.js';
 import { kafkaBus, uniqueTopic } from './support/kafka.js';
 
 describe('topics apply on a real broker', () => {
-  let bus: KafkaBus;
+  let bus: Bus;
   beforeAll(async () => {
     bus = kafkaBus();
     await bus.connect();

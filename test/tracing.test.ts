@@ -1,7 +1,7 @@
 import { SpanKind, context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaBus } from '../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../src/platform/bus/types.js';
 import { StageRunner } from '../src/platform/stage/stage-runner.js';
 import { topicSpecs } from '../src/platform/streams/catalogue.js';
 import { SchemaRegistry } from '../src/platform/streams/validator.js';
@@ -17,7 +17,7 @@ describe('trace context across Kafka', () => {
     in: { schema: 'telemetry.metrics', partitions: 1 },
     out: { schema: 'telemetry.metrics', partitions: 1, dlq: false },
   });
-  let bus: KafkaBus;
+  let bus: Bus;
 
   beforeAll(async () => {
     setupTracing('trace-test', [new SimpleSpanProcessor(exporter)]);

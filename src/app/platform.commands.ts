@@ -5,7 +5,7 @@ import { MemoryBus } from '../platform/bus/memory-bus.js';
 import type { Bus } from '../platform/bus/types.js';
 import { loadConfig } from '../platform/config/options.js';
 import { kafkaConfigFromEnv } from '../platform/kafka/client-options.js';
-import { KafkaBus } from '../platform/kafka/kafka-bus.js';
+import { createKafkaBus } from '../platform/kafka/kafka-client.js';
 import { LocalBroker, fetchKafka } from '../platform/kafka/local-broker.js';
 import { loadCatalogue, topicSpecs } from '../platform/streams/catalogue.js';
 import { SchemaRegistry } from '../platform/streams/validator.js';
@@ -17,10 +17,10 @@ export function positiveInt(value: string): number {
   return n;
 }
 
-function kafkaBus(): KafkaBus {
+function kafkaBus(): Bus {
   const config = loadConfig();
   if (!config.kafkaBrokers) throw new Error('set KAFKA_BROKERS (for the local broker: `vigil kafka start` prints it)');
-  return new KafkaBus(kafkaConfigFromEnv(), { compression: config.compression, replicationFactor: config.replicationFactor });
+  return createKafkaBus(kafkaConfigFromEnv(), { compression: config.compression, replicationFactor: config.replicationFactor }, config.kafkaClient);
 }
 
 /** start, topics, replay and kafka: the commands of the platform itself. */

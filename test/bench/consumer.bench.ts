@@ -1,5 +1,6 @@
 import kafkajs from 'kafkajs';
-import { KafkaBus } from '../../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../../src/platform/bus/types.js';
+import { createKafkaBus } from '../../src/platform/kafka/kafka-client.js';
 import { StageRunner } from '../../src/platform/stage/stage-runner.js';
 import { parseCatalogue, topicSpecs, type Catalogue } from '../../src/platform/streams/catalogue.js';
 import { SchemaRegistry } from '../../src/platform/streams/validator.js';
@@ -17,11 +18,12 @@ export const CONCURRENCY = 4;
  * - bare: kafkajs `eachBatch` doing nothing with the bytes (the client's own ceiling);
  * - parse: kafkajs `eachBatch` doing `JSON.parse` of every record (the least a real consumer does);
  * - platform: Vigil's stage (lazy decode, schema validation, commit per batch, metrics, tracing
- *   as configured by default: no exporter);
+ *   as configured by default: no exporter) on the kafkajs bus;
+ * - platformatic: the same stage on the @platformatic/kafka bus (VIGIL_KAFKA_CLIENT=platformatic);
  * - nest: NestJS's own Kafka transport (`ServerKafka`, an `@EventPattern` handler) parsing and
  *   validating against the same schema — what a Nest user would otherwise write.
  */
-export const SIDES = ['bare', 'parse', 'platform', 'nest'] as const;
+export const SIDES = ['bare', 'parse', 'platform', 'platformatic', 'nest'] as const;
 export type Side = (typeof SIDES)[number];
 
 export interface SideFigures {
@@ -36,8 +38,11 @@ export interface ConsumerBenchResult {
   samplesPerRecord: number;
   repeats: number;
   sides: Record<Side, SideFigures>;
-  /** Median records/s of the platform over the median of each other side. */
-  ratios: { bare: number; parse: number; nest: number };
+  /**
+   * Median records/s of the platform (kafkajs bus) over the median of each other side; and of
+   * the platform on the platformatic bus over the platform on kafkajs.
+   */
+  ratios: { bare: number; parse: number; nest: number; platformaticOverKafkajs: number };
 }
 
 /** A run's rate, and the CPU this process spent per record from the first batch to the last. */
@@ -61,8 +66,11 @@ export async function consumerBench(brokers: string, records: number, repeats: n
     'bench',
   );
   const schemas = new SchemaRegistry(catalogue);
-  const bus = new KafkaBus({ clientId: 'bench', brokers: brokers.split(','), logLevel: 1 }, { maxBytesPerPartition: FETCH_BYTES });
+  const config = { clientId: 'bench', brokers: brokers.split(','), logLevel: 1 };
+  const bus = createKafkaBus(config, { maxBytesPerPartition: FETCH_BYTES }, 'kafkajs');
+  const platformaticBus = createKafkaBus(config, { maxBytesPerPartition: FETCH_BYTES }, 'platformatic');
   await bus.connect();
+  await platformaticBus.connect();
   await bus.applyTopics(topicSpecs(catalogue));
   const chunk = 20_000;
   for (let i = 0; i < records; i += chunk) {
@@ -79,6 +87,8 @@ export async function consumerBench(brokers: string, records: number, repeats: n
         return kafkajsRun(brokers, topic, records, true);
       case 'platform':
         return platformRun(bus, catalogue, schemas, topic, records);
+      case 'platformatic':
+        return platformRun(platformaticBus, catalogue, schemas, topic, records);
       case 'nest':
         return nestKafkaRun(brokers, topic, records, (v) => schemas.validate(topic, v).ok, { fetchBytes: FETCH_BYTES, maxBytes: MAX_BYTES, concurrency: CONCURRENCY });
     }
@@ -97,13 +107,19 @@ export async function consumerBench(brokers: string, records: number, repeats: n
     }
   }
   await bus.disconnect();
+  await platformaticBus.disconnect();
   const platform = median(sides.platform.rates);
   return {
     records,
     samplesPerRecord,
     repeats,
     sides,
-    ratios: { bare: platform / median(sides.bare.rates), parse: platform / median(sides.parse.rates), nest: platform / median(sides.nest.rates) },
+    ratios: {
+      bare: platform / median(sides.bare.rates),
+      parse: platform / median(sides.parse.rates),
+      nest: platform / median(sides.nest.rates),
+      platformaticOverKafkajs: median(sides.platformatic.rates) / platform,
+    },
   };
 }
 
@@ -154,7 +170,7 @@ async function kafkajsRun(brokers: string, topic: string, total: number, parse: 
   return { rate: (total / (end - first)) * 1000, cpuMicrosPerRecord };
 }
 
-async function platformRun(bus: KafkaBus, catalogue: Catalogue, schemas: SchemaRegistry, topic: string, total: number): Promise<Measured> {
+async function platformRun(bus: Bus, catalogue: Catalogue, schemas: SchemaRegistry, topic: string, total: number): Promise<Measured> {
   let seen = 0;
   let first = 0;
   let cpu = process.cpuUsage();
@@ -162,7 +178,7 @@ async function platformRun(bus: KafkaBus, catalogue: Catalogue, schemas: SchemaR
   const done = new Promise<number>((r) => (resolveDone = r));
   const runner = new StageRunner<object>(bus, catalogue, schemas, {
     service: 'bench',
-    groupId: `platform-${Date.now()}`,
+    groupId: `platform-${bus.constructor.name}-${Date.now()}`,
     topics: [topic],
     partitionsConsumedConcurrently: CONCURRENCY,
     handle: async (rs) => {

@@ -28,7 +28,7 @@ const report: Report = {};
 try {
   console.log(`vigil bench — ${machine()}; broker ${broker.brokers}; ${fmt(records)} records, ${repeats} repeats`);
   if (process.env.BENCH_CONSUMER !== 'false') {
-    console.log('\n[consumer] the platform consumer next to bare kafkajs (nothing; JSON.parse) and NestJS ServerKafka, same records and headers');
+    console.log('\n[consumer] the platform consumer (on kafkajs and on @platformatic/kafka) next to bare kafkajs (nothing; JSON.parse) and NestJS ServerKafka, same records and headers');
     const c = await consumerBench(broker.brokers, records, repeats);
     report.consumer = c;
     for (const side of SIDES) {
@@ -36,6 +36,7 @@ try {
       console.log(`  ${side.padEnd(8)} median ${fmt(median(s.rates))} records/s, ${fmt(median(s.rates) * c.samplesPerRecord)} samples/s, ${median(s.cpuMicros).toFixed(2)} µs CPU per record`);
     }
     console.log(`  platform / bare ${c.ratios.bare.toFixed(3)}, / parse ${c.ratios.parse.toFixed(3)} (goal >= 0.9), / nest ${c.ratios.nest.toFixed(2)} (goal >= 3)`);
+    console.log(`  platform on @platformatic/kafka / on kafkajs ${c.ratios.platformaticOverKafkajs.toFixed(3)}`);
     if (c.ratios.parse < minRatio) {
       console.error(`  FAIL: platform / parse ${c.ratios.parse.toFixed(3)} is below BENCH_MIN_RATIO ${minRatio}`);
       failed = true;

@@ -43,8 +43,10 @@ export function reportTable(r: Report, command: string): string {
     row(`consume ${what} (records/s); bare: kafkajs eachBatch doing nothing`, fmt(rate('bare')), fmt(rate('platform')), c.ratios.bare.toFixed(2));
     row('  bare: kafkajs eachBatch doing JSON.parse of every record (records/s)', fmt(rate('parse')), fmt(rate('platform')), c.ratios.parse.toFixed(2));
     row('  bare: NestJS ServerKafka, @EventPattern handler parsing and validating (records/s)', fmt(rate('nest')), fmt(rate('platform')), c.ratios.nest.toFixed(2));
+    row('  the platform consumer on @platformatic/kafka (VIGIL_KAFKA_CLIENT=platformatic) vs on kafkajs (records/s)', fmt(rate('platform')), fmt(rate('platformatic')), c.ratios.platformaticOverKafkajs.toFixed(2));
     row('  samples/s (platform)', '', fmt(rate('platform') * c.samplesPerRecord), '');
     row('  CPU per record (µs): nothing / JSON.parse / ServerKafka vs platform', `${cpu('bare')} / ${cpu('parse')} / ${cpu('nest')}`, cpu('platform'), '');
+    row('  CPU per record (µs): platform on kafkajs vs on @platformatic/kafka', cpu('platform'), cpu('platformatic'), '');
   }
   if (r.ingest) {
     const i = r.ingest;

@@ -1,15 +1,17 @@
 import kafkajs from 'kafkajs';
 import { inject } from 'vitest';
 import { topicPrefixFromEnv } from '../../src/platform/kafka/client-options.js';
-import { KafkaBus, type KafkaBusOptions } from '../../src/platform/kafka/kafka-bus.js';
+import type { KafkaBusOptions } from '../../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../../src/platform/bus/types.js';
+import { createKafkaBus } from '../../src/platform/kafka/kafka-client.js';
 import { LocalBroker } from '../../src/platform/kafka/local-broker.js';
 
 export function brokers(): string {
   return inject('kafkaBrokers');
 }
 
-export function kafkaBus(options: KafkaBusOptions = {}, clientId = 'vigil-test'): KafkaBus {
-  return new KafkaBus({ clientId, brokers: brokers().split(','), logLevel: 1 }, options);
+export function kafkaBus(options: KafkaBusOptions = {}, clientId = 'vigil-test'): Bus {
+  return createKafkaBus({ clientId, brokers: brokers().split(','), logLevel: 1 }, options);
 }
 
 /** The broker the tests started, for crash tests; undefined when KAFKA_BROKERS points elsewhere. */

@@ -1,5 +1,5 @@
 import type { BusRecord } from '../../src/platform/bus/types.js';
-import type { KafkaBus } from '../../src/platform/kafka/kafka-bus.js';
+import type { Bus } from '../../src/platform/bus/types.js';
 import { until } from './until.js';
 
 /**
@@ -8,7 +8,7 @@ import { until } from './until.js';
  * that many records, or a condition (say, so many distinct ids, when repeats may come). Fails,
  * saying how far it got, when that takes longer than `timeoutMs` — never returns a partial read.
  */
-export async function readAll(bus: KafkaBus, topic: string, enough: number | ((got: BusRecord[]) => boolean), timeoutMs: number): Promise<BusRecord[]> {
+export async function readAll(bus: Bus, topic: string, enough: number | ((got: BusRecord[]) => boolean), timeoutMs: number): Promise<BusRecord[]> {
   const ends = await bus.endOffsets(topic);
   const got: BusRecord[] = [];
   const next = new Map<number, bigint>();

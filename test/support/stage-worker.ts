@@ -4,7 +4,7 @@
  * and shuts down gracefully on SIGTERM.
  */
 import { derivedId } from '../../src/platform/bus/message-id.js';
-import { KafkaBus } from '../../src/platform/kafka/kafka-bus.js';
+import { createKafkaBus } from '../../src/platform/kafka/kafka-client.js';
 import { StageRunner } from '../../src/platform/stage/stage-runner.js';
 import { parseCatalogue, type RawCatalogue } from '../../src/platform/streams/catalogue.js';
 import { SchemaRegistry } from '../../src/platform/streams/validator.js';
@@ -25,7 +25,7 @@ interface WorkerConfig {
 
 const cfg = JSON.parse(process.argv[2]!) as WorkerConfig;
 const catalogue = parseCatalogue(cfg.catalogue, 'worker');
-const bus = new KafkaBus({ clientId: 'stage-worker', brokers: cfg.brokers.split(','), logLevel: 1 }, { maxBytesPerPartition: cfg.maxBytesPerPartition });
+const bus = createKafkaBus({ clientId: 'stage-worker', brokers: cfg.brokers.split(','), logLevel: 1 }, { maxBytesPerPartition: cfg.maxBytesPerPartition });
 await bus.connect();
 if (cfg.afterSendMs) {
   // A slow path between an acknowledged append and the commit, so a kill lands there often:

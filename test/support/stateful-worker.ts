@@ -9,7 +9,7 @@
  * On stop it takes `stopCheckpointMs` (a large final checkpoint), then writes a marker key
  * `stopped-<partition>` for each partition it gives up: the next owner must restore those.
  */
-import { KafkaBus } from '../../src/platform/kafka/kafka-bus.js';
+import { createKafkaBus } from '../../src/platform/kafka/kafka-client.js';
 import { StageRunner } from '../../src/platform/stage/stage-runner.js';
 import { BusChangelog } from '../../src/platform/state/changelog.js';
 import { parseCatalogue, type RawCatalogue } from '../../src/platform/streams/catalogue.js';
@@ -36,7 +36,7 @@ interface Count {
 
 const cfg = JSON.parse(process.argv[2]!) as WorkerConfig;
 const catalogue = parseCatalogue(cfg.catalogue, 'worker');
-const bus = new KafkaBus(
+const bus = createKafkaBus(
   { clientId: 'stateful-worker', brokers: cfg.brokers.split(','), logLevel: 1 },
   { maxBytesPerPartition: cfg.maxBytesPerPartition, sessionTimeoutMs: cfg.sessionTimeoutMs },
 );

@@ -1,3 +1,4 @@
+import { kafkaClientFromEnv, type KafkaClientName } from '../kafka/client-options.js';
 import type { Compression } from '../kafka/kafka-bus.js';
 import { envBool, envChoice, envInt, envString } from './env-values.js';
 
@@ -8,6 +9,8 @@ export interface VigilConfig {
   /** Comma-separated bootstrap servers; empty means the in-process bus (the embedded default). */
   kafkaBrokers: string;
   compression: Compression;
+  /** The Kafka client library behind the bus (VIGIL_KAFKA_CLIENT). */
+  kafkaClient: KafkaClientName;
   httpHost: string;
   httpPort: number;
   /** Feed the built-in demo stream into telemetry.metrics. */
@@ -33,6 +36,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
   return {
     kafkaBrokers,
     compression: envChoice(env, 'KAFKA_COMPRESSION', COMPRESSIONS, 'snappy'),
+    kafkaClient: kafkaClientFromEnv(env),
     httpHost: envString(env, 'VIGIL_HTTP_HOST', '0.0.0.0', { emptyIsValue: true }),
     httpPort: envInt(env, 'VIGIL_HTTP_PORT', 8080),
     demo: envBool(env, 'VIGIL_DEMO', kafkaBrokers === ''),

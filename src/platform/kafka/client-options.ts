@@ -56,3 +56,11 @@ export function topicPrefixFromEnv(env: NodeJS.ProcessEnv = process.env): string
   if (!/^[A-Za-z0-9._-]*$/.test(prefix)) throw new Error(`VIGIL_TOPIC_PREFIX may hold only letters, digits, '.', '_' and '-', not "${prefix}"`);
   return prefix;
 }
+
+export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
+export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
+
+/** VIGIL_KAFKA_CLIENT: the Kafka client library behind the bus (see kafka-client.ts); kafkajs by default. */
+export function kafkaClientFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaClientName {
+  return envChoice(env, 'VIGIL_KAFKA_CLIENT', KAFKA_CLIENTS, 'kafkajs');
+}

@@ -11,12 +11,14 @@ import type {
 import { groupByTopic } from '../bus/group-by-topic.js';
 import { kafkaClientLogging } from './client-log.js';
 import { topicPrefixFromEnv } from './client-options.js';
-import { Coalescer } from './coalescer.js';
+import { Appends } from './appends.js';
 import { kafkaRecords } from './kafka-record.js';
 import { KafkaSubscription } from './kafka-subscription.js';
 import { misconfiguration, probeSettings } from './connect-errors.js';
 import { readPartitions } from './partition-reader.js';
 import { topicOffsets } from './topic-offsets.js';
+import { TopicNames } from './topic-names.js';
+import { applyTopicPlan } from './topic-plan.js';
 import { snappyCodec } from './snappy-codec.js';
 
 // kafkajs is CommonJS: take its values from the default export, which Node always provides.
@@ -36,8 +38,6 @@ export interface KafkaBusOptions {
   topicPrefix?: string;
 }
 
-const MAX_REQUEST_BYTES = 900 * 1024;
-
 const COMPRESSION: Record<Compression, kafkajs.CompressionTypes> = {
   none: CompressionTypes.None,
   gzip: CompressionTypes.GZIP,
@@ -52,20 +52,14 @@ export class KafkaBus implements Bus {
   private admin: Admin | undefined;
   private readonly consumers = new Set<Consumer>();
   private connected = false;
-  private readonly prefix: string;
-  /**
-   * Appends to a topic from batches processed side by side travel together (see Coalescer);
-   * one coalescer per topic, so a topic the broker is slow to take stalls only its own senders.
-   * They gather for the rest of the event-loop turn, so the batches of one fetch round, which
-   * finish in the same turn, share the first request rather than queue behind it.
-   */
-  private readonly sends = new Map<string, Coalescer<OutRecord>>();
+  private readonly names: TopicNames;
+  private readonly appends = new Appends((records) => this.sendChunk(records));
 
   constructor(
     private readonly config: KafkaConfig,
     private readonly options: KafkaBusOptions = {},
   ) {
-    this.prefix = options.topicPrefix ?? topicPrefixFromEnv();
+    this.names = new TopicNames(options.topicPrefix ?? topicPrefixFromEnv());
     this.kafka = new Kafka({ ...kafkaClientLogging(), ...config });
     // Idempotence makes the broker drop a retried batch it already has; it needs acks=all
     // and at most 5 requests in flight per connection, which keeps order per partition.
@@ -99,35 +93,8 @@ export class KafkaBus implements Bus {
     this.connected = false;
   }
 
-  async send(records: OutRecord[], options: { shared?: boolean } = {}): Promise<void> {
-    // Unshared appends (an ingest request waiting on its acknowledgement) never queue behind others.
-    if (!options.shared) return this.sendNow(records);
-    await Promise.all(
-      [...groupByTopic(records)].map(([topic, list]) => {
-        let coalescer = this.sends.get(topic);
-        if (!coalescer) this.sends.set(topic, (coalescer = new Coalescer((merged) => this.sendNow(merged), { gather: true })));
-        return coalescer.add(list);
-      }),
-    );
-  }
-
-  /** Records in requests that stay under the broker's limit. */
-  private async sendNow(records: OutRecord[]): Promise<void> {
-    // Requests stay under the broker's default message.max.bytes (1 MiB) whatever the
-    // compression achieves; chunks go one after another so order per partition holds.
-    let chunk: OutRecord[] = [];
-    let bytes = 0;
-    for (const r of records) {
-      const size = (r.value?.length ?? 0) + (r.key?.length ?? 0) + 64;
-      if (chunk.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
-        await this.sendChunk(chunk);
-        chunk = [];
-        bytes = 0;
-      }
-      chunk.push(r);
-      bytes += size;
-    }
-    if (chunk.length > 0) await this.sendChunk(chunk);
+  send(records: OutRecord[], options: { shared?: boolean } = {}): Promise<void> {
+    return this.appends.send(records, options);
   }
 
   private async sendChunk(records: OutRecord[]): Promise<void> {
@@ -135,7 +102,7 @@ export class KafkaBus implements Bus {
       acks: -1,
       compression: COMPRESSION[this.options.compression ?? 'snappy'],
       topicMessages: [...groupByTopic(records)].map(([topic, list]) => ({
-        topic: this.onCluster(topic),
+        topic: this.names.onCluster(topic),
         messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: r.partition })),
       })),
     });
@@ -151,8 +118,7 @@ export class KafkaBus implements Bus {
       allowAutoTopicCreation: false,
     });
     this.consumers.add(consumer);
-    const names = { onCluster: (t: string) => this.onCluster(t), inVigil: (t: string) => this.inVigil(t) };
-    const subscription = new KafkaSubscription(consumer, options, handler, names, async () => {
+    const subscription = new KafkaSubscription(consumer, options, handler, this.names, async () => {
       this.consumers.delete(consumer);
       if (options.deleteGroupOnStop) {
         const admin = await this.adminClient();
@@ -165,67 +131,59 @@ export class KafkaBus implements Bus {
 
   async scan(topic: string, partitions: number[], each: (records: BusRecord[]) => void): Promise<void> {
     const admin = await this.adminClient();
-    await readPartitions(this.kafka, admin, this.onCluster(topic), partitions, (batch, upTo) => {
+    await readPartitions(this.kafka, admin, this.names.onCluster(topic), partitions, (batch, upTo) => {
       const records = kafkaRecords(topic, batch.partition, batch.messages.filter((m) => BigInt(m.offset) < upTo));
       if (records.length > 0) each(records);
     }, { clientId: this.config.clientId ?? 'vigil' });
   }
 
   async applyTopics(specs: Array<TopicSpec & { replicationFactor?: number }>): Promise<string[]> {
-    const topics = specs.map((t) => ({ ...t, name: this.onCluster(t.name) }));
+    const topics = specs.map((t) => ({ ...t, name: this.names.onCluster(t.name), replicationFactor: t.replicationFactor ?? this.options.replicationFactor ?? 1 }));
     const admin = await this.adminClient();
-    const existing = new Set(await admin.listTopics());
-    const changes: string[] = [];
-    const missing = topics.filter((t) => !existing.has(t.name));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        // kafkajs's own wait asks for metadata once and fails when the broker does not know the
-        // new topic yet (UNKNOWN_TOPIC_OR_PARTITION, common right after creation on KRaft).
-        waitForLeaders: false,
-        topics: missing.map((t) => ({
-          topic: t.name,
-          numPartitions: t.partitions,
-          replicationFactor: t.replicationFactor ?? this.options.replicationFactor ?? 1,
-          configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
-        })),
-      });
-      await this.waitForLeaders(admin, missing.map((t) => t.name));
-      changes.push(...missing.map((t) => `created ${t.name} (${t.partitions} partitions)`));
-    }
-    const present = topics.filter((t) => existing.has(t.name));
-    if (present.length === 0) return changes;
-    const meta = await admin.fetchTopicMetadata({ topics: present.map((t) => t.name) });
-    const grow = present.filter((t) => (meta.topics.find((m) => m.name === t.name)?.partitions.length ?? 0) < t.partitions);
-    if (grow.length > 0) {
-      await admin.createPartitions({ topicPartitions: grow.map((t) => ({ topic: t.name, count: t.partitions })) });
-      changes.push(...grow.map((t) => `grew ${t.name} to ${t.partitions} partitions`));
-    }
-    const described = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: present.map((t) => ({ type: 2 /* TOPIC */, name: t.name, configNames: Object.keys(t.config) })),
-    });
-    const drift = present.filter((t) => {
-      const res = described.resources.find((r) => r.resourceName === t.name);
-      return Object.entries(t.config).some(([k, v]) => res?.configEntries.find((e) => e.configName === k)?.configValue !== v);
-    });
-    if (drift.length > 0) {
-      // AlterConfigs (not the incremental kind) resets keys it is not given: the catalogue owns them all.
-      await admin.alterConfigs({
-        validateOnly: false,
-        resources: drift.map((t) => ({
-          type: 2,
-          name: t.name,
-          configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
-        })),
-      });
-      changes.push(...drift.map((t) => `updated config of ${t.name}`));
-    }
-    return changes;
+    return applyTopicPlan(
+      {
+        listTopics: () => admin.listTopics(),
+        createTopics: async (missing) => {
+          await admin.createTopics({
+            // kafkajs's own wait asks for metadata once and fails when the broker does not know the
+            // new topic yet (UNKNOWN_TOPIC_OR_PARTITION, common right after creation on KRaft).
+            waitForLeaders: false,
+            topics: missing.map((t) => ({
+              topic: t.name,
+              numPartitions: t.partitions,
+              replicationFactor: t.replicationFactor,
+              configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
+            })),
+          });
+          await this.waitForLeaders(admin, missing.map((t) => t.name));
+        },
+        partitionCounts: async (names) => {
+          const meta = await admin.fetchTopicMetadata({ topics: names });
+          return new Map(meta.topics.map((m) => [m.name, m.partitions.length]));
+        },
+        growPartitions: (grow) => admin.createPartitions({ topicPartitions: grow.map((t) => ({ topic: t.name, count: t.partitions })) }).then(() => undefined),
+        describeConfigs: async (wanted) => {
+          const described = await admin.describeConfigs({
+            includeSynonyms: false,
+            resources: wanted.map((t) => ({ type: 2 /* TOPIC */, name: t.name, configNames: t.keys })),
+          });
+          return new Map(described.resources.map((r) => [r.resourceName, new Map(r.configEntries.map((e) => [e.configName, e.configValue]))]));
+        },
+        alterConfigs: (drift) =>
+          admin
+            .alterConfigs({
+              validateOnly: false,
+              resources: drift.map((t) => ({ type: 2, name: t.name, configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })) })),
+            })
+            .then(() => undefined),
+      },
+      topics,
+    );
   }
 
   async endOffsets(topic: string): Promise<Array<{ partition: number; offset: string }>> {
     const admin = await this.adminClient();
-    const name = this.onCluster(topic);
+    const name = this.names.onCluster(topic);
     // A topic the cluster lacks has no partitions, as on the in-process bus; asking kafkajs
     // for its offsets would retry with back-off for over a minute before saying so.
     if (!(await admin.listTopics()).includes(name)) return [];
@@ -249,16 +207,6 @@ export class KafkaBus implements Bus {
       if (Date.now() > deadline) throw new Error(`topics without a leader after ${timeoutMs} ms: ${waitingFor.join(', ')}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-  }
-
-  /** The name a topic has on the cluster. */
-  private onCluster(topic: string): string {
-    return this.prefix + topic;
-  }
-
-  /** The name the services know a cluster topic by. */
-  private inVigil(topic: string): string {
-    return topic.startsWith(this.prefix) ? topic.slice(this.prefix.length) : topic;
   }
 
   private async adminClient(): Promise<Admin> {

@@ -1,57 +1,34 @@
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { BatchHandler, SubscribeOptions, Subscription, TopicPartition } from '../bus/types.js';
-import { Ownership } from '../bus/ownership.js';
-import { Coalescer } from './coalescer.js';
-import { IntervalCommits, OffsetMap, type CommitOffsets } from './interval-commits.js';
+import { GroupMember } from './group-member.js';
+import type { CommitOffsets } from './interval-commits.js';
 import { kafkaRecords } from './kafka-record.js';
-
-/** Topic names between the cluster (with the namespace prefix) and the services (without). */
-export interface TopicNames {
-  onCluster(topic: string): string;
-  inVigil(topic: string): string;
-}
+import type { TopicNames } from './topic-names.js';
 
 /**
  * One consumer group member on kafkajs: whole batches to the handler, offsets committed after
  * the handler's outputs are acknowledged (per batch, coalesced across partitions, or on an
  * interval), the stateful consumer's ownership hooks driven from the group's joins, and a stop
- * that lets the batches in hand finish and commit before leaving the group.
+ * that lets the batches in hand finish and commit before leaving the group (see GroupMember).
  */
 export class KafkaSubscription implements Subscription {
-  private readonly ownership: Ownership;
+  private readonly member: GroupMember;
   /** This member's id in the group: a new one means the group dropped it meanwhile. */
   private memberId: string | undefined;
   /** The last batch's committer: any reaches the group's one offset manager. */
   private commitWith: CommitOffsets | undefined;
-  /** Offset commits of partitions processed side by side share one request, as appends do. */
-  private readonly commits = new Coalescer<{ topic: string; partition: number; offset: string }>(
-    (list) => {
-      const offsets = new OffsetMap();
-      for (const c of list) offsets.note(c.topic, c.partition, c.offset);
-      return this.commitWith!({ topics: offsets.topics() });
-    },
-    { gather: true },
-  );
-  /** With an interval, offsets are noted per batch and committed on a timer. */
-  private readonly interval: IntervalCommits | undefined;
-  /** Batches in the handler now. */
-  private active = 0;
-  private running = true;
   private readonly topics: Array<{ topic: string }>;
 
   constructor(
     private readonly consumer: Consumer,
     private readonly options: SubscribeOptions,
-    private readonly handler: BatchHandler,
+    handler: BatchHandler,
     private readonly names: TopicNames,
     /** After the member left the group. */
     private readonly onStopped: () => Promise<void>,
   ) {
-    this.ownership = new Ownership(options);
+    this.member = new GroupMember(options, handler, () => this.commitWith);
     this.topics = options.topics.map((t) => ({ topic: names.onCluster(t) }));
-    this.interval = options.commitIntervalMs
-      ? new IntervalCommits(() => this.commitWith, options.commitIntervalMs, (e) => console.error(`${options.groupId}: offset commit failed (those batches may be delivered again): ${e.message}`))
-      : undefined;
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.joined(e.payload.memberId, e.payload.memberAssignment));
     consumer.on(consumer.events.CRASH, (e) => {
       if (!e.payload.restart) options.onCrash?.(e.payload.error);
@@ -78,18 +55,15 @@ export class KafkaSubscription implements Subscription {
   }
 
   async stop(): Promise<void> {
-    this.running = false;
     // No new batch; the ones in hand finish (and commit, or note their offsets). A consumer
     // kafkajs has stopped (crashed, or between restarts) has nothing to pause.
-    try {
-      this.consumer.pause(this.topics);
-    } catch {
-      // Not running: no batch will come.
-    }
-    while (this.active > 0) await new Promise((r) => setTimeout(r, 10));
-    // Still a member: a stateful consumer's last checkpoint lands before another member gets its partitions.
-    await this.ownership.release();
-    await this.interval?.close();
+    await this.member.drain(() => {
+      try {
+        this.consumer.pause(this.topics);
+      } catch {
+        // Not running: no batch will come.
+      }
+    });
     // disconnect() stops fetching and leaves the group.
     await this.consumer.disconnect();
     await this.onStopped();
@@ -104,45 +78,30 @@ export class KafkaSubscription implements Subscription {
     const assigned: TopicPartition[] = Object.entries(memberAssignment).flatMap(([topic, parts]) =>
       parts.map((partition) => ({ topic: this.names.inVigil(topic), partition })),
     );
-    this.options.onAssignment?.(assigned);
-    // A new member id: the group dropped this member (session expired, or kafkajs restarted
-    // the consumer), so others may have owned its partitions meanwhile: everything is lost,
-    // and what comes back is restored afresh.
-    if (this.memberId !== undefined && memberId !== this.memberId) this.ownership.assign([]);
+    // A new member id: the group dropped this member (session expired, or kafkajs restarted the consumer).
+    this.member.assigned(assigned, this.memberId !== undefined && memberId !== this.memberId);
     this.memberId = memberId;
-    this.ownership.assign(assigned);
-    // What was noted belongs to the old assignment.
-    this.interval?.drop();
   }
 
   private async eachBatch({ batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || isStale()) return;
     const topic = this.names.inVigil(batch.topic);
-    const tp = { topic, partition: batch.partition };
     // Waiting for the partition's restore: the member stays in the group meanwhile.
-    const beat = this.ownership.restoring(tp) ? setInterval(() => void heartbeat().catch(() => {}), 3000) : undefined;
+    const beat = this.member.ownership.restoring({ topic, partition: batch.partition }) ? setInterval(() => void heartbeat().catch(() => {}), 3000) : undefined;
     try {
       // Not run (and not committed) once the partition is no longer this member's.
-      await this.ownership.run(tp, async () => {
-        this.active++;
-        try {
-          await this.handler(
-            { topic, partition: batch.partition, records: kafkaRecords(topic, batch.partition, batch.messages), highWatermark: batch.highWatermark },
-            {
-              heartbeat,
-              isRunning: () => this.running && isRunning(),
-              commit: async (next) => {
-                resolveOffset(String(BigInt(next) - 1n));
-                this.commitWith = commitOffsetsIfNecessary;
-                if (this.interval) this.interval.note(batch.topic, batch.partition, next);
-                else await this.commits.add([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-              },
-            },
-          );
-        } finally {
-          this.active--;
-        }
-      });
+      await this.member.run(
+        { topic, partition: batch.partition, records: kafkaRecords(topic, batch.partition, batch.messages), highWatermark: batch.highWatermark },
+        batch.topic,
+        {
+          heartbeat,
+          isRunning,
+          committing: (next) => {
+            resolveOffset(String(BigInt(next) - 1n));
+            this.commitWith = commitOffsetsIfNecessary;
+          },
+        },
+      );
     } finally {
       clearInterval(beat);
     }
