@@ -24,8 +24,6 @@ const MIN_RECENT = 8;
  * move of this fraction of the series' level counts as one unit of it (see TailSketch.survival).
  */
 const FLAT_SCALE = 0.01;
-/** Extra evidence of a record over the chance of any value being the largest so far. */
-const RECORD_MARGIN = 0;
 
 const NOTHING: SeriesVerdict = { evidence: 0, signal: undefined };
 
@@ -38,7 +36,8 @@ const NOTHING: SeriesVerdict = { evidence: 0, signal: undefined };
  * shift, a burst, a spike large enough to move the mean. Its tail probability comes from its
  * own history (a sketch of the largest values), so the evidence means the same on every
  * series: how rarely this series has moved this far. A value beyond everything the series has
- * ever shown (by `recordTolerance` of its range) is a record, as rare as the history is long.
+ * ever shown (by `recordTolerance` of its range) is a record, as rare as the history is long,
+ * and rarer still the farther past the range it lands (see `recordEvidence`).
  */
 export class SeriesTracker {
   interval = 0;
@@ -92,8 +91,7 @@ export class SeriesTracker {
     if (this.seen >= this.options.minValues) {
       const range = this.high - this.low || Math.abs(this.high) * 0.01 || 1;
       const beyond = x > this.high ? (x - this.high) / range : x < this.low ? (this.low - x) / range : 0;
-      // Under exchangeable data a new record comes once in `seen + 1` values.
-      if (beyond > this.options.recordTolerance) consider(Math.log10(this.seen + 1) + RECORD_MARGIN, 'record');
+      if (beyond > this.options.recordTolerance) consider(recordEvidence(this.seen, beyond, this.options.recordTolerance), 'record');
     }
 
     if (Number.isFinite(this.last) && x !== this.last) this.quantum = Math.min(this.quantum, Math.abs(x - this.last));
@@ -210,6 +208,18 @@ export class SeriesTracker {
     this.earlyTimes.length = 0;
     this.earlyValues.length = 0;
   }
+}
+
+/**
+ * Evidence (-log10 p) of a value `beyond` (a fraction of the range) past the range of `seen`
+ * values. Under exchangeable data a new record comes once in `seen + 1` values; how far past the
+ * range it lands is taken as Pareto with index 1 in units of the tolerance — the heaviest tail
+ * that still says anything — so one ten times the tolerance past it is ten times rarer again: a
+ * value that doubles the range is not the same news as one that nudges it, and the extra
+ * evidence grows only with the logarithm of the distance.
+ */
+export function recordEvidence(seen: number, beyond: number, tolerance: number): number {
+  return Math.log10(seen + 1) + Math.log10(Math.max(1, beyond / tolerance));
 }
 
 function newTail(o: DetectorOptions): TailEstimator {
