@@ -48,6 +48,16 @@ describe('TemplateMiner', () => {
     expect(started.event).toBe('[instance: <*> VM Started (Lifecycle Event)');
   });
 
+  it('takes a unit that changes with its value as part of the value, not as an event word', () => {
+    const miner = new TemplateMiner();
+    miner.add('Block rdd_1 stored in memory (estimated size 5.2 KB, free 310.4 KB)');
+    miner.add('Block rdd_2 stored in memory (estimated size 93.0 B, free 317.1 KB)');
+    const kb = miner.classify('Block rdd_3 stored in memory (estimated size 8.8 KB, free 14.0 KB)')!;
+    const b = miner.classify('Block rdd_4 stored in memory (estimated size 384.0 B, free 317.5 KB)')!;
+    expect(b.eventKey).toBe(kb.eventKey);
+    expect(kb.event).toBe('Block rdd_<*> stored in memory (estimated size <*> <*> free <*> KB)');
+  });
+
   it('joins an event whose values take more tokens (sizes, units) across lengths', () => {
     const miner = new TemplateMiner();
     const a = miner.add('host:80 close, 0 bytes sent, 0 bytes received, lifetime 00:01');

@@ -26,10 +26,25 @@ export function emptySlots(length: number): WordSlots {
 export function recordWords(slots: WordSlots, before: readonly string[], after: readonly string[], line: readonly string[], limit: number): void {
   after.forEach((t, i) => {
     if (t !== WILDCARD) return;
+    // A unit that changes with its value ("5.2 KB" / "93.0 B") belongs to the value.
+    if (i > 0 && after[i - 1]!.includes(WILDCARD) && (isUnit(line[i]!) || isUnit(before[i]!))) {
+      slots[i] = null;
+      return;
+    }
     const old = before[i]!;
     if (old !== WILDCARD) note(slots, i, old, limit);
     note(slots, i, line[i]!, limit);
   });
+}
+
+/**
+ * Units of measure that follow a number: bytes (B, KB, KiB ... and bits/s), time (ns ... days),
+ * percent, frequency. A general list, not tied to any one source.
+ */
+const unit = /^(?:[kKMGTP]?i?[Bb]|bytes?|[kKMG]?bps|[kKMG]?Hz|[nuµm]?s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|%)[.,;:)]?$/;
+
+export function isUnit(token: string): boolean {
+  return unit.test(token);
 }
 
 function note(slots: WordSlots, i: number, word: string, limit: number): void {
