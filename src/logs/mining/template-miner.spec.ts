@@ -58,6 +58,24 @@ describe('TemplateMiner', () => {
     expect(kb.event).toBe('Block rdd_<*> stored in memory (estimated size <*> <*> free <*> KB)');
   });
 
+  it('joins the branches a leading name splits the tree into, when the rest of the line agrees', () => {
+    const miner = new TemplateMiner();
+    const tail = 'scheduler_evaluate_activity told me to run this job; however, but the start time is not for 2450 seconds. Ignoring.';
+    const a = miner.add(`com.apple.icloud.heartbeat: ${tail}`);
+    const b = miner.add(`com.apple.Safari.Update: ${tail}`);
+    expect(b.templateId).not.toBe(a.templateId);
+    expect(b.eventKey).toBe(a.eventKey);
+    expect(miner.classify(`com.apple.CacheDelete.daily: ${tail}`)!.eventKey).toBe(a.eventKey);
+    // A short line is mostly its name: the name is part of the event.
+    const c = miner.add('autopurge.purgeInterval set to 0');
+    const d = miner.add('autopurge.snapRetainCount set to 3');
+    expect(d.eventKey).not.toBe(c.eventKey);
+    // Plain words in front are words of the message, not names.
+    const e = miner.add(`Started ${tail}`);
+    const f = miner.add(`Stopped ${tail}`);
+    expect(f.eventKey).not.toBe(e.eventKey);
+  });
+
   it('joins an event whose values take more tokens (sizes, units) across lengths', () => {
     const miner = new TemplateMiner();
     const a = miner.add('host:80 close, 0 bytes sent, 0 bytes received, lifetime 00:01');

@@ -14,7 +14,7 @@ export type WordSlots = (string[] | null)[];
  */
 const plainWord = /^(?:[A-Za-z][\w.-]*=)?[A-Za-z][A-Za-z_-]*[.,:;!]?$/;
 
-function isWord(token: string): boolean {
+export function isWord(token: string): boolean {
   return plainWord.test(token);
 }
 
