@@ -35,6 +35,25 @@ describe('TemplateMiner', () => {
     expect(miner.classify('session opened for user zed by sshd')!.event).toBe('session opened for user <*> by sshd');
   });
 
+  it('takes few words that also fill the slot of another message for names (users), not event words', () => {
+    const miner = new TemplateMiner();
+    for (const u of ['cyrus', 'news', 'test']) {
+      for (let i = 0; i < 3; i++) {
+        miner.add(`session opened for user ${u} by (uid=${i})`);
+        miner.add(`session closed for user ${u}`);
+        miner.add(`job ${i} Transitioned from NEW to RUNNING`);
+        miner.add(`task ${i} Transitioned from NEW to SCHEDULED`);
+      }
+    }
+    const closed = ['cyrus', 'news', 'test'].map((u) => miner.classify(`session closed for user ${u}`)!.eventKey);
+    expect(new Set(closed).size).toBe(1);
+    const opened = ['cyrus', 'news', 'test'].map((u) => miner.classify(`session opened for user ${u} by (uid=0)`)!.eventKey);
+    expect(new Set(opened).size).toBe(1);
+    // Upper-case words shared by messages are enumerated states: still words of the event.
+    const scheduled = miner.classify('task 9 Transitioned from NEW to SCHEDULED')!;
+    expect(scheduled.event).toBe('task <*> Transitioned from NEW to SCHEDULED');
+  });
+
   it('keeps few-valued word positions as separate events ("VM Started" / "VM Paused")', () => {
     const miner = new TemplateMiner();
     for (let i = 0; i < 5; i++) {

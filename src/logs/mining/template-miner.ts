@@ -3,7 +3,7 @@ import { resolveMinerOptions, type MinerOptions } from './options.js';
 import { sameEventAcrossLengths } from './length-merge.js';
 import { covers, extractParameters, looksVariable, mergeTokens, shapeToken, similarity } from './token-shape.js';
 import { WILDCARD, type MinedLine, type MinerSnapshot, type Template } from './types.js';
-import { emptySlots, isWord, recordWords, specialisingWords } from './word-slots.js';
+import { emptySlots, isWord, recordWords, slotWordCounts, specialisingWords } from './word-slots.js';
 
 /** A node of the fixed-depth parse tree; leaves hold the ids of their clusters. */
 interface TreeNode {
@@ -43,6 +43,8 @@ export class TemplateMiner {
   /** Template ids by token count: the candidates for a merge across tree branches. */
   private readonly byLength = new Map<number, Set<number>>();
   private nextId = 1;
+  /** Open slots holding each word (see slotWordCounts); rebuilt lazily after a slot changes. */
+  private wordCounts: Map<string, number> | undefined;
   evictions = 0;
 
   constructor(options: Partial<MinerOptions> = {}) {
@@ -74,7 +76,7 @@ export class TemplateMiner {
         template.tokens = merged;
         template.revision++;
       }
-      recordWords(template.slots, before, template.tokens, shape, this.options.wordValueLimit);
+      if (recordWords(template.slots, before, template.tokens, shape, this.options.wordValueLimit)) this.wordCounts = undefined;
       template.size++;
       this.touch(template);
     } else {
@@ -149,7 +151,9 @@ export class TemplateMiner {
 
   private eventOf(template: Template, shape: string[]): { eventKey: string; event: string } {
     const id = String(template.sameAs ?? template.id);
-    const words = this.options.wordValueLimit > 0 ? specialisingWords(template.tokens, template.slots, shape) : [];
+    if (this.options.wordValueLimit === 0) return { eventKey: id, event: template.tokens.join(' ') };
+    this.wordCounts ??= slotWordCounts([...this.templates.values()].map((t) => t.slots));
+    const words = specialisingWords(template.tokens, template.slots, shape, this.wordCounts);
     if (words.length === 0) return { eventKey: id, event: template.tokens.join(' ') };
     const tokens = [...template.tokens];
     for (const [i, w] of words) tokens[i] = w;
@@ -244,6 +248,7 @@ export class TemplateMiner {
   }
 
   private insert(template: Template, leaf: TreeNode): void {
+    if (template.slots.some((s) => s && s.length > 0)) this.wordCounts = undefined;
     this.templates.set(template.id, template);
     this.leafOf.set(template.id, leaf);
     leaf.clusterIds.push(template.id);
@@ -265,6 +270,7 @@ export class TemplateMiner {
     if (oldest === undefined) return;
     const length = this.templates.get(oldest)?.tokens.length ?? -1;
     this.templates.delete(oldest);
+    this.wordCounts = undefined;
     this.byLength.get(length)?.delete(oldest);
     const leaf = this.leafOf.get(oldest);
     this.leafOf.delete(oldest);

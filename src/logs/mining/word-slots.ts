@@ -23,18 +23,22 @@ export function emptySlots(length: number): WordSlots {
 }
 
 /** Record the words a line brings to the wildcard positions (and the constants a merge just replaced). */
-export function recordWords(slots: WordSlots, before: readonly string[], after: readonly string[], line: readonly string[], limit: number): void {
+/** Returns whether any slot changed. */
+export function recordWords(slots: WordSlots, before: readonly string[], after: readonly string[], line: readonly string[], limit: number): boolean {
+  let changed = false;
   after.forEach((t, i) => {
     if (t !== WILDCARD) return;
     // A unit that changes with its value ("5.2 KB" / "93.0 B") belongs to the value.
     if (i > 0 && after[i - 1]!.includes(WILDCARD) && (isUnit(line[i]!) || isUnit(before[i]!))) {
+      changed ||= slots[i] !== null;
       slots[i] = null;
       return;
     }
     const old = before[i]!;
-    if (old !== WILDCARD) note(slots, i, old, limit);
-    note(slots, i, line[i]!, limit);
+    if (old !== WILDCARD) changed = note(slots, i, old, limit) || changed;
+    changed = note(slots, i, line[i]!, limit) || changed;
   });
+  return changed;
 }
 
 /**
@@ -47,20 +51,44 @@ export function isUnit(token: string): boolean {
   return unit.test(token);
 }
 
-function note(slots: WordSlots, i: number, word: string, limit: number): void {
+function note(slots: WordSlots, i: number, word: string, limit: number): boolean {
   const seen = slots[i];
-  if (seen === null || seen === undefined || seen.includes(word)) return;
+  if (seen === null || seen === undefined || seen.includes(word)) return false;
   // A position that also holds names, paths or numbers is a value position: words there are values too.
   if (!isWord(word) || seen.length >= limit) slots[i] = null;
   else seen.push(word);
+  return true;
 }
 
-/** The words of the line that stand at still-closed positions, or [] when there are none. */
-export function specialisingWords(template: readonly string[], slots: WordSlots, line: readonly string[]): [number, string][] {
+/**
+ * How many open slots (of any template and position) hold each word. Event words belong to
+ * their message ("VM Started" / "VM Paused"); names of things (users, services) turn up in the
+ * slots of several messages ("session opened for user cyrus", "session closed for user cyrus").
+ * Upper-case words are not counted: by wide convention they are enumerated constants (states,
+ * event types: "Transitioned from NEW to RUNNING"), which many messages share as words.
+ */
+const hasLower = /[a-z]/;
+
+export function slotWordCounts(all: Iterable<WordSlots>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const slots of all) {
+    for (const seen of slots) for (const w of seen ?? []) if (hasLower.test(w)) counts.set(w, (counts.get(w) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * The words of the line that stand at still-closed positions, or [] when there are none. A
+ * position at least two of whose words also fill another slot holds names: a variable.
+ */
+export function specialisingWords(template: readonly string[], slots: WordSlots, line: readonly string[], counts?: ReadonlyMap<string, number>): [number, string][] {
   const out: [number, string][] = [];
   template.forEach((t, i) => {
     const word = line[i]!;
-    if (t === WILDCARD && slots[i]?.includes(word)) out.push([i, word]);
+    const seen = slots[i];
+    if (t !== WILDCARD || !seen?.includes(word)) return;
+    if (counts && seen.filter((w) => (counts.get(w) ?? 0) > 1).length >= 2) return;
+    out.push([i, word]);
   });
   return out;
 }
