@@ -54,6 +54,21 @@ describe('TemplateMiner', () => {
     expect(scheduled.event).toBe('task <*> Transitioned from NEW to SCHEDULED');
   });
 
+  it('keeps a key apart from another key at the same position, whatever their values', () => {
+    const miner = new TemplateMiner();
+    for (let i = 0; i < 4; i++) miner.add(`session opened for user u${i} by (uid=${i})`);
+    miner.add('session opened for user root by LOGIN(uid=0)');
+    const plain = miner.classify('session opened for user u7 by (uid=7)')!;
+    const login = miner.classify('session opened for user u8 by LOGIN(uid=8)')!;
+    expect(login.eventKey).not.toBe(plain.eventKey);
+    expect(login.event).toBe('session opened for user <*> by LOGIN(uid=<*>)');
+    // Eight or more hex letters are a value even without a digit: one event for every mask.
+    const m = new TemplateMiner();
+    m.add('setSystemUiVisibility vis=0 mask=ffffffff oldVal=508');
+    m.add('setSystemUiVisibility vis=40000500 mask=1 oldVal=508');
+    expect(m.classify('setSystemUiVisibility vis=0 mask=ffffffff oldVal=5')!.eventKey).toBe(m.classify('setSystemUiVisibility vis=0 mask=7 oldVal=5')!.eventKey);
+  });
+
   it('keeps few-valued word positions as separate events ("VM Started" / "VM Paused")', () => {
     const miner = new TemplateMiner();
     for (let i = 0; i < 5; i++) {

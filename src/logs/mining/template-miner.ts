@@ -156,7 +156,7 @@ export class TemplateMiner {
     const words = specialisingWords(template.tokens, template.slots, shape, this.wordCounts);
     if (words.length === 0) return { eventKey: id, event: template.tokens.join(' ') };
     const tokens = [...template.tokens];
-    for (const [i, w] of words) tokens[i] = w;
+    for (const [i] of words) tokens[i] = shape[i]!;
     return { eventKey: `${id}/${words.map(([, w]) => w).join('/')}`, event: tokens.join(' ') };
   }
 

@@ -5,11 +5,14 @@ const placeholder = /<[A-Z]+>/;
 const placeholders = /<[A-Z]+>/g;
 // A sign belongs to its number: "blk_-42" and "blk_42" have the same shape.
 const digitRun = /-?[A-Za-z0-9]*\d[A-Za-z0-9]*/g;
+// Hex values without a digit ("ffffffff", "deadbeef"): eight or more hex letters on their own.
+const hexLetters = /(?<![A-Za-z0-9])[a-f]{8,}(?![A-Za-z0-9])/g;
+const hexLetter = /(?<![A-Za-z0-9])[a-f]{8,}(?![A-Za-z0-9])/;
 const onlyValues = /^(?:<\*>[^A-Za-z<]?)+$/;
 
 /** Tokens with digits are usually values (ids, counts, addresses); mask placeholders are values too. */
 export function looksVariable(token: string): boolean {
-  return hasDigit.test(token) || placeholder.test(token) || token.includes(WILDCARD);
+  return hasDigit.test(token) || placeholder.test(token) || token.includes(WILDCARD) || hexLetter.test(token);
 }
 
 /**
@@ -19,7 +22,7 @@ export function looksVariable(token: string): boolean {
  */
 export function shapeToken(token: string): string {
   if (token === WILDCARD || !looksVariable(token)) return token;
-  const shaped = token.replace(placeholders, '0').replace(digitRun, WILDCARD);
+  const shaped = token.replace(placeholders, '0').replace(hexLetters, '0').replace(digitRun, WILDCARD);
   return onlyValues.test(shaped) ? WILDCARD : shaped;
 }
 

@@ -51,11 +51,23 @@ export function isUnit(token: string): boolean {
   return unit.test(token);
 }
 
-function note(slots: WordSlots, i: number, word: string, limit: number): boolean {
+/**
+ * A key with a value ("(uid=<*>)", "mask=<*>") stands in a slot as its key ("(uid=<*>"): the key
+ * is part of the message, its value is not. Other tokens stand for themselves.
+ */
+const keyedValue = /^([^=\s]*[A-Za-z][^=\s]*=)\S*<\*>\S*$/;
+
+function slotEntry(token: string): string {
+  const m = keyedValue.exec(token);
+  return m ? `${m[1]}${WILDCARD}` : token;
+}
+
+function note(slots: WordSlots, i: number, token: string, limit: number): boolean {
   const seen = slots[i];
+  const word = slotEntry(token);
   if (seen === null || seen === undefined || seen.includes(word)) return false;
   // A position that also holds names, paths or numbers is a value position: words there are values too.
-  if (!isWord(word) || seen.length >= limit) slots[i] = null;
+  if (!(isWord(word) || word !== token) || seen.length >= limit) slots[i] = null;
   else seen.push(word);
   return true;
 }
@@ -84,7 +96,7 @@ export function slotWordCounts(all: Iterable<WordSlots>): Map<string, number> {
 export function specialisingWords(template: readonly string[], slots: WordSlots, line: readonly string[], counts?: ReadonlyMap<string, number>): [number, string][] {
   const out: [number, string][] = [];
   template.forEach((t, i) => {
-    const word = line[i]!;
+    const word = slotEntry(line[i]!);
     const seen = slots[i];
     if (t !== WILDCARD || !seen?.includes(word)) return;
     if (counts && seen.filter((w) => (counts.get(w) ?? 0) > 1).length >= 2) return;
