@@ -69,6 +69,19 @@ describe('TemplateMiner', () => {
     expect(m.classify('setSystemUiVisibility vis=0 mask=ffffffff oldVal=5')!.eventKey).toBe(m.classify('setSystemUiVisibility vis=0 mask=7 oldVal=5')!.eventKey);
   });
 
+  it('takes a few device names (letters and one digit) for words, more of them for a variable', () => {
+    const miner = new TemplateMiner();
+    for (let i = 0; i < 3; i++) {
+      miner.add(`node node-${i} has detected an available network connection via interface ee0`);
+      miner.add(`node node-${i + 10} has detected an available network connection via interface alt0`);
+    }
+    const ee = miner.classify('node node-99 has detected an available network connection via interface ee0')!;
+    const alt = miner.classify('node node-98 has detected an available network connection via interface alt0')!;
+    expect(ee.eventKey).not.toBe(alt.eventKey);
+    for (const d of ['eth0', 'eth1', 'eth2', 'eth3', 'eth4']) miner.add(`link up on ${d} now`);
+    expect(miner.classify('link up on eth0 now')!.eventKey).toBe(miner.classify('link up on eth4 now')!.eventKey);
+  });
+
   it('keeps few-valued word positions as separate events ("VM Started" / "VM Paused")', () => {
     const miner = new TemplateMiner();
     for (let i = 0; i < 5; i++) {

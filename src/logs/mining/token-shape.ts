@@ -21,9 +21,20 @@ export function looksVariable(token: string): boolean {
  * "ambient=<*>"; a token made of nothing but values collapses to one wildcard.
  */
 export function shapeToken(token: string): string {
-  if (token === WILDCARD || !looksVariable(token)) return token;
+  if (token === WILDCARD || !looksVariable(token) || isDeviceName(token)) return token;
   const shaped = token.replace(placeholders, '0').replace(hexLetters, '0').replace(digitRun, WILDCARD);
   return onlyValues.test(shaped) ? WILDCARD : shaped;
+}
+
+/**
+ * Letters and one digit: a device or interface name (eth0, en0, sda1, wl0). Such a name is kept
+ * as it is, so a position holding a few of them tells events apart like a word does; the word
+ * slots turn it into a variable when there are more.
+ */
+const deviceName = /^[A-Za-z]{2,}\d[.,:;)]?$/;
+
+export function isDeviceName(token: string): boolean {
+  return deviceName.test(token);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isDeviceName } from './token-shape.js';
 import { WILDCARD } from './types.js';
 
 /**
@@ -15,7 +16,7 @@ export type WordSlots = (string[] | null)[];
 const plainWord = /^(?:[A-Za-z][\w.-]*=)?[A-Za-z][A-Za-z_-]*[.,:;!]?$/;
 
 export function isWord(token: string): boolean {
-  return plainWord.test(token);
+  return plainWord.test(token) || isDeviceName(token);
 }
 
 export function emptySlots(length: number): WordSlots {
