@@ -82,6 +82,22 @@ describe('TemplateMiner', () => {
     expect(miner.classify('link up on eth0 now')!.eventKey).toBe(miner.classify('link up on eth4 now')!.eventKey);
   });
 
+  it('keeps a marker standing for a missing reading apart from the readings, but not a word among values', () => {
+    const miner = new TemplateMiner();
+    miner.add('Fan speeds ( 3552 3534 3375 4245 3515 3479 )');
+    miner.add('Fan speeds ( 3552 3534 3375 **** 3515 3479 )');
+    miner.add('Fan speeds ( 3551 3533 3374 4244 3514 3478 )');
+    const missing = miner.classify('Fan speeds ( 3550 3530 3370 **** 3510 3470 )')!;
+    const full = miner.classify('Fan speeds ( 3550 3530 3370 4240 3510 3470 )')!;
+    expect(missing.eventKey).not.toBe(full.eventKey);
+    expect(miner.classify('Fan speeds ( 1 2 3 4 5 6 )')!.eventKey).toBe(full.eventKey);
+    // A word among values is a value (a user name among numeric ids).
+    const m = new TemplateMiner();
+    m.add('Failed none for invalid user 0 from 1.2.3.4 port 22 ssh2');
+    m.add('Failed none for invalid user admin from 1.2.3.4 port 23 ssh2');
+    expect(m.classify('Failed none for invalid user admin from 1.2.3.5 port 24 ssh2')!.eventKey).toBe(m.classify('Failed none for invalid user 7 from 1.2.3.5 port 24 ssh2')!.eventKey);
+  });
+
   it('keeps few-valued word positions as separate events ("VM Started" / "VM Paused")', () => {
     const miner = new TemplateMiner();
     for (let i = 0; i < 5; i++) {

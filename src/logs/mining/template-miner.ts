@@ -80,7 +80,7 @@ export class TemplateMiner {
       template.size++;
       this.touch(template);
     } else {
-      template = { id: this.nextId++, revision: 1, tokens: shape, size: 1, slots: emptySlots(shape.length) };
+      template = { id: this.nextId++, revision: 1, tokens: shape, size: 1, slots: emptySlots(shape) };
       const twin = this.branchTwinOf(shape) ?? (this.options.mergeAcrossLengths ? this.twinOf(shape) : undefined);
       if (twin) template.sameAs = twin.sameAs ?? twin.id;
       this.insert(template, leaf);

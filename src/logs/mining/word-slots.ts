@@ -19,8 +19,9 @@ export function isWord(token: string): boolean {
   return plainWord.test(token) || isDeviceName(token);
 }
 
-export function emptySlots(length: number): WordSlots {
-  return Array.from({ length }, () => []);
+/** Slots of a new template: a value already at a position is recorded there (see note). */
+export function emptySlots(shape: readonly string[]): WordSlots {
+  return shape.map((t) => (t === WILDCARD ? [WILDCARD] : []));
 }
 
 /** Record the words a line brings to the wildcard positions (and the constants a merge just replaced). */
@@ -63,12 +64,19 @@ function slotEntry(token: string): string {
   return m ? `${m[1]}${WILDCARD}` : token;
 }
 
+/** Punctuation alone ("****", "-", "?"): a marker standing where a reading is missing. */
+const marker = /^[^\w\s<>]+$/;
+
 function note(slots: WordSlots, i: number, token: string, limit: number): boolean {
   const seen = slots[i];
   const word = slotEntry(token);
   if (seen === null || seen === undefined || seen.includes(word)) return false;
-  // A position that also holds names, paths or numbers is a value position: words there are values too.
-  if (!(isWord(word) || word !== token) || seen.length >= limit) slots[i] = null;
+  // A position that also holds names, paths or numbers is a value position: words there are
+  // values too. The one exception: bare values beside markers only ("3552" / "****") keep the
+  // marker apart as its own event; the values stand as one entry, WILDCARD.
+  const markersOnly = seen.every((w) => w === WILDCARD || marker.test(w));
+  const ok = isWord(word) || word !== token ? !seen.includes(WILDCARD) : marker.test(word) || (word === WILDCARD && markersOnly);
+  if (!ok || seen.length >= limit) slots[i] = null;
   else seen.push(word);
   return true;
 }
@@ -99,7 +107,7 @@ export function specialisingWords(template: readonly string[], slots: WordSlots,
   template.forEach((t, i) => {
     const word = slotEntry(line[i]!);
     const seen = slots[i];
-    if (t !== WILDCARD || !seen?.includes(word)) return;
+    if (t !== WILDCARD || !seen?.includes(word) || word === WILDCARD) return;
     if (counts && seen.filter((w) => (counts.get(w) ?? 0) > 1).length >= 2) return;
     out.push([i, word]);
   });
