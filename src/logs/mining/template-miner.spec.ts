@@ -98,6 +98,22 @@ describe('TemplateMiner', () => {
     expect(m.classify('Failed none for invalid user admin from 1.2.3.5 port 24 ssh2')!.eventKey).toBe(m.classify('Failed none for invalid user 7 from 1.2.3.5 port 24 ssh2')!.eventKey);
   });
 
+  it('takes words in quotes or brackets, and qualified words, for words', () => {
+    const miner = new TemplateMiner();
+    for (let i = 0; i < 3; i++) {
+      miner.add(`Location icon should now be in state 'Active' after ${i} s`);
+      miner.add(`Location icon should now be in state 'Inactive' after ${i} s`);
+      miner.add(`AirPort_Brcm43xx::platformWoWEnable: WWEN[enable] at ${i}`);
+      miner.add(`AirPort_Brcm43xx::platformWoWEnable: WWEN[disable] at ${i}`);
+    }
+    expect(miner.classify("Location icon should now be in state 'Active' after 9 s")!.eventKey).not.toBe(
+      miner.classify("Location icon should now be in state 'Inactive' after 9 s")!.eventKey,
+    );
+    expect(miner.classify('AirPort_Brcm43xx::platformWoWEnable: WWEN[enable] at 9')!.eventKey).not.toBe(
+      miner.classify('AirPort_Brcm43xx::platformWoWEnable: WWEN[disable] at 9')!.eventKey,
+    );
+  });
+
   it('keeps few-valued word positions as separate events ("VM Started" / "VM Paused")', () => {
     const miner = new TemplateMiner();
     for (let i = 0; i < 5; i++) {

@@ -10,13 +10,16 @@ import { WILDCARD } from './types.js';
 export type WordSlots = (string[] | null)[];
 
 /**
- * Only plain words count, alone or as the value of a key ("state=RUNNING"): host names, paths
- * and punctuation are values or noise.
+ * Only words count, alone or as the value of a key ("state=RUNNING"): host names, paths and
+ * punctuation are values or noise. Quotes, brackets or parentheses around a word do not make it
+ * a value ('Active', (view), powerd)), nor does a bracketed or qualified form of words
+ * (WWEN[enable], Device::start).
  */
-const plainWord = /^(?:[A-Za-z][\w.-]*=)?[A-Za-z][A-Za-z_-]*[.,:;!]?$/;
+const plainWord = /^(?:[A-Za-z][\w.-]*=)?['"(\[]?[A-Za-z][A-Za-z_-]*['")\]]?[.,:;!]?$/;
+const compoundWord = /^[A-Za-z][A-Za-z_-]*(?:\[[A-Za-z_-]+\]|(?:::[A-Za-z][A-Za-z_]*)+)[.,:;!]?$/;
 
 export function isWord(token: string): boolean {
-  return plainWord.test(token) || isDeviceName(token);
+  return plainWord.test(token) || compoundWord.test(token) || isDeviceName(token);
 }
 
 /** Slots of a new template: a value already at a position is recorded there (see note). */
