@@ -12,7 +12,9 @@ const onlyValues = /^(?:<\*>[^A-Za-z<]?)+$/;
 
 /** Tokens with digits are usually values (ids, counts, addresses); mask placeholders are values too. */
 export function looksVariable(token: string): boolean {
-  return hasDigit.test(token) || placeholder.test(token) || token.includes(WILDCARD) || hexLetter.test(token);
+  if (hasDigit.test(token)) return true;
+  if (token.includes('<') && (token.includes(WILDCARD) || placeholder.test(token))) return true;
+  return token.length >= 8 && hexLetter.test(token);
 }
 
 /**
@@ -22,7 +24,8 @@ export function looksVariable(token: string): boolean {
  */
 export function shapeToken(token: string): string {
   if (token === WILDCARD || !looksVariable(token) || isDeviceName(token)) return token;
-  const shaped = token.replace(placeholders, '0').replace(hexLetters, '0').replace(digitRun, WILDCARD);
+  const hex = token.length >= 8 ? token.replace(hexLetters, '0') : token;
+  const shaped = hex.replace(placeholders, '0').replace(digitRun, WILDCARD);
   return onlyValues.test(shaped) ? WILDCARD : shaped;
 }
 

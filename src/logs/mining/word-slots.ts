@@ -63,6 +63,7 @@ export function isUnit(token: string): boolean {
 const keyedValue = /^([^=\s]*[A-Za-z][^=\s]*=)\S*<\*>\S*$/;
 
 function slotEntry(token: string): string {
+  if (!token.includes('=') || !token.includes(WILDCARD)) return token;
   const m = keyedValue.exec(token);
   return m ? `${m[1]}${WILDCARD}` : token;
 }
@@ -108,9 +109,12 @@ export function slotWordCounts(all: Iterable<WordSlots>): Map<string, number> {
 export function specialisingWords(template: readonly string[], slots: WordSlots, line: readonly string[], counts?: ReadonlyMap<string, number>): [number, string][] {
   const out: [number, string][] = [];
   template.forEach((t, i) => {
-    const word = slotEntry(line[i]!);
+    if (t !== WILDCARD) return;
     const seen = slots[i];
-    if (t !== WILDCARD || !seen?.includes(word) || word === WILDCARD) return;
+    // Nothing but values seen here: nothing to tell apart.
+    if (!seen || seen.length === 0 || (seen.length === 1 && seen[0] === WILDCARD)) return;
+    const word = slotEntry(line[i]!);
+    if (word === WILDCARD || !seen.includes(word)) return;
     if (counts && seen.filter((w) => (counts.get(w) ?? 0) > 1).length >= 2) return;
     out.push([i, word]);
   });
