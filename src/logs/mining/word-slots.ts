@@ -111,8 +111,8 @@ export function specialisingWords(template: readonly string[], slots: WordSlots,
   template.forEach((t, i) => {
     if (t !== WILDCARD) return;
     const seen = slots[i];
-    // Nothing but values seen here: nothing to tell apart.
-    if (!seen || seen.length === 0 || (seen.length === 1 && seen[0] === WILDCARD)) return;
+    // One entry (values only, or one key whose values differed: "rhost=<*>"): nothing to tell apart.
+    if (!seen || seen.length < 2) return;
     const word = slotEntry(line[i]!);
     if (word === WILDCARD || !seen.includes(word)) return;
     if (counts && seen.filter((w) => (counts.get(w) ?? 0) > 1).length >= 2) return;
