@@ -248,7 +248,7 @@ export class TemplateMiner {
   }
 
   private insert(template: Template, leaf: TreeNode): void {
-    if (template.slots.some((s) => s && s.length > 0)) this.wordCounts = undefined;
+    if (template.slots.some((s) => s?.some((w) => w !== WILDCARD))) this.wordCounts = undefined;
     this.templates.set(template.id, template);
     this.leafOf.set(template.id, leaf);
     leaf.clusterIds.push(template.id);

@@ -28,14 +28,14 @@ export function emptySlots(shape: readonly string[]): WordSlots {
 }
 
 /** Record the words a line brings to the wildcard positions (and the constants a merge just replaced). */
-/** Returns whether any slot changed. */
+/** Returns whether any slot's words changed (values alone do not count: see slotWordCounts). */
 export function recordWords(slots: WordSlots, before: readonly string[], after: readonly string[], line: readonly string[], limit: number): boolean {
   let changed = false;
   after.forEach((t, i) => {
     if (t !== WILDCARD) return;
     // A unit that changes with its value ("5.2 KB" / "93.0 B") belongs to the value.
     if (i > 0 && after[i - 1]!.includes(WILDCARD) && (isUnit(line[i]!) || isUnit(before[i]!))) {
-      changed ||= slots[i] !== null;
+      changed ||= slots[i]?.some((w) => w !== WILDCARD) ?? false;
       slots[i] = null;
       return;
     }
@@ -80,9 +80,12 @@ function note(slots: WordSlots, i: number, token: string, limit: number): boolea
   // marker apart as its own event; the values stand as one entry, WILDCARD.
   const markersOnly = seen.every((w) => w === WILDCARD || marker.test(w));
   const ok = isWord(word) || word !== token ? !seen.includes(WILDCARD) : marker.test(word) || (word === WILDCARD && markersOnly);
-  if (!ok || seen.length >= limit) slots[i] = null;
-  else seen.push(word);
-  return true;
+  if (!ok || seen.length >= limit) {
+    slots[i] = null;
+    return seen.some((w) => w !== WILDCARD);
+  }
+  seen.push(word);
+  return word !== WILDCARD;
 }
 
 /**
