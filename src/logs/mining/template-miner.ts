@@ -3,7 +3,7 @@ import { resolveMinerOptions, type MinerOptions } from './options.js';
 import { sameEventAcrossLengths } from './length-merge.js';
 import { covers, extractParameters, looksVariable, mergeTokens, shapeToken, similarity } from './token-shape.js';
 import { WILDCARD, type MinedLine, type MinerSnapshot, type Template } from './types.js';
-import { emptySlots, recordWords, specialisingWords } from './word-slots.js';
+import { emptySlots, isWord, recordWords, slotWordCounts, specialisingWords } from './word-slots.js';
 
 /** A node of the fixed-depth parse tree; leaves hold the ids of their clusters. */
 interface TreeNode {
@@ -40,7 +40,11 @@ export class TemplateMiner {
    */
   private readonly byAnchor = new Map<string, Set<number>>();
   private readonly anchorOfId = new Map<number, string>();
+  /** Template ids by token count: the candidates for a merge across tree branches. */
+  private readonly byLength = new Map<number, Set<number>>();
   private nextId = 1;
+  /** Open slots holding each word (see slotWordCounts); rebuilt lazily after a slot changes. */
+  private wordCounts: Map<string, number> | undefined;
   evictions = 0;
 
   constructor(options: Partial<MinerOptions> = {}) {
@@ -72,12 +76,12 @@ export class TemplateMiner {
         template.tokens = merged;
         template.revision++;
       }
-      recordWords(template.slots, before, template.tokens, shape, this.options.wordValueLimit);
+      if (recordWords(template.slots, before, template.tokens, shape, this.options.wordValueLimit)) this.wordCounts = undefined;
       template.size++;
       this.touch(template);
     } else {
-      template = { id: this.nextId++, revision: 1, tokens: shape, size: 1, slots: emptySlots(shape.length) };
-      const twin = this.options.mergeAcrossLengths ? this.twinOf(shape) : undefined;
+      template = { id: this.nextId++, revision: 1, tokens: shape, size: 1, slots: emptySlots(shape) };
+      const twin = this.branchTwinOf(shape) ?? (this.options.mergeAcrossLengths ? this.twinOf(shape) : undefined);
       if (twin) template.sameAs = twin.sameAs ?? twin.id;
       this.insert(template, leaf);
       change = 'created';
@@ -101,14 +105,15 @@ export class TemplateMiner {
     const tokens = this.tokenize(this.masker.mask(line));
     const shape = this.shapeOf(tokens);
     const leaf = this.leafFor(tokens, false);
-    if (!leaf) return undefined;
     // Prefer a template that accounts for every token; the most specific one wins.
     let best: Template | undefined;
-    for (const id of leaf.clusterIds) {
+    for (const id of leaf?.clusterIds ?? []) {
       const t = this.templates.get(id)!;
       if (covers(t.tokens, shape) && (!best || constants(t) > constants(best))) best = t;
     }
-    best ??= this.bestMatch(leaf, shape);
+    if (leaf) best ??= this.bestMatch(leaf, shape);
+    // A line of a branch not seen yet may still be a known event (see branchTwinOf).
+    best ??= this.branchTwinOf(shape);
     return best ? { templateId: best.id, ...this.eventOf(best, shape) } : undefined;
   }
 
@@ -146,10 +151,12 @@ export class TemplateMiner {
 
   private eventOf(template: Template, shape: string[]): { eventKey: string; event: string } {
     const id = String(template.sameAs ?? template.id);
-    const words = this.options.wordValueLimit > 0 ? specialisingWords(template.tokens, template.slots, shape) : [];
+    if (this.options.wordValueLimit === 0) return { eventKey: id, event: template.tokens.join(' ') };
+    this.wordCounts ??= slotWordCounts([...this.templates.values()].map((t) => t.slots));
+    const words = specialisingWords(template.tokens, template.slots, shape, this.wordCounts);
     if (words.length === 0) return { eventKey: id, event: template.tokens.join(' ') };
     const tokens = [...template.tokens];
-    for (const [i, w] of words) tokens[i] = w;
+    for (const [i] of words) tokens[i] = shape[i]!;
     return { eventKey: `${id}/${words.map(([, w]) => w).join('/')}`, event: tokens.join(' ') };
   }
 
@@ -159,6 +166,25 @@ export class TemplateMiner {
     for (const id of this.byAnchor.get(anchorOf(shape)) ?? []) {
       const t = this.templates.get(id)!;
       if ((!best || t.size > best.size) && sameEventAcrossLengths(t.tokens, shape)) best = t;
+    }
+    return best;
+  }
+
+  /**
+   * An existing template of the same length in another branch of the tree that is the same
+   * event: the tree routes by the leading tokens, so a name there (a service, a path, a dotted
+   * class: "com.apple.x.daily: ... told me to run this job") splits one event into a branch per
+   * name. Same event when every token after the routing prefix agrees with the template, and
+   * every leading token that differs is such a name on both sides (not a plain word, which may
+   * tell events apart: "Started" / "Stopped").
+   */
+  private branchTwinOf(shape: string[]): Template | undefined {
+    const prefix = Math.min(this.options.depth - 2, shape.length);
+    if (prefix === shape.length) return undefined;
+    let best: Template | undefined;
+    for (const id of this.byLength.get(shape.length) ?? []) {
+      const t = this.templates.get(id)!;
+      if ((!best || t.size > best.size) && sameEventAcrossBranches(t.tokens, shape, prefix, this.options.similarityThreshold)) best = t;
     }
     return best;
   }
@@ -222,12 +248,15 @@ export class TemplateMiner {
   }
 
   private insert(template: Template, leaf: TreeNode): void {
+    if (template.slots.some((s) => s?.some((w) => w !== WILDCARD))) this.wordCounts = undefined;
     this.templates.set(template.id, template);
     this.leafOf.set(template.id, leaf);
     leaf.clusterIds.push(template.id);
     const anchor = anchorOf(template.tokens);
     this.anchorOfId.set(template.id, anchor);
     (this.byAnchor.get(anchor) ?? this.byAnchor.set(anchor, new Set()).get(anchor)!).add(template.id);
+    const n = template.tokens.length;
+    (this.byLength.get(n) ?? this.byLength.set(n, new Set()).get(n)!).add(template.id);
     while (this.templates.size > this.options.maxClusters) this.evictOldest();
   }
 
@@ -239,7 +268,10 @@ export class TemplateMiner {
   private evictOldest(): void {
     const oldest = this.templates.keys().next().value;
     if (oldest === undefined) return;
+    const length = this.templates.get(oldest)?.tokens.length ?? -1;
     this.templates.delete(oldest);
+    this.wordCounts = undefined;
+    this.byLength.get(length)?.delete(oldest);
     const leaf = this.leafOf.get(oldest);
     this.leafOf.delete(oldest);
     if (leaf) leaf.clusterIds = leaf.clusterIds.filter((id) => id !== oldest);
@@ -247,6 +279,30 @@ export class TemplateMiner {
     this.anchorOfId.delete(oldest);
     this.evictions++;
   }
+}
+
+/** See TemplateMiner.branchTwinOf. */
+function sameEventAcrossBranches(template: readonly string[], shape: readonly string[], prefix: number, threshold: number): boolean {
+  let differing = 0;
+  for (let i = 0; i < shape.length; i++) {
+    const t = template[i]!;
+    const s = shape[i]!;
+    if (t === s || (t === WILDCARD && looksVariable(s))) continue;
+    if (i >= prefix || !isName(t) || !isName(s)) return false;
+    differing++;
+  }
+  // The words both share must carry the event as much as Drain asks of a match: a short line
+  // ("autopurge.purgeInterval set to 0") is mostly its name, so its name is part of the event.
+  const shared = template.filter((t, i) => !looksVariable(t) && t === shape[i]).length;
+  return differing > 0 && shared >= threshold * shape.length;
+}
+
+/**
+ * A token that names something rather than being a word: a dotted or path-like name (a service,
+ * a class, a file: "com.apple.x.daily:", "/var/log/x") or a name holding values ("node-<*>").
+ */
+function isName(token: string): boolean {
+  return token !== WILDCARD && /[A-Za-z]/.test(token) && (/[\w>][./\\:$@][\w<]/.test(token) || token.includes(WILDCARD));
 }
 
 /** First constant token, '' when there is none. */

@@ -5,11 +5,16 @@ const placeholder = /<[A-Z]+>/;
 const placeholders = /<[A-Z]+>/g;
 // A sign belongs to its number: "blk_-42" and "blk_42" have the same shape.
 const digitRun = /-?[A-Za-z0-9]*\d[A-Za-z0-9]*/g;
+// Hex values without a digit ("ffffffff", "deadbeef"): eight or more hex letters on their own.
+const hexLetters = /(?<![A-Za-z0-9])[a-f]{8,}(?![A-Za-z0-9])/g;
+const hexLetter = /(?<![A-Za-z0-9])[a-f]{8,}(?![A-Za-z0-9])/;
 const onlyValues = /^(?:<\*>[^A-Za-z<]?)+$/;
 
 /** Tokens with digits are usually values (ids, counts, addresses); mask placeholders are values too. */
 export function looksVariable(token: string): boolean {
-  return hasDigit.test(token) || placeholder.test(token) || token.includes(WILDCARD);
+  if (hasDigit.test(token)) return true;
+  if (token.includes('<') && (token.includes(WILDCARD) || placeholder.test(token))) return true;
+  return token.length >= 8 && hexLetter.test(token);
 }
 
 /**
@@ -18,9 +23,21 @@ export function looksVariable(token: string): boolean {
  * "ambient=<*>"; a token made of nothing but values collapses to one wildcard.
  */
 export function shapeToken(token: string): string {
-  if (token === WILDCARD || !looksVariable(token)) return token;
-  const shaped = token.replace(placeholders, '0').replace(digitRun, WILDCARD);
+  if (token === WILDCARD || !looksVariable(token) || isDeviceName(token)) return token;
+  const hex = token.length >= 8 ? token.replace(hexLetters, '0') : token;
+  const shaped = hex.replace(placeholders, '0').replace(digitRun, WILDCARD);
   return onlyValues.test(shaped) ? WILDCARD : shaped;
+}
+
+/**
+ * Letters and one digit: a device or interface name (eth0, en0, sda1, wl0). Such a name is kept
+ * as it is, so a position holding a few of them tells events apart like a word does; the word
+ * slots turn it into a variable when there are more.
+ */
+const deviceName = /^[A-Za-z]{2,}\d[.,:;)]?$/;
+
+export function isDeviceName(token: string): boolean {
+  return deviceName.test(token);
 }
 
 /**
