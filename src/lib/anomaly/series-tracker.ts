@@ -79,7 +79,10 @@ export class SeriesTracker {
     const references = this.references(t, x);
     // A track starts the first time its own kind of reference exists (the seasonal one: a week).
     const starts: Record<ReferenceKind, boolean> = { recent: true, daily: Number.isFinite(references.daily), seasonal: Number.isFinite(references.weekly) };
-    for (const kind of REFERENCES) if (starts[kind] && !this.tracks.some((k) => k.kind === kind)) this.tracks.push(this.newTrack(kind));
+    // Once a more informed track reports, the less informed ones are gone for good: not started again.
+    REFERENCES.forEach((kind, index) => {
+      if (starts[kind] && !this.tracks.some((k) => k.index >= index)) this.tracks.push(this.newTrack(kind));
+    });
     const reporting = this.reportingTrack();
     for (const track of this.tracks) {
       const reference = references[track.kind];
