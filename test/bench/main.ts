@@ -8,6 +8,7 @@ import { SIDES, consumerBench } from './consumer.bench.js';
 import { fleetBench, fleetFailures, fleetOptions, printFleet } from './detector.bench.js';
 import { overloadBench, overloadOptions, printOverload } from './overload.bench.js';
 import { pipelineBench, printPipeline } from './pipeline.bench.js';
+import { printScoring, scoringBench } from './scoring.bench.js';
 import { benchBroker, fmt, machine, median } from './harness.js';
 import { runIngestBench } from './ingest.bench.js';
 import { runLogsBench } from './logs.bench.js';
@@ -54,6 +55,12 @@ try {
       console.error(`  FAIL: ${f}`);
       failed = true;
     }
+  }
+  if (process.env.BENCH_SCORING !== 'false') {
+    console.log('\n[scoring] the detector\'s scoring core in process: series in their first day, and past their first week');
+    report.scoring = scoringBench();
+    printScoring(report.scoring);
+    console.log(`BENCH_JSON_SCORING ${JSON.stringify(report.scoring)}`);
   }
   if (process.env.BENCH_PIPELINE !== 'false') {
     console.log('\n[pipeline] vigil start ingest detector: JSON samples in over HTTP, anomalies out on aiops.anomalies');

@@ -13,11 +13,13 @@ import type { PipelineResult } from './pipeline.bench.js';
 import type { RecoBenchResult } from './reco.bench.js';
 import type { RemediationBenchResult } from './remediation.bench.js';
 import type { RiskBenchResult } from './risk.bench.js';
+import type { ScoringResult } from './scoring.bench.js';
 import type { ServiceBenchResult } from './service.bench.js';
 
 export interface Report {
   consumer?: ConsumerBenchResult;
   detector?: FleetResult;
+  scoring?: ScoringResult;
   pipeline?: PipelineResult;
   /** The pipeline again, paced to half the first pass's scored rate. */
   pipelineHalf?: PipelineResult;
@@ -71,6 +73,10 @@ export function reportTable(r: Report, command: string): string {
     row('  a live step sent → all of it committed (s)', '', `median ${d.live_step_committed_seconds.median.toFixed(1)}, max ${d.live_step_committed_seconds.max.toFixed(1)}`, '');
     row('  memory: RSS (MiB), per series all in / detector state (KiB)', '', `${fmt(d.rss_mib.end)} (peak ${fmt(d.rss_mib.peak)}); ${kib(d.rss_bytes_per_series)} / ${kib(d.state_bytes_per_series)}`, '');
     row('  checkpoints to aiops.detector-state, live (bytes/s)', '', fmt(d.checkpoint_bytes_per_s), '');
+  }
+  if (r.scoring) {
+    const s = r.scoring;
+    row(`detector scoring core in process, ${fmt(s.series)} series at 5-minute steps, median of ${s.repeats}: first day / past the first week (samples/s)`, '', `${fmt(s.first_day_samples_per_s)} / ${fmt(s.past_first_week_samples_per_s)}`, '');
   }
   if (r.overload) {
     const o = r.overload;
