@@ -3,7 +3,7 @@
  * next to the bare client where there is one, with the machine and the command — what the
  * README's "Measured" table is pasted from.
  */
-import type { ConsumerBenchResult, Side } from './consumer.bench.js';
+import { platformSide, type ConsumerBenchResult, type Side } from './consumer.bench.js';
 import type { FleetResult } from './detector.bench.js';
 import { fmt, machine, median } from './harness.js';
 import type { IngestBenchResult } from './ingest.bench.js';
@@ -42,11 +42,12 @@ export function reportTable(r: Report, command: string): string {
     const rate = (side: Side) => median(c.sides[side].rates);
     const cpu = (side: Side) => median(c.sides[side].cpuMicros).toFixed(2);
     const what = `${fmt(c.records)} telemetry.metrics records of ${c.samplesPerRecord} sample${c.samplesPerRecord > 1 ? 's' : ''}, production headers, median of ${c.repeats}`;
-    row(`consume ${what} (records/s); bare: kafkajs eachBatch doing nothing`, fmt(rate('bare')), fmt(rate('platform')), c.ratios.bare.toFixed(2));
-    row('  bare: kafkajs eachBatch doing JSON.parse of every record (records/s)', fmt(rate('parse')), fmt(rate('platform')), c.ratios.parse.toFixed(2));
-    row('  bare: NestJS ServerKafka, @EventPattern handler parsing and validating (records/s)', fmt(rate('nest')), fmt(rate('platform')), c.ratios.nest.toFixed(2));
+    const mine = platformSide(c.client);
+    row(`consume ${what} (records/s), the platform on ${c.client}; bare: kafkajs eachBatch doing nothing`, fmt(rate('bare')), fmt(rate(mine)), c.ratios.bare.toFixed(2));
+    row('  bare: kafkajs eachBatch doing JSON.parse of every record (records/s)', fmt(rate('parse')), fmt(rate(mine)), c.ratios.parse.toFixed(2));
+    row('  bare: NestJS ServerKafka, @EventPattern handler parsing and validating (records/s)', fmt(rate('nest')), fmt(rate(mine)), c.ratios.nest.toFixed(2));
     row('  the platform consumer on @platformatic/kafka (VIGIL_KAFKA_CLIENT=platformatic) vs on kafkajs (records/s)', fmt(rate('platform')), fmt(rate('platformatic')), c.ratios.platformaticOverKafkajs.toFixed(2));
-    row('  samples/s (platform)', '', fmt(rate('platform') * c.samplesPerRecord), '');
+    row(`  samples/s (the platform on ${c.client})`, '', fmt(rate(mine) * c.samplesPerRecord), '');
     row('  CPU per record (µs): nothing / JSON.parse / ServerKafka vs platform', `${cpu('bare')} / ${cpu('parse')} / ${cpu('nest')}`, cpu('platform'), '');
     row('  CPU per record (µs): platform on kafkajs vs on @platformatic/kafka', cpu('platform'), cpu('platformatic'), '');
   }
