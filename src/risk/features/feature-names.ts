@@ -34,6 +34,12 @@ export const FEATURE_NAMES = [
   // over 30 days of arrivals: lets the model learn amount thresholds from the labels themselves.
   'amount_band_log_labelled_30d',
   'amount_band_fraud_rate_30d',
+  // The terminal's frauds among arrived labels, as counts (log(1 + n)) beside the rates above, and
+  // how long ago the earliest of them in the last 30 days arrived (30 when none): a terminal
+  // compromised for weeks shows its first fraud label a week after the first fraud and keeps it.
+  'term_log_known_frauds_7d',
+  'term_log_known_frauds_30d',
+  'term_days_since_first_known_fraud',
 ] as const;
 
 export type FeatureName = (typeof FEATURE_NAMES)[number];

@@ -95,6 +95,39 @@ describe('label delay', () => {
   });
 });
 
+describe('terminal known frauds', () => {
+  it('count arrived frauds and date the earliest one still in the 30-day window', () => {
+    const state = new RiskFeatureState();
+    const first = tx(DAY0, 10, 'a', 'T');
+    const second = tx(DAY0 + DAY_MS, 10, 'b', 'T');
+    const genuine = tx(DAY0 + DAY_MS, 10, 'c', 'T');
+    for (const t of [first, second, genuine]) state.observe(t);
+    state.addLabel(fraudLabel(first, DAY0 + 7 * DAY_MS));
+    state.addLabel(fraudLabel(second, DAY0 + 8 * DAY_MS));
+    state.addLabel({ ...fraudLabel(genuine, DAY0 + 8 * DAY_MS), fraud: false });
+
+    const before = state.observe(tx(DAY0 + 7 * DAY_MS - 1, 10, 'x', 'T'));
+    expect(before[F.term_log_known_frauds_30d]).toBe(0);
+    expect(before[F.term_days_since_first_known_fraud]).toBe(30);
+
+    const later = state.observe(tx(DAY0 + 10 * DAY_MS, 10, 'x', 'T'));
+    expect(later[F.term_log_known_frauds_7d]).toBeCloseTo(Math.log(3));
+    expect(later[F.term_log_known_frauds_30d]).toBeCloseTo(Math.log(3));
+    expect(later[F.term_days_since_first_known_fraud]).toBeCloseTo(3);
+
+    // 15 days after the first arrival the 7-day count is empty, the 30-day one is not.
+    const weekOn = state.observe(tx(DAY0 + 22 * DAY_MS, 10, 'x', 'T'));
+    expect(weekOn[F.term_log_known_frauds_7d]).toBe(0);
+    expect(weekOn[F.term_log_known_frauds_30d]).toBeCloseTo(Math.log(3));
+    expect(weekOn[F.term_days_since_first_known_fraud]).toBeCloseTo(15);
+
+    // The first fraud label leaves the window 30 days after it arrived; the second one is then the earliest.
+    const month = state.observe(tx(DAY0 + 37 * DAY_MS + HOUR, 10, 'x', 'T'));
+    expect(month[F.term_log_known_frauds_30d]).toBeCloseTo(Math.log(2));
+    expect(month[F.term_days_since_first_known_fraud]).toBeCloseTo(29 + 1 / 24);
+  });
+});
+
 describe('amount bands', () => {
   it('learn the fraud share of similar amounts from arrived labels only', () => {
     const state = new RiskFeatureState();

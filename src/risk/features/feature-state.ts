@@ -12,6 +12,8 @@ const MAX_GAP_HOURS = 30 * 24;
 /** Entities the forgetting pass looks at per transaction. */
 const SWEEP_STEP = 16;
 const Z_CLIP = 20;
+/** "No fraud label in the terminal's 30-day window" reads as the oldest possible one. */
+const MAX_FRAUD_AGE_DAYS = 30;
 const BAND_WINDOWS_MS = [30 * DAY_MS];
 /** Amount bands are 5% wide on a log scale: about 280 bands from 0 to 10^6. */
 const BAND_LOG_WIDTH = Math.log(1.05);
@@ -150,6 +152,10 @@ export class RiskFeatureState {
     const bandLabelled = band?.count[0] ?? 0;
     out[F.amount_band_log_labelled_30d] = Math.log1p(bandLabelled);
     out[F.amount_band_fraud_rate_30d] = bandLabelled > 0 ? band!.sum[0]! / bandLabelled : 0;
+    out[F.term_log_known_frauds_7d] = Math.log1p(terminal.labels.sum[1]!);
+    out[F.term_log_known_frauds_30d] = Math.log1p(terminal.labels.sum[2]!);
+    const firstFraud = terminal.labels.firstTimeOf(1);
+    out[F.term_days_since_first_known_fraud] = firstFraud === undefined ? MAX_FRAUD_AGE_DAYS : Math.min(MAX_FRAUD_AGE_DAYS, (now - firstFraud) / DAY_MS);
     return out;
   }
 

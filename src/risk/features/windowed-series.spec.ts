@@ -28,6 +28,20 @@ describe('WindowedSeries', () => {
     expect(copy.sum).toEqual(s.sum);
   });
 
+  it('finds the oldest retained event with a value, ignoring those out of the longest window', () => {
+    const s = new WindowedSeries([10, 100]);
+    s.add(0, 1);
+    s.add(5, 0);
+    s.add(50, 1);
+    s.advance(60);
+    expect(s.firstTimeOf(1)).toBe(0);
+    expect(s.firstTimeOf(0)).toBe(5);
+    expect(s.firstTimeOf(2)).toBeUndefined();
+    s.advance(120);
+    expect(s.firstTimeOf(1)).toBe(50);
+    expect(s.firstTimeOf(0)).toBeUndefined();
+  });
+
   it('rejects events that go back in time', () => {
     const s = new WindowedSeries([10]);
     s.add(5, 1);

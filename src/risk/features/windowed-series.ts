@@ -61,6 +61,12 @@ export class WindowedSeries {
     this.compact();
   }
 
+  /** Time of the oldest retained event in the longest window with this value, if any. */
+  firstTimeOf(value: number): number | undefined {
+    for (let i = this.heads[this.heads.length - 1]!; i < this.times.length; i++) if (this.values[i] === value) return this.times[i];
+    return undefined;
+  }
+
   /** Retained events, oldest first, for serialisation. */
   events(): { times: number[]; values: number[] } {
     const from = this.heads[this.heads.length - 1]!;

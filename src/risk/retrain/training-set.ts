@@ -26,7 +26,7 @@ export type DropReason = 'pending_evicted' | 'label_unmatched' | 'labelled_evict
  * each transaction was scored with (recomputing later would see a different history);
  * `labelUsable` is called by the feature state when a label starts counting, i.e. never before
  * its delay, and moves the pair into the labelled set. Both parts are rings in flat typed arrays
- * (a vector per object costs about seven times its 100 bytes), oldest overwritten first.
+ * (a vector per object costs about six times its 112 bytes), oldest overwritten first.
  */
 export class TrainingSet {
   private readonly pendingVectors: Float32Array;
