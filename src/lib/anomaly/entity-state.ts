@@ -7,7 +7,9 @@ import type { Observation, ScoreResult } from './types.js';
 /** Evidence (-log10 p) that maps to a score of 0.5; the score is e / (e + EVIDENCE_HALF). */
 const EVIDENCE_HALF = 4;
 /** Format of an entity snapshot; bumped when the layout changes (older snapshots are refused). */
-const SNAPSHOT_FORMAT = 1;
+const SNAPSHOT_FORMAT = 2;
+/** Formats `restore` still reads (1: before a statistic counted its rare episodes). */
+const READABLE_FORMATS = [1, 2];
 
 export function evidenceToScore(evidence: number): number {
   return evidence <= 0 ? 0 : evidence / (evidence + EVIDENCE_HALF);
@@ -135,7 +137,7 @@ export class EntityState {
   restore(bytes: Uint8Array): void {
     const r = new ByteReader(bytes);
     const format = r.u8();
-    if (format !== SNAPSHOT_FORMAT) throw new Error(`snapshot format ${format}, expected ${SNAPSHOT_FORMAT}`);
+    if (!READABLE_FORMATS.includes(format)) throw new Error(`snapshot format ${format}, expected ${SNAPSHOT_FORMAT}`);
     const id = r.str();
     const metrics = r.i32();
     if (id !== this.id || metrics !== this.metrics) throw new Error(`snapshot of ${id} with ${metrics} series, expected ${this.id} with ${this.metrics}`);
@@ -144,7 +146,7 @@ export class EntityState {
     this.suppressUntil = r.f64();
     this.suppressedByAlarm = r.u8() === 1;
     this.riskScale = r.f64();
-    for (const t of this.trackers) t.read(r);
+    for (const t of this.trackers) t.read(r, format);
     if (!r.done) throw new Error('snapshot has trailing bytes');
   }
 }
@@ -153,6 +155,6 @@ export class EntityState {
 export function snapshotHeader(bytes: Uint8Array): { id: string; metrics: number } {
   const r = new ByteReader(bytes);
   const format = r.u8();
-  if (format !== SNAPSHOT_FORMAT) throw new Error(`snapshot format ${format}, expected ${SNAPSHOT_FORMAT}`);
+  if (!READABLE_FORMATS.includes(format)) throw new Error(`snapshot format ${format}, expected ${SNAPSHOT_FORMAT}`);
   return { id: r.str(), metrics: r.i32() };
 }

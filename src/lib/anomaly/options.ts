@@ -20,6 +20,8 @@ export interface DetectorOptions {
   recordTolerance: number;
   /** A statistic rarer than this is learned only up to the value at this rarity (chosen on data, see the README). */
   learnRisk: number;
+  /** Rarities (below learnRisk) seen in more than this many separate episodes, a day apart, are learned in full (0: always clipped; chosen on data, see the README). */
+  learnRepeats: number;
   /** Values of a statistic before its tail model reports any evidence. */
   minValues: number;
   /** Fraction of a statistic's history treated as peaks for the tail fit. */
@@ -47,6 +49,7 @@ export const DEFAULT_OPTIONS: DetectorOptions = {
   shiftRows: 12,
   recordTolerance: 0.02,
   learnRisk: 1e-3,
+  learnRepeats: 1,
   minValues: 100,
   tailFraction: 0.02,
   tailBlocks: 16,
@@ -73,6 +76,7 @@ export function resolveOptions(overrides: DetectorOverrides = {}): DetectorOptio
     if (!(Number.isInteger(o[key]) && o[key] >= 1)) throw new Error(`${key} must be a positive integer, got ${o[key]}`);
   }
   if (o.minValues < 4) throw new Error('minValues must be at least 4');
+  if (!(Number.isInteger(o.learnRepeats) && o.learnRepeats >= 0)) throw new Error(`learnRepeats must be a non-negative integer, got ${o.learnRepeats}`);
   if (!(o.warmupRows >= 0)) throw new Error('warmupRows must be at least 0');
   if (!(o.suppressRows >= 0)) throw new Error('suppressRows must be at least 0');
   return o;

@@ -86,7 +86,7 @@ export class SeriesTracker {
     const reporting = this.reportingTrack();
     for (const track of this.tracks) {
       const reference = references[track.kind];
-      const p = Number.isFinite(reference) ? track.judge(this.residual(x, reference), this.options.minValues, this.options.learnRisk, FLAT_SCALE * Math.abs(reference)) : 1;
+      const p = Number.isFinite(reference) ? track.judge(t, this.residual(x, reference), this.options, FLAT_SCALE * Math.abs(reference)) : 1;
       if (track === reporting) consider(-Math.log10(p), track.kind === 'recent' ? 'level' : 'shift');
       track.recent?.add(x);
     }
@@ -110,7 +110,7 @@ export class SeriesTracker {
   memoryBytes(): number {
     let bytes = 8 * 12;
     for (const p of this.profiles) bytes += p.values.byteLength + 32;
-    for (const k of this.tracks) bytes += tailBytes(this.options) + 8 * this.options.shiftRows + (k.recent ? 8 * this.options.recentRows : 0);
+    for (const k of this.tracks) bytes += tailBytes(this.options) + 8 * this.options.shiftRows + 16 + (k.recent ? 8 * this.options.recentRows : 0);
     return bytes;
   }
 
@@ -123,7 +123,7 @@ export class SeriesTracker {
     for (const k of this.tracks) k.write(w, writeTail);
   }
 
-  read(r: ByteReader): void {
+  read(r: ByteReader, format: number): void {
     this.interval = r.f64();
     this.earlyTimes.splice(0, Infinity, ...r.f64s());
     this.earlyValues.splice(0, Infinity, ...r.f64s());
@@ -151,7 +151,7 @@ export class SeriesTracker {
       const kind = REFERENCES[r.u8()];
       if (!kind) throw new Error('snapshot: unknown reference kind');
       const track = this.newTrack(kind);
-      track.read(r, readTail);
+      track.read(r, readTail, format);
       this.tracks.push(track);
     }
   }

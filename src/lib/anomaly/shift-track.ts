@@ -1,7 +1,11 @@
 import type { ByteReader, ByteWriter } from '../../platform/state/bytes.js';
 import { RunningMean } from './running-mean.js';
 import { SortedWindow } from './sorted-window.js';
+import type { DetectorOptions } from './options.js';
 import type { TailEstimator } from './tail-sketch.js';
+
+/** Rarities with less than this between them are one episode (see `ShiftTrack.judge`). */
+export const EPISODE_GAP_MS = 86_400_000;
 
 /**
  * What a shift is measured against, from the least to the most informed: the median of the
@@ -38,16 +42,33 @@ export class ShiftTrack {
   }
 
   /**
-   * The statistic for this residual (NaN until enough rows), its tail probability, then learned
-   * — a value rarer than `learnRisk` only up to the value at that rarity, so an incident's rows
-   * do not teach the series that incidents are normal (the same fault an hour later is flagged
-   * again), while a lasting new level still raises that value row by row until it is normal.
+   * Separate episodes of statistics rarer than `learnRisk` so far (an episode: such rows with no
+   * gap of `EPISODE_GAP_MS` between them), and the time of the latest such row.
    */
-  judge(residual: number, minValues: number, learnRisk: number, flatScale: number): number {
+  episodes = 0;
+  lastRare = -Infinity;
+
+  /**
+   * The statistic for this residual at time t (NaN until enough rows; `flatScale`: see
+   * TailSketch.survival), its tail probability, then
+   * learned — a value rarer than `learnRisk` only up to the value at that rarity, so an incident's
+   * rows do not teach the series that incidents are normal (the same fault an hour later is
+   * flagged again), while a lasting new level still raises that value row by row until it is
+   * normal. Once such rarities have come in more than `learnRepeats` separate episodes (a day
+   * apart), they are learned in full: a burst that comes back every day or two is how this
+   * series behaves, and clipping it would keep it rare for ever.
+   */
+  judge(t: number, residual: number, o: Pick<DetectorOptions, 'minValues' | 'learnRisk' | 'learnRepeats'>, flatScale: number): number {
     const stat = Math.abs(this.mean.push(residual));
     if (!Number.isFinite(stat)) return 1;
-    const p = this.tail.size >= minValues ? this.tail.survival(stat, flatScale / this.mean.rows) : 1;
-    const cap = p < learnRisk ? this.tail.quantile(learnRisk) : undefined;
+    const p = this.tail.size >= o.minValues ? this.tail.survival(stat, flatScale / this.mean.rows) : 1;
+    let clip = p < o.learnRisk;
+    if (clip && o.learnRepeats > 0) {
+      if (!(t - this.lastRare < EPISODE_GAP_MS)) this.episodes++;
+      this.lastRare = t;
+      clip = this.episodes <= o.learnRepeats;
+    }
+    const cap = clip ? this.tail.quantile(o.learnRisk) : undefined;
     this.tail.add(cap !== undefined && cap < stat ? cap : stat);
     return p;
   }
@@ -55,12 +76,18 @@ export class ShiftTrack {
   write(w: ByteWriter, writeTail: (w: ByteWriter, t: TailEstimator) => void): void {
     w.u8(this.index);
     this.mean.write(w);
+    w.f64(this.episodes).f64(this.lastRare);
     writeTail(w, this.tail);
     if (this.recent) this.recent.write(w);
   }
 
-  read(r: ByteReader, readTail: (r: ByteReader, t: TailEstimator) => void): void {
+  /** `format` 1 (before the episodes were kept) reads as no episodes yet. */
+  read(r: ByteReader, readTail: (r: ByteReader, t: TailEstimator) => void, format: number): void {
     this.mean.read(r);
+    if (format >= 2) {
+      this.episodes = r.f64();
+      this.lastRare = r.f64();
+    }
     readTail(r, this.tail);
     if (this.recent) this.recent.read(r);
   }
