@@ -8,7 +8,7 @@ import type { Observation, ScoreResult } from './types.js';
 const EVIDENCE_HALF = 4;
 /** Format of an entity snapshot; bumped when the layout changes (older snapshots are refused). */
 const SNAPSHOT_FORMAT = 2;
-/** Formats `restore` still reads (1: before a statistic counted its rare episodes). */
+/** Formats `restore` still reads (1: before a statistic counted its rare episodes and a series its runs of repeats). */
 const READABLE_FORMATS = [1, 2];
 
 export function evidenceToScore(evidence: number): number {

@@ -24,6 +24,11 @@ const MIN_RECENT = 8;
  * move of this fraction of the series' level counts as one unit of it (see TailSketch.survival).
  */
 const FLAT_SCALE = 0.01;
+/**
+ * How far (a fraction of the longest earlier run) a run of repeats must outlast every earlier one
+ * to be a run record; its distance is counted in this unit, but never less than one row.
+ */
+const RUN_TOLERANCE = 0.02;
 
 const NOTHING: SeriesVerdict = { evidence: 0, signal: undefined };
 
@@ -37,7 +42,9 @@ const NOTHING: SeriesVerdict = { evidence: 0, signal: undefined };
  * own history (a sketch of the largest values), so the evidence means the same on every
  * series: how rarely this series has moved this far. A value beyond everything the series has
  * ever shown (by `recordTolerance` of its range) is a record, as rare as the history is long,
- * and rarer still the farther past the range it lands (see `recordEvidence`).
+ * and rarer still the farther past the range it lands (see `recordEvidence`). So is a value
+ * repeated for longer than any earlier run of repeats (a stuck exporter, a day of zero writes):
+ * a record in time, among the runs seen so far.
  */
 export class SeriesTracker {
   interval = 0;
@@ -52,6 +59,10 @@ export class SeriesTracker {
   private low = Infinity;
   private high = -Infinity;
   private seen = 0;
+  /** Rows the current value has repeated for; runs of repeats (longer than one row) completed, and the longest of them. */
+  private run = 0;
+  private runs = 0;
+  private longestRun = 0;
   /** Smallest step between different values: residuals below half of it are rounding, not news. */
   private quantum = Infinity;
   private last = NaN;
@@ -96,6 +107,19 @@ export class SeriesTracker {
       const beyond = x > this.high ? (x - this.high) / range : x < this.low ? (this.low - x) / range : 0;
       if (beyond > this.options.recordTolerance) consider(recordEvidence(this.seen, beyond, this.options.recordTolerance), 'record');
     }
+    if (x === this.last) {
+      this.run++;
+      if (this.runs > 0 && this.seen >= this.options.minValues) {
+        const beyond = this.run / this.longestRun - 1;
+        if (beyond > RUN_TOLERANCE) consider(recordEvidence(this.runs, beyond, Math.max(RUN_TOLERANCE, 1 / this.longestRun)), 'record');
+      }
+    } else {
+      if (this.run > 1) {
+        this.runs++;
+        this.longestRun = Math.max(this.longestRun, this.run);
+      }
+      this.run = 1;
+    }
 
     if (Number.isFinite(this.last) && x !== this.last) this.quantum = Math.min(this.quantum, Math.abs(x - this.last));
     this.last = x;
@@ -108,7 +132,7 @@ export class SeriesTracker {
 
   /** Bytes of state held (typed arrays and numbers), for the memory figures. */
   memoryBytes(): number {
-    let bytes = 8 * 12;
+    let bytes = 8 * 15;
     for (const p of this.profiles) bytes += p.values.byteLength + 32;
     for (const k of this.tracks) bytes += tailBytes(this.options) + 8 * this.options.shiftRows + 16 + (k.recent ? 8 * this.options.recentRows : 0);
     return bytes;
@@ -117,6 +141,7 @@ export class SeriesTracker {
   write(w: ByteWriter): void {
     w.f64(this.interval).f64s(this.earlyTimes).f64s(this.earlyValues);
     w.f64(this.low).f64(this.high).f64(this.seen).f64(this.quantum).f64(this.last);
+    w.f64(this.run).f64(this.runs).f64(this.longestRun);
     w.u8(this.profiles.length);
     for (const p of this.profiles) w.f64(p.period).i32(p.bins).f64(p.currentBin).f64(p.sum).f64(p.count).f32s(p.values);
     w.u8(this.tracks.length);
@@ -132,6 +157,12 @@ export class SeriesTracker {
     this.seen = r.f64();
     this.quantum = r.f64();
     this.last = r.f64();
+    // Format 1 (before run records) reads as no run completed yet.
+    if (format >= 2) {
+      this.run = r.f64();
+      this.runs = r.f64();
+      this.longestRun = r.f64();
+    }
     const profiles = r.u8();
     this.profiles = [];
     for (let i = 0; i < profiles; i++) {

@@ -153,6 +153,17 @@ describe('shapes of real ops series', () => {
     expect(found.filter((i) => i >= bursts[8]!)).toEqual([]);
   });
 
+  it('a gauge that gets stuck at its usual level (an exporter repeating its last value) is flagged, its ordinary repeats are not', () => {
+    // Whole numbers around 50: a value repeats now and then for two or three rows. Stuck at 50 it
+    // moves no mean, so only how long it repeats can tell: longer than any run before it.
+    const g = gaussian(seededRandom(12));
+    const times = Array.from({ length: 4000 }, (_, i) => T0 + i * MIN);
+    const values = times.map((_, i) => (i >= 3000 && i < 3400 ? 50 : Math.round(50 + 5 * g())));
+    const found = alarms(times, values);
+    expectFlagged(found, 3000, 200);
+    expect(outside(found, 3000, 3500)).toEqual([]);
+  });
+
   it('a count constant so far (four lines a second for four minutes) that jumps twentyfold is flagged at once', () => {
     const times = Array.from({ length: 300 }, (_, i) => T0 + i * 1000);
     const values = times.map((_, i) => (i === 250 ? 84 : 4));
