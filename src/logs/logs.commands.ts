@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { initBackend } from '../platform/ml/backend.js';
 import { loadLoghub } from './eval/loghub-dataset.js';
@@ -43,6 +44,7 @@ export function registerLogsCommands(program: Command): void {
     .option('--weighting <w>', 'how much a distinct training window counts: count, sqrt or log')
     .option('--validation-fraction <x>', 'share of training sessions held out to pick the epoch (0: keep the last)', Number)
     .option('--ngram-contexts <list>', 'comma-separated context lengths (n-1) of the n-gram baselines (default 1,2,3)')
+    .option('--session-scores <file>', "write each test session's lowest LSTM probability, worst rank and key-pair verdict to this JSON file")
     .option('--json', 'print the report as one JSON object on the last line')
     .action(async (opts: SessionsOpts) => {
       const log = (msg: string) => console.error(msg);
@@ -59,9 +61,15 @@ export function registerLogsCommands(program: Command): void {
           ngram: defined({ topG: opts.topG }),
           ...(opts.ngramContexts ? { ngramContexts: opts.ngramContexts.split(',').map(Number) } : {}),
           shipped: { rule: shipped.rule, keyPairs: shipped.keyPairs },
+          keepSessionScores: opts.sessionScores !== undefined,
         },
         log,
       );
+      if (opts.sessionScores !== undefined) {
+        // JSON has no Infinity: an unseen key's worst rank is written as null (its probability is 0).
+        writeFileSync(opts.sessionScores, JSON.stringify(report.sessionScores));
+        delete report.sessionScores;
+      }
       if (opts.json) console.log(JSON.stringify(report));
       else printSessionsReport(report);
     });
@@ -83,6 +91,7 @@ interface SessionsOpts {
   weighting?: string;
   validationFraction?: number;
   ngramContexts?: string;
+  sessionScores?: string;
   json?: boolean;
 }
 

@@ -34,4 +34,25 @@ describe('sessions-eval on HDFS (short)', () => {
     expect(lead.raw.falsePositives).toBeLessThanOrEqual(row('lstm p<0.001').raw.falsePositives + row('key pairs').raw.falsePositives);
     expect(lead.sweep?.find((s) => s.rule === 'p<0.001')?.scaledF1).toBeCloseTo(lead.scaled.f1, 10);
   }, 600_000); // ten epochs of an LSTM: minutes on a loaded machine (a bound, not a measure)
+
+  it('keeps each test session\'s score and key-pair verdict when asked, in file order', async () => {
+    await initBackend(() => {});
+    const train = [...Array.from({ length: 20 }, () => ['5', '22', '11', '9', '26', '21']), ...Array.from({ length: 20 }, () => ['5', '22', '3', '4'])];
+    const testNormal = [['5', '22', '11', '9', '26', '21'], ['5', '22', '3', '4']];
+    // A new key, then two keys that never met in a training session (each seen on its own).
+    const testAbnormal = [['5', '22', '11', '42', '21'], ['5', '22', '11', '9', '3', '4']];
+    const input = { train, testNormal, testAbnormal, deeplog: { history: 3, units: 8, epochs: 3 }, ngramContexts: [1] };
+    const report = await evaluateSessions({ ...input, keepSessionScores: true });
+    const scores = report.sessionScores!;
+    expect(scores.normal.map((s) => s.pairs)).toEqual([false, false]);
+    expect(scores.abnormal.map((s) => s.pairs)).toEqual([true, true]);
+    expect(scores.abnormal[0]).toMatchObject({ minProb: 0, worstRank: Number.POSITIVE_INFINITY });
+    for (const s of [...scores.normal, ...scores.abnormal]) expect(s.minProb).toBeGreaterThanOrEqual(0);
+    // The floor row agrees with the kept scores.
+    const floorPairs = report.detectors[0]!;
+    const flagged = (list: typeof scores.normal) => list.filter((s) => s.pairs || s.minProb < 0.001).length;
+    expect(floorPairs.raw.falsePositives).toBe(flagged(scores.normal));
+    expect(floorPairs.raw.truePositives).toBe(flagged(scores.abnormal));
+    expect((await evaluateSessions(input)).sessionScores).toBeUndefined();
+  }, 120_000);
 });

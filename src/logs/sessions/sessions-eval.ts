@@ -19,6 +19,8 @@ export interface SessionsEvalInput {
   ngramContexts?: number[];
   /** The logs service's decision (rule, key pairs): its row is marked `shipped`. */
   shipped?: { rule: DeepLogOptions['rule']; keyPairs: boolean };
+  /** Keep each test session's LSTM score and key-pair verdict in the report (to study other rules offline). */
+  keepSessionScores?: boolean;
 }
 
 export const DEFAULT_NGRAM_CONTEXTS = [1, 2, 3];
@@ -44,6 +46,13 @@ export interface SessionsEvalReport {
   sessions: { train: number; testNormal: number; testAbnormal: number };
   normalScale: number;
   detectors: DetectorResult[];
+  /** Per test session, in file order (with `keepSessionScores`): the LSTM's score and whether it breaks a key pair. */
+  sessionScores?: { normal: SessionVerdict[]; abnormal: SessionVerdict[] };
+}
+
+/** A test session's lowest probability and worst rank under the LSTM (0 / Infinity: an unseen key), and its key-pair verdict. */
+export interface SessionVerdict extends SessionScore {
+  pairs: boolean;
 }
 
 export async function evaluateSessions(input: SessionsEvalInput, log: (msg: string) => void = () => {}): Promise<SessionsEvalReport> {
@@ -116,6 +125,14 @@ export async function evaluateSessions(input: SessionsEvalInput, log: (msg: stri
       sessions: { train: input.train.length, testNormal: input.testNormal.length, testAbnormal: input.testAbnormal.length },
       normalScale: scale,
       detectors: [floorPairs, floor, topPairs, top, pairs, ...ngramResults],
+      ...(input.keepSessionScores
+        ? {
+            sessionScores: {
+              normal: scoresN.map((s, i) => ({ ...s, pairs: pairsN[i]! })),
+              abnormal: scoresA.map((s, i) => ({ ...s, pairs: pairsA[i]! })),
+            },
+          }
+        : {}),
     };
   } finally {
     deeplog.dispose();
