@@ -34,8 +34,8 @@ export function registerLogsCommands(program: Command): void {
     .requiredOption('--test-abnormal <file>', 'anomalous test sessions')
     .option('--normal-scale <x>', 'multiply false positives by this for the scaled scores (default: 553366/5583, the HDFS sample ratio)', Number)
     .option('--epochs <n>', 'LSTM training epochs', Number)
-    .option('--top-g <n>', 'g: keys outside the top g predictions are anomalous (top-g rule)', Number)
-    .option('--min-probability <p>', 'keys the LSTM gives less than p are anomalous (probability rule)', Number)
+    .option('--top-g <n>', 'g: keys outside the top g predictions are anomalous (top-g rule; default: the service\'s, LOGS_LSTM_TOP_G)', Number)
+    .option('--min-probability <p>', 'keys the LSTM gives less than p are anomalous (probability rule; default: the service\'s, LOGS_LSTM_MIN_PROBABILITY)', Number)
     .option('--history <n>', 'h: keys of history the LSTM sees', Number)
     .option('--seed <n>', 'seed for the LSTM initialisation and shuffles', Number)
     .option('--members <n>', 'LSTMs (different seeds) whose predictions are averaged', Number)
@@ -49,7 +49,8 @@ export function registerLogsCommands(program: Command): void {
     .action(async (opts: SessionsOpts) => {
       const log = (msg: string) => console.error(msg);
       await initBackend(log);
-      // The service's decision as this environment configures it (LOGS_LSTM_RULE, LOGS_KEY_PAIRS).
+      // The service's decision as this environment configures it (LOGS_LSTM_RULE, LOGS_KEY_PAIRS,
+      // and LOGS_LSTM_MIN_PROBABILITY / LOGS_LSTM_TOP_G unless --min-probability / --top-g say otherwise).
       const shipped = loadLogsOptions().sequence;
       const report = await evaluateSessions(
         {
@@ -60,7 +61,7 @@ export function registerLogsCommands(program: Command): void {
           deeplog: defined({ epochs: opts.epochs, topG: opts.topG, minProbability: opts.minProbability, history: opts.history, seed: opts.seed, members: opts.members, layers: opts.layers, units: opts.units, weighting: weighting(opts.weighting), validationFraction: opts.validationFraction }),
           ngram: defined({ topG: opts.topG }),
           ...(opts.ngramContexts ? { ngramContexts: opts.ngramContexts.split(',').map(Number) } : {}),
-          shipped: { rule: shipped.rule, keyPairs: shipped.keyPairs },
+          shipped: { rule: shipped.rule, keyPairs: shipped.keyPairs, minProbability: shipped.minProbability, topG: shipped.topG },
           keepSessionScores: opts.sessionScores !== undefined,
         },
         log,
@@ -127,7 +128,7 @@ function printSessionsReport(r: SessionsEvalReport): void {
     );
   }
   const shipped = r.detectors.find((d) => d.shipped);
-  if (shipped) console.log(`* the logs service's decision with this environment's settings (LOGS_LSTM_RULE, LOGS_KEY_PAIRS): ${shipped.name}`);
+  if (shipped) console.log(`* the logs service's decision with this environment's settings (LOGS_LSTM_RULE, LOGS_KEY_PAIRS, LOGS_LSTM_MIN_PROBABILITY, LOGS_LSTM_TOP_G): ${shipped.name}`);
   for (const d of r.detectors) {
     if (d.sweep) console.log(`${d.name.replace(/p<[^ ]+/, 'rule')} sweep (scaled F1): ${d.sweep.map((x) => `${x.rule} ${x.scaledF1.toFixed(3)}`).join(', ')}`);
   }
