@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { initBackend } from '../platform/ml/backend.js';
 import { loadLoghub } from './eval/loghub-dataset.js';
@@ -33,8 +34,8 @@ export function registerLogsCommands(program: Command): void {
     .requiredOption('--test-abnormal <file>', 'anomalous test sessions')
     .option('--normal-scale <x>', 'multiply false positives by this for the scaled scores (default: 553366/5583, the HDFS sample ratio)', Number)
     .option('--epochs <n>', 'LSTM training epochs', Number)
-    .option('--top-g <n>', 'g: keys outside the top g predictions are anomalous (top-g rule)', Number)
-    .option('--min-probability <p>', 'keys the LSTM gives less than p are anomalous (probability rule)', Number)
+    .option('--top-g <n>', 'g: keys outside the top g predictions are anomalous (top-g rule; default: the service\'s, LOGS_LSTM_TOP_G)', Number)
+    .option('--min-probability <p>', 'keys the LSTM gives less than p are anomalous (probability rule; default: the service\'s, LOGS_LSTM_MIN_PROBABILITY)', Number)
     .option('--history <n>', 'h: keys of history the LSTM sees', Number)
     .option('--seed <n>', 'seed for the LSTM initialisation and shuffles', Number)
     .option('--members <n>', 'LSTMs (different seeds) whose predictions are averaged', Number)
@@ -43,11 +44,13 @@ export function registerLogsCommands(program: Command): void {
     .option('--weighting <w>', 'how much a distinct training window counts: count, sqrt or log')
     .option('--validation-fraction <x>', 'share of training sessions held out to pick the epoch (0: keep the last)', Number)
     .option('--ngram-contexts <list>', 'comma-separated context lengths (n-1) of the n-gram baselines (default 1,2,3)')
+    .option('--session-scores <file>', "write each test session's lowest LSTM probability, worst rank and key-pair verdict to this JSON file")
     .option('--json', 'print the report as one JSON object on the last line')
     .action(async (opts: SessionsOpts) => {
       const log = (msg: string) => console.error(msg);
       await initBackend(log);
-      // The service's decision as this environment configures it (LOGS_LSTM_RULE, LOGS_KEY_PAIRS).
+      // The service's decision as this environment configures it (LOGS_LSTM_RULE, LOGS_KEY_PAIRS,
+      // and LOGS_LSTM_MIN_PROBABILITY / LOGS_LSTM_TOP_G unless --min-probability / --top-g say otherwise).
       const shipped = loadLogsOptions().sequence;
       const report = await evaluateSessions(
         {
@@ -58,10 +61,16 @@ export function registerLogsCommands(program: Command): void {
           deeplog: defined({ epochs: opts.epochs, topG: opts.topG, minProbability: opts.minProbability, history: opts.history, seed: opts.seed, members: opts.members, layers: opts.layers, units: opts.units, weighting: weighting(opts.weighting), validationFraction: opts.validationFraction }),
           ngram: defined({ topG: opts.topG }),
           ...(opts.ngramContexts ? { ngramContexts: opts.ngramContexts.split(',').map(Number) } : {}),
-          shipped: { rule: shipped.rule, keyPairs: shipped.keyPairs },
+          shipped: { rule: shipped.rule, keyPairs: shipped.keyPairs, minProbability: shipped.minProbability, topG: shipped.topG },
+          keepSessionScores: opts.sessionScores !== undefined,
         },
         log,
       );
+      if (opts.sessionScores !== undefined) {
+        // JSON has no Infinity: an unseen key's worst rank is written as null (its probability is 0).
+        writeFileSync(opts.sessionScores, JSON.stringify(report.sessionScores));
+        delete report.sessionScores;
+      }
       if (opts.json) console.log(JSON.stringify(report));
       else printSessionsReport(report);
     });
@@ -83,6 +92,7 @@ interface SessionsOpts {
   weighting?: string;
   validationFraction?: number;
   ngramContexts?: string;
+  sessionScores?: string;
   json?: boolean;
 }
 
@@ -118,7 +128,7 @@ function printSessionsReport(r: SessionsEvalReport): void {
     );
   }
   const shipped = r.detectors.find((d) => d.shipped);
-  if (shipped) console.log(`* the logs service's decision with this environment's settings (LOGS_LSTM_RULE, LOGS_KEY_PAIRS): ${shipped.name}`);
+  if (shipped) console.log(`* the logs service's decision with this environment's settings (LOGS_LSTM_RULE, LOGS_KEY_PAIRS, LOGS_LSTM_MIN_PROBABILITY, LOGS_LSTM_TOP_G): ${shipped.name}`);
   for (const d of r.detectors) {
     if (d.sweep) console.log(`${d.name.replace(/p<[^ ]+/, 'rule')} sweep (scaled F1): ${d.sweep.map((x) => `${x.rule} ${x.scaledF1.toFixed(3)}`).join(', ')}`);
   }

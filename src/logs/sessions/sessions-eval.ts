@@ -17,8 +17,13 @@ export interface SessionsEvalInput {
   ngram?: Partial<NgramOptions>;
   /** Context lengths of the n-gram baselines (n - 1). */
   ngramContexts?: number[];
-  /** The logs service's decision (rule, key pairs): its row is marked `shipped`. */
-  shipped?: { rule: DeepLogOptions['rule']; keyPairs: boolean };
+  /**
+   * The logs service's decision (rule, key pairs, floor, g): its row is marked `shipped`. Its
+   * floor and g are the LSTM's unless `deeplog` says otherwise (then no row is the service's).
+   */
+  shipped?: { rule: DeepLogOptions['rule']; keyPairs: boolean; minProbability?: number; topG?: number };
+  /** Keep each test session's LSTM score and key-pair verdict in the report (to study other rules offline). */
+  keepSessionScores?: boolean;
 }
 
 export const DEFAULT_NGRAM_CONTEXTS = [1, 2, 3];
@@ -44,6 +49,13 @@ export interface SessionsEvalReport {
   sessions: { train: number; testNormal: number; testAbnormal: number };
   normalScale: number;
   detectors: DetectorResult[];
+  /** Per test session, in file order (with `keepSessionScores`): the LSTM's score and whether it breaks a key pair. */
+  sessionScores?: { normal: SessionVerdict[]; abnormal: SessionVerdict[] };
+}
+
+/** A test session's lowest probability and worst rank under the LSTM (0 / Infinity: an unseen key), and its key-pair verdict. */
+export interface SessionVerdict extends SessionScore {
+  pairs: boolean;
 }
 
 export async function evaluateSessions(input: SessionsEvalInput, log: (msg: string) => void = () => {}): Promise<SessionsEvalReport> {
@@ -87,7 +99,8 @@ export async function evaluateSessions(input: SessionsEvalInput, log: (msg: stri
     return both(`${context + 1}-gram`, ngram.options, flagsN, flagsA, Math.round(trainMillis), Math.round(performance.now() - t1));
   });
 
-  const deeplog = new DeepLogDetector(input.deeplog);
+  const service = input.shipped;
+  const deeplog = new DeepLogDetector({ ...defined({ minProbability: service?.minProbability, topG: service?.topG }), ...input.deeplog });
   try {
     const training = await deeplog.train(input.train, log);
     const t = performance.now();
@@ -105,25 +118,42 @@ export async function evaluateSessions(input: SessionsEvalInput, log: (msg: stri
     });
     // The probability rule with the invariant leads the report; the sweeps show both with and without it.
     const [topPairs, top, floorPairs, floor] = lstm as [DetectorResult, DetectorResult, DetectorResult, DetectorResult];
-    floorPairs.sweep = sweepRules(scoresN, scoresA, scale, pairsN, pairsA);
-    floor.sweep = sweepRules(scoresN, scoresA, scale);
-    if (input.shipped) {
-      const { rule, keyPairs } = input.shipped;
+    const floors = [...new Set([...SWEEP_FLOORS, deeplog.options.minProbability])].sort((a, b) => b - a);
+    floorPairs.sweep = sweepRules(scoresN, scoresA, scale, floors, pairsN, pairsA);
+    floor.sweep = sweepRules(scoresN, scoresA, scale, floors);
+    if (service) {
+      const { rule, keyPairs } = service;
+      const same = rule === 'probability' ? (service.minProbability ?? deeplog.options.minProbability) === deeplog.options.minProbability : (service.topG ?? deeplog.options.topG) === deeplog.options.topG;
       const row = rule === 'probability' ? (keyPairs ? floorPairs : floor) : keyPairs ? topPairs : top;
-      row.shipped = true;
+      if (same) row.shipped = true;
     }
     return {
       sessions: { train: input.train.length, testNormal: input.testNormal.length, testAbnormal: input.testAbnormal.length },
       normalScale: scale,
       detectors: [floorPairs, floor, topPairs, top, pairs, ...ngramResults],
+      ...(input.keepSessionScores
+        ? {
+            sessionScores: {
+              normal: scoresN.map((s, i) => ({ ...s, pairs: pairsN[i]! })),
+              abnormal: scoresA.map((s, i) => ({ ...s, pairs: pairsA[i]! })),
+            },
+          }
+        : {}),
     };
   } finally {
     deeplog.dispose();
   }
 }
 
-/** Every g and floor on the same scores; with pair flags, each rule OR the invariant. */
-function sweepRules(normal: SessionScore[], abnormal: SessionScore[], scale: number, pairsN?: boolean[], pairsA?: boolean[]): NonNullable<DetectorResult['sweep']> {
+const SWEEP_FLOORS = [1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 1e-5];
+
+/** Drop the options not given, so the detector's defaults apply. */
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Every g and the given floors on the same scores; with pair flags, each rule OR the invariant. */
+function sweepRules(normal: SessionScore[], abnormal: SessionScore[], scale: number, floors: number[], pairsN?: boolean[], pairsA?: boolean[]): NonNullable<DetectorResult['sweep']> {
   const rows: NonNullable<DetectorResult['sweep']> = [];
   const add = (rule: string, flag: (s: SessionScore) => boolean) => {
     const fp = normal.filter((s, i) => flag(s) || pairsN?.[i] === true).length;
@@ -131,6 +161,6 @@ function sweepRules(normal: SessionScore[], abnormal: SessionScore[], scale: num
     rows.push({ rule, fp, tp, f1: scoreDetections(tp, abnormal.length, fp).f1, scaledF1: scoreScaled(tp, abnormal.length, fp, scale).f1 });
   };
   for (let g = 1; g <= 12; g++) add(`top-${g}`, (s) => s.worstRank >= g);
-  for (const p of [1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 1e-5]) add(`p<${p}`, (s) => s.minProb < p);
+  for (const p of floors) add(`p<${p}`, (s) => s.minProb < p);
   return rows;
 }
