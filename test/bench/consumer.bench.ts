@@ -20,7 +20,7 @@ export const CONCURRENCY = 4;
  * - parse: kafkajs `eachBatch` doing `JSON.parse` of every record (the least a real consumer does);
  * - platform: Vigil's stage (lazy decode, schema validation, commit per batch, metrics, tracing
  *   as configured by default: no exporter) on the kafkajs bus;
- * - platformatic: the same stage on the @platformatic/kafka bus (the default client).
+ * - platformatic: the same stage on the @platformatic/kafka bus (VIGIL_KAFKA_CLIENT=platformatic).
  * - nest: NestJS's own Kafka transport (`ServerKafka`, an `@EventPattern` handler) parsing and
  *   validating against the same schema — what a Nest user would otherwise write.
  */

@@ -60,7 +60,7 @@ export function topicPrefixFromEnv(env: NodeJS.ProcessEnv = process.env): string
 export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
 export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
 
-/** VIGIL_KAFKA_CLIENT: the Kafka client library behind the bus (see kafka-client.ts); platformatic by default. */
+/** VIGIL_KAFKA_CLIENT: the Kafka client library behind the bus (see kafka-client.ts); kafkajs by default. */
 export function kafkaClientFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaClientName {
-  return envChoice(env, 'VIGIL_KAFKA_CLIENT', KAFKA_CLIENTS, 'platformatic');
+  return envChoice(env, 'VIGIL_KAFKA_CLIENT', KAFKA_CLIENTS, 'kafkajs');
 }
