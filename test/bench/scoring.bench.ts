@@ -8,6 +8,7 @@
  * BENCH_SCORING_REPEATS (3), BENCH_SCORING=false skips it.
  */
 import { Detector } from '../../src/lib/anomaly/index.js';
+import { seededRandom } from '../../src/platform/random.js';
 import { fmt, median } from './harness.js';
 
 const METRICS = 8;
@@ -39,11 +40,12 @@ export function scoringBench(entities = Number(process.env.BENCH_SCORING_ENTITIE
 /** One run over fresh state: samples/s in the first day and after the first week. */
 function scoreOnce(entities: number, seed: number): { firstDay: number; pastWeek: number } {
   const detector = new Detector();
-  let state = seed;
-  const noise = () => ((state = (state * 16_807) % 2_147_483_647) / 2_147_483_647 - 0.5) * 6;
+  const random = seededRandom(seed);
+  const noise = () => (random() - 0.5) * 6;
   const t0 = Date.UTC(2026, 0, 5);
-  let firstDayNs = 0n;
-  let pastWeekNs = 0n;
+  // Time and steps of the micro-batches wholly inside each phase.
+  const firstDay = { ns: 0n, steps: 0 };
+  const pastWeek = { ns: 0n, steps: 0 };
   for (let from = 0; from < STEPS; from += BATCH_STEPS) {
     const to = Math.min(STEPS, from + BATCH_STEPS);
     const start = process.hrtime.bigint();
@@ -56,13 +58,14 @@ function scoreOnce(entities: number, seed: number): { firstDay: number; pastWeek
       }
     }
     detector.scoreDue();
-    const took = process.hrtime.bigint() - start;
-    if (to <= DAY_STEPS) firstDayNs += took;
-    else if (from >= WEEK_STEPS) pastWeekNs += took;
+    const phase = to <= DAY_STEPS ? firstDay : from >= WEEK_STEPS ? pastWeek : undefined;
+    if (phase) {
+      phase.ns += process.hrtime.bigint() - start;
+      phase.steps += to - from;
+    }
   }
-  const rate = (steps: number, ns: bigint) => (steps * entities * METRICS) / (Number(ns) / 1e9);
-  const pastWeekSteps = STEPS - Math.ceil(WEEK_STEPS / BATCH_STEPS) * BATCH_STEPS;
-  return { firstDay: rate(Math.floor(DAY_STEPS / BATCH_STEPS) * BATCH_STEPS, firstDayNs), pastWeek: rate(pastWeekSteps, pastWeekNs) };
+  const rate = (p: { ns: bigint; steps: number }) => (p.steps * entities * METRICS) / (Number(p.ns) / 1e9);
+  return { firstDay: rate(firstDay), pastWeek: rate(pastWeek) };
 }
 
 export function printScoring(s: ScoringResult): void {
