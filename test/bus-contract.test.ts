@@ -170,6 +170,29 @@ describe.each(KAFKA_CLIENTS)('bus contract on %s', (client) => {
     expect((await committedOffsets(groupId, topic)).get(0)).toBe(5n);
   });
 
+  it('a batch that fails with an error the client does not retry comes again: the consumer keeps running', async () => {
+    const topic = uniqueTopic('fatal');
+    await bus.applyTopics([spec(topic, 1)]);
+    await bus.send(Array.from({ length: 5 }, (_, i) => ({ topic, key: 'k', value: `${i}` })));
+    const groupId = group('fatal');
+    const events: string[] = [];
+    let deliveries = 0;
+    const sub = await bus.subscribe(
+      { groupId, topics: [topic], fromBeginning: true, onCrash: () => void events.push('crash'), onRestarted: () => void events.push('restarted') },
+      async (batch, control) => {
+        // The first delivery fails as an append does when a restarted broker has lost the
+        // producer's sequence: an error kafkajs and platformatic both call final.
+        if (deliveries++ === 0) throw Object.assign(new Error('out of order sequence number'), { name: 'KafkaJSNonRetriableError', retriable: false, canRetry: false });
+        await control.commit(String(BigInt(batch.records.at(-1)!.offset) + 1n));
+      },
+    );
+    subs.push(sub);
+    await until(async () => (await committedOffsets(groupId, topic)).get(0) === 5n, 90_000, 'the failed batch run again and committed');
+    expect(deliveries).toBeGreaterThanOrEqual(2);
+    // A crash reported (not ready) is followed by a restart reported (ready again).
+    await expect.poll(() => events.at(-1) ?? 'none', { timeout: 20_000 }).not.toBe('crash');
+  });
+
   it('pauses and resumes fetching', async () => {
     const topic = uniqueTopic('pause');
     await bus.applyTopics([spec(topic, 1)]);

@@ -62,7 +62,11 @@ const runner = new StageRunner<{ entity: string; value: number }>(bus, catalogue
 });
 await runner.start();
 console.log('ready');
-const progress = setInterval(() => console.log(`batches ${batches}`), 200);
+// Printed when it changes, so a failure's own lines stay in the tail a failed wait shows.
+let printed = -1;
+const progress = setInterval(() => {
+  if (batches !== printed) console.log(`batches ${(printed = batches)}`);
+}, 200);
 process.on('SIGTERM', () => {
   clearInterval(progress);
   void runner

@@ -38,7 +38,7 @@ export class StagesService implements BeforeApplicationShutdown {
     return runner;
   }
 
-  /** Not ready while any consumer has stopped for good. */
+  /** Not ready while any consumer is stopped on an error (until it runs again). */
   problems(): string[] {
     return this.runners.filter((r) => r.runner.crashed).map((r) => `${r.name}: ${r.runner.crashed!.message}`);
   }

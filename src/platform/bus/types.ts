@@ -96,8 +96,14 @@ export interface SubscribeOptions {
    * restoring them already (Java's onPartitionsLost, not onPartitionsRevoked).
    */
   onPartitionsRevoked?: (lost: TopicPartition[], reason: RevokeReason) => Promise<void>;
-  /** The consumer stopped for good (an error it will not retry): the service is no longer ready. */
+  /**
+   * The consumer stopped on an error its client does not retry (a coordinator not found while
+   * the broker restarts, a producer sequence error): the service is not ready until it runs again.
+   * The subscription starts it again after a pause (1 s, doubling to a minute) until stopped.
+   */
   onCrash?: (error: Error) => void;
+  /** Running again after a crash: the service is ready again. */
+  onRestarted?: () => void;
 }
 
 export type BatchHandler = (batch: BusBatch, control: BatchControl) => Promise<void>;

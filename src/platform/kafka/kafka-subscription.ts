@@ -5,6 +5,9 @@ import type { CommitOffsets } from './interval-commits.js';
 import { kafkaRecords } from './kafka-record.js';
 import type { TopicNames } from './topic-names.js';
 
+const FIRST_RESTART_WAIT_MS = 1000;
+const MAX_RESTART_WAIT_MS = 60_000;
+
 /**
  * One consumer group member on kafkajs: whole batches to the handler, offsets committed after
  * the handler's outputs are acknowledged (per batch, coalesced across partitions, or on an
@@ -18,6 +21,11 @@ export class KafkaSubscription implements Subscription {
   /** The last batch's committer: any reaches the group's one offset manager. */
   private commitWith: CommitOffsets | undefined;
   private readonly topics: Array<{ topic: string }>;
+  private stopping = false;
+  /** Crashed and not yet back in the group. */
+  private down = false;
+  private restartWait = FIRST_RESTART_WAIT_MS;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly consumer: Consumer,
@@ -31,19 +39,50 @@ export class KafkaSubscription implements Subscription {
     this.topics = options.topics.map((t) => ({ topic: names.onCluster(t) }));
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.joined(e.payload.memberId, e.payload.memberAssignment));
     consumer.on(consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) options.onCrash?.(e.payload.error);
+      if (e.payload.restart || this.stopping) return;
+      this.down = true;
+      options.onCrash?.(e.payload.error);
+      this.restartLater();
     });
   }
 
   async start(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.topics.map((t) => t.topic), fromBeginning: this.options.fromBeginning });
-    await this.consumer.run({
+    await this.run();
+  }
+
+  private run(): Promise<void> {
+    return this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: (payload) => this.eachBatch(payload),
     });
+  }
+
+  /**
+   * kafkajs restarts a consumer itself only after a retriable error; after any other it has left
+   * the group and stays stopped, which would leave the service running and reading nothing. It is
+   * started again (from the last commit: the failed batch is run again, its outputs keep their
+   * ids) after a pause that doubles while it keeps crashing and starts over once it joins.
+   */
+  private restartLater(): void {
+    const wait = this.restartWait;
+    this.restartWait = Math.min(wait * 2, MAX_RESTART_WAIT_MS);
+    console.error(`${this.options.groupId}: consumer stopped; starting it again in ${wait} ms`);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopping) return;
+      // A failed start crashes again (and comes back here) or throws; a join says it runs.
+      void this.consumer
+        .connect()
+        .then(() => this.run())
+        .catch((err: Error) => {
+          console.error(`${this.options.groupId}: consumer restart failed: ${err.message}`);
+          if (!this.stopping) this.restartLater();
+        });
+    }, wait);
   }
 
   pause(): void {
@@ -55,6 +94,8 @@ export class KafkaSubscription implements Subscription {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
     // No new batch; the ones in hand finish (and commit, or note their offsets). A consumer
     // kafkajs has stopped (crashed, or between restarts) has nothing to pause.
     await this.member.drain(() => {
@@ -81,13 +122,19 @@ export class KafkaSubscription implements Subscription {
     // A new member id: the group dropped this member (session expired, or kafkajs restarted the consumer).
     this.member.assigned(assigned, this.memberId !== undefined && memberId !== this.memberId);
     this.memberId = memberId;
+    this.restartWait = FIRST_RESTART_WAIT_MS;
+    if (this.down) {
+      this.down = false;
+      this.options.onRestarted?.();
+    }
   }
 
   private async eachBatch({ batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || isStale()) return;
     const topic = this.names.inVigil(batch.topic);
-    // Waiting for the partition's restore: the member stays in the group meanwhile.
-    const beat = this.member.ownership.restoring({ topic, partition: batch.partition }) ? setInterval(() => void heartbeat().catch(() => {}), 3000) : undefined;
+    // Waiting for the partition's restore: the member stays in the group meanwhile (asked every
+    // second, sent by kafkajs once its heartbeat interval has passed; see StageRunner).
+    const beat = this.member.ownership.restoring({ topic, partition: batch.partition }) ? setInterval(() => void heartbeat().catch(() => {}), 1000) : undefined;
     try {
       // Not run (and not committed) once the partition is no longer this member's.
       await this.member.run(

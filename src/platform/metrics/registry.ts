@@ -39,6 +39,12 @@ export const platformMetrics = {
     labelNames: ['service', 'topic', 'reason'] as const,
     registers: [registry],
   }),
+  consumerRestarts: new Counter({
+    name: 'vigil_consumer_restarts_total',
+    help: 'Times a stage consumer stopped on an error its client does not retry (it is started again after a pause).',
+    labelNames: ['service'] as const,
+    registers: [registry],
+  }),
   handlerRetries: new Counter({
     name: 'vigil_handler_retries_total',
     help: 'Batch handler attempts that failed and were retried.',

@@ -33,7 +33,12 @@ import { StageMetrics } from './stage-metrics.js';
 import { StageRecord } from './stage-record.js';
 import { DEAD_LETTER_REASONS, type Emit, type HandlerContext, type InRecord, type StageOptions } from './types.js';
 
-const HEARTBEAT_EVERY_MS = 3000;
+/**
+ * Asked for every second; kafkajs sends one only once its heartbeat interval (3 s) has passed
+ * since the last answer. Asked every 3 s, the ask that comes just short of that is skipped and
+ * the gap grows to 6 s plus a round trip: the broker's minimum session timeout.
+ */
+const HEARTBEAT_EVERY_MS = 1000;
 /** Span links per batch span: enough to find the producers, bounded for huge batches. */
 const MAX_LINKS = 128;
 
@@ -50,7 +55,7 @@ interface Pending {
  */
 export class StageRunner<T> {
   private subscription: Subscription | undefined;
-  /** Set when the consumer gave up: the service reports not ready. */
+  /** Set while the consumer is stopped on an error, until it runs again: the service reports not ready. */
   crashed: Error | undefined;
   private inFlight = 0;
   private paused = false;
@@ -101,6 +106,11 @@ export class StageRunner<T> {
         onCrash: (error) => {
           this.crashed = error;
           console.error(`${this.options.service}: consumer stopped: ${error.message}`);
+          m.consumerRestarts.labels(this.options.service).inc();
+        },
+        onRestarted: () => {
+          this.crashed = undefined;
+          console.error(`${this.options.service}: consumer running again`);
         },
       },
       (batch, control) => this.onBatch(batch, control),

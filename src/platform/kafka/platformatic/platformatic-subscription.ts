@@ -29,6 +29,8 @@ export class PlatformaticSubscription implements Subscription {
   private memberId: string | undefined;
   private paused = false;
   private stopping = false;
+  /** Reported crashed (a rejoin the client calls final) and not yet back in the group. */
+  private down = false;
   /** Ends a wait of the fetch loop early: resumed, reassigned or stopping. */
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
@@ -129,13 +131,21 @@ export class PlatformaticSubscription implements Subscription {
     }
   }
 
-  /** The group dropped the member and the client gave up rejoining: join again, or report the consumer dead. */
+  /**
+   * The group dropped the member and the client gave up rejoining: join again. An error the
+   * client calls final is reported (not ready) and the loop goes on trying after its pause, as
+   * the kafkajs subscription restarts its consumer.
+   */
   private async rejoin(): Promise<void> {
     try {
       await this.consumer.joinGroup({ ...this.timings });
+      if (this.down) {
+        this.down = false;
+        this.options.onRestarted?.();
+      }
     } catch (err) {
-      if ((err as { canRetry?: boolean }).canRetry === false) {
-        this.stopping = true;
+      if ((err as { canRetry?: boolean }).canRetry === false && !this.down) {
+        this.down = true;
         this.options.onCrash?.(err as Error);
       }
     }
