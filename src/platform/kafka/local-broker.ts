@@ -126,6 +126,9 @@ export class LocalBroker {
         '-XX:+UseG1GC',
         ...(this.options.fullJit ? [] : ['-XX:TieredStopAtLevel=1']),
         `-Dlog4j2.configurationFile=${join(this.dir, 'log4j2.properties')}`,
+        // snappy-java unpacks its native library on every start and deletes it only on a clean
+        // exit: in the broker's own directory, a killed broker leaves nothing in /tmp.
+        `-Dorg.xerial.snappy.tempdir=${this.dir}`,
         '-cp',
         classpath,
         'kafka.Kafka',
