@@ -153,8 +153,7 @@ describe('changelog on a real broker', () => {
 
     // b stops: its last (slow) checkpoint goes out before it leaves the group, so a, restoring
     // b's partitions and only those, finds what b wrote last: a marker per partition.
-    b.child.kill('SIGTERM');
-    expect(await new Promise((r) => b.child.once('exit', r))).toBe(0);
+    expect(await b.kill('SIGTERM')).toBe(0);
     expect(b.lines()).toContain(`revoked ${bHad.join(',')} stop`);
     await expect.poll(() => a.assignment().length, { timeout: 60_000 }).toBe(PARTITIONS);
     await expect.poll(() => restoredLines(a).at(-1)).toMatch(new RegExp(`^restored ${bHad.join(',')} keys [1-9]\\d* markers ${bHad.length}$`));
@@ -189,8 +188,7 @@ describe('changelog on a real broker', () => {
     await wave(20);
     await expect.poll(() => c.lines().filter((l) => l.startsWith('batch')).length, { timeout: 60_000 }).toBeGreaterThan(before + 10);
     const restoresBefore = restoredLines(a).length;
-    c.child.kill('SIGKILL');
-    await new Promise((r) => c.child.once('exit', r));
+    await c.kill('SIGKILL');
     await expect.poll(() => a.assignment().length, { timeout: 60_000 }).toBe(PARTITIONS);
     await expect.poll(() => restoredLines(a).length).toBe(restoresBefore + 1);
     expect(restoredLines(a).at(-1)).toMatch(new RegExp(`^restored ${cHad.join(',')} keys [1-9]\\d* markers \\d+$`));
@@ -198,8 +196,7 @@ describe('changelog on a real broker', () => {
     await allCounted();
 
     for (const w of [a, b, c]) expect(unrestored(w)).toEqual([]);
-    a.child.kill('SIGTERM');
-    expect(await new Promise((r) => a.child.once('exit', r))).toBe(0);
+    expect(await a.kill('SIGTERM')).toBe(0);
     expect(a.lines()).toContain(`revoked ${all.join(',')} stop`);
     await checker.close();
   });
