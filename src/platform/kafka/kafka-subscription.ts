@@ -26,6 +26,7 @@ export class KafkaSubscription implements Subscription {
   private down = false;
   private restartWait = FIRST_RESTART_WAIT_MS;
   private restartTimer: NodeJS.Timeout | undefined;
+  private restarting: Promise<void> | undefined;
 
   constructor(
     private readonly consumer: Consumer,
@@ -74,10 +75,11 @@ export class KafkaSubscription implements Subscription {
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.stopping) return;
-      // A failed start crashes again (and comes back here) or throws; a join says it runs.
-      void this.consumer
+      // A failed start crashes again (and comes back here) or throws; a join says it runs. A
+      // stop meanwhile waits for it, so it never runs past the stop.
+      this.restarting = this.consumer
         .connect()
-        .then(() => this.run())
+        .then(() => (this.stopping ? undefined : this.run()))
         .catch((err: Error) => {
           console.error(`${this.options.groupId}: consumer restart failed: ${err.message}`);
           if (!this.stopping) this.restartLater();
@@ -96,6 +98,7 @@ export class KafkaSubscription implements Subscription {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
+    await this.restarting;
     // No new batch; the ones in hand finish (and commit, or note their offsets). A consumer
     // kafkajs has stopped (crashed, or between restarts) has nothing to pause.
     await this.member.drain(() => {
