@@ -122,10 +122,11 @@ export class StageRunner<T> {
   /**
    * The counters of every topic this stage reads start at 0, so their series exist from the
    * first scrape: a rate over them is 0 (not absent) until something happens, and the first
-   * dead letter or retry counts as an increase.
+   * dead letter, retry or consumer restart counts as an increase.
    */
   private initCounters(): void {
     const service = this.options.service;
+    m.consumerRestarts.labels(service).inc(0);
     for (const topic of this.options.topics) {
       for (const c of [m.consumed, m.processed, m.handlerRetries]) c.labels(service, topic).inc(0);
       for (const reason of DEAD_LETTER_REASONS) m.deadLettered.labels(service, topic, reason).inc(0);
