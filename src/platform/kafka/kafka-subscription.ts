@@ -71,7 +71,7 @@ export class KafkaSubscription implements Subscription {
   private restartLater(): void {
     const wait = this.restartWait;
     this.restartWait = Math.min(wait * 2, MAX_RESTART_WAIT_MS);
-    console.error(`${this.options.groupId}: consumer stopped; starting it again in ${wait} ms`);
+    console.error(`${this.options.groupId}: starting the consumer again in ${wait} ms`);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.stopping) return;

@@ -29,7 +29,7 @@ export class PlatformaticSubscription implements Subscription {
   private memberId: string | undefined;
   private paused = false;
   private stopping = false;
-  /** Reported crashed (a rejoin the client calls final) and not yet back in the group. */
+  /** A rejoin failed on an error the client calls final, and none has succeeded since. */
   private down = false;
   /** Ends a wait of the fetch loop early: resumed, reassigned or stopping. */
   private wake: (() => void) | undefined;
@@ -144,7 +144,7 @@ export class PlatformaticSubscription implements Subscription {
         this.options.onRestarted?.();
       }
     } catch (err) {
-      if ((err as { canRetry?: boolean }).canRetry === false && !this.down) {
+      if ((err as { canRetry?: boolean }).canRetry === false) {
         this.down = true;
         this.options.onCrash?.(err as Error);
       }
