@@ -99,7 +99,8 @@ export interface SubscribeOptions {
   /**
    * The consumer stopped on an error its client does not retry (a coordinator not found while
    * the broker restarts, a producer sequence error): the service is not ready until it runs again.
-   * The subscription starts it again after a pause (1 s, doubling to a minute) until stopped.
+   * The subscription starts it again after a pause until stopped (kafkajs: 1 s, doubling to a
+   * minute; platformatic: its fetch loop's back-off, doubling to 30 s).
    */
   onCrash?: (error: Error) => void;
   /** Running again after a crash: the service is ready again. */
