@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTimestamp } from '../../lib/evaluation/index.js';
 import { runBacktest } from './run-backtest.js';
 import { runEvaluate } from './run-evaluate.js';
+import { ALARM_RISKS, runDetectorEval } from './run-detector-eval.js';
 
 describe('parseTimestamp', () => {
   it('reads NAB, ISO and epoch timestamps as UTC milliseconds', () => {
@@ -59,5 +60,20 @@ describe('runBacktest and runEvaluate', () => {
     expect(result.events.detectedWindows).toBe(1);
     const last = JSON.parse(lines.at(-1)!) as { profiles: { score: number }[] };
     expect(last.profiles[0]!.score).toBeGreaterThan(50);
+  });
+
+  it('detector-eval sweeps the alarm levels: each stricter level catches no more windows', async () => {
+    const lines: string[] = [];
+    const result = await runDetectorEval({ input: join(dir, 'in'), windows: join(dir, 'windows.json'), print: (l) => lines.push(l), log: () => {} });
+    expect(result.byAlarmRisk.map((r) => r.alarmRisk)).toEqual([...ALARM_RISKS]);
+    for (let i = 1; i < result.byAlarmRisk.length; i++) {
+      const [looser, stricter] = [result.byAlarmRisk[i - 1]!, result.byAlarmRisk[i]!];
+      expect(stricter.score).toBeGreaterThan(looser.score);
+      expect(stricter.events.detectedWindows).toBeLessThanOrEqual(looser.events.detectedWindows);
+    }
+    // The level jump is caught at the shipped alarm level (p < 1e-4) and so at every looser one.
+    const shipped = result.byAlarmRisk.findIndex((r) => r.alarmRisk === 1e-4);
+    for (const r of result.byAlarmRisk.slice(0, shipped + 1)) expect(r.events.detectedWindows).toBe(1);
+    expect(lines).toContain('alarm level (p <)  score >=  windows  false alarms  precision  recall  standard');
   });
 });

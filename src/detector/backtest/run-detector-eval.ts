@@ -20,8 +20,20 @@ export interface DetectorEvalResult {
   readonly byCategory: Record<string, Evaluation>;
   /** NAB's standard profile at the detector's own alarm level (one fleet-wide level, not the corpus' best). */
   readonly atAlarmLevel: Evaluation;
+  /** Event-wise windows and false alarms at each tail probability of ALARM_RISKS: what an alarm level buys and costs. */
+  readonly byAlarmRisk: AlarmRiskRow[];
   readonly loco?: LocoRow[];
 }
+
+export interface AlarmRiskRow {
+  readonly alarmRisk: number;
+  readonly score: number;
+  readonly standard: number;
+  readonly events: Evaluation['events'];
+}
+
+/** Alarm levels (`alarmRisk`, a row's tail probability) the sweep scores, loosest first. */
+export const ALARM_RISKS = [1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 1e-5, 1e-6] as const;
 
 /** The detector README's table: all files, per category, at the alarm level, and leave one category out. */
 export async function runDetectorEval(options: DetectorEvalOptions): Promise<DetectorEvalResult> {
@@ -37,6 +49,10 @@ export async function runDetectorEval(options: DetectorEvalOptions): Promise<Det
   const byCategory = Object.fromEntries(categories(corpus).map((c) => [c, evaluateScores(corpus, scores, (x) => x === c)]));
   const alarmLevel = new Detector(overrides).options;
   const atAlarmLevel = evaluateScores(corpus, scores, () => true, evidenceScore(-Math.log10(alarmLevel.alarmRisk)));
+  const byAlarmRisk = ALARM_RISKS.map((alarmRisk) => {
+    const e = evaluateScores(corpus, scores, () => true, evidenceScore(-Math.log10(alarmRisk)));
+    return { alarmRisk, score: e.profiles[0]!.threshold, standard: e.profiles[0]!.score, events: e.events };
+  });
 
   print(`settings: ${JSON.stringify(overrides)} (the rest: src/lib/anomaly/options.ts defaults)`);
   print('files                  standard  reward_low_FP  reward_low_FN  windows  false alarms  precision  recall');
@@ -47,6 +63,11 @@ export async function runDetectorEval(options: DetectorEvalOptions): Promise<Det
   print(`(event-wise figures at each row's standard threshold: ${all.profiles[0]!.threshold.toFixed(3)} for all files)`);
   const a = atAlarmLevel.events;
   print(`at the detector's alarm level (score >= ${atAlarmLevel.profiles[0]!.threshold.toFixed(3)}, p < ${alarmLevel.alarmRisk}): standard ${atAlarmLevel.profiles[0]!.score.toFixed(1)}, ${a.detectedWindows}/${a.windows} windows, ${a.falseAlarms} false alarms (one per ${Math.round(rows / Math.max(1, a.falseAlarms))} rows)`);
+  print('alarm level (p <)  score >=  windows  false alarms  precision  recall  standard');
+  for (const r of byAlarmRisk) {
+    const e = r.events;
+    print(`${String(r.alarmRisk).padEnd(18)} ${r.score.toFixed(3).padStart(8)}  ${`${e.detectedWindows}/${e.windows}`.padStart(7)} ${String(e.falseAlarms).padStart(13)} ${e.precision.toFixed(2).padStart(10)} ${e.recall.toFixed(2).padStart(7)} ${fmt(r.standard, 9)}`);
+  }
 
   let loco: LocoRow[] | undefined;
   if (options.loco) {
@@ -56,7 +77,7 @@ export async function runDetectorEval(options: DetectorEvalOptions): Promise<Det
     for (const r of loco) print(`${r.heldOut.padEnd(22)} ${JSON.stringify(r.chosen).padEnd(40)} ${fmt(r.train, 5)} ${fmt(r.standard, 9)} ${fmt(r.lowFp, 14)} ${fmt(r.standardAtTrainThreshold, 9)}`);
   }
   if (options.files) for (const l of fileLines(corpus, scores, all.profiles[0]!.threshold)) print(l);
-  const result = { all, byCategory, atAlarmLevel, ...(loco ? { loco } : {}) };
+  const result = { all, byCategory, atAlarmLevel, byAlarmRisk, ...(loco ? { loco } : {}) };
   if (options.json) print(JSON.stringify(result));
   return result;
 }
