@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { LocalBroker, freePorts } from '../../src/platform/kafka/local-broker.js';
 
 /** What every benchmark prints with its figures: the machine and the broker. */
@@ -15,8 +15,8 @@ export function median(xs: number[]): number {
 }
 
 /** The broker the benchmark runs against: KAFKA_BROKERS, or a fresh local one it stops after. */
-export async function benchBroker(): Promise<{ brokers: string; stop: () => Promise<void> }> {
-  if (process.env.KAFKA_BROKERS) return { brokers: process.env.KAFKA_BROKERS, stop: async () => {} };
+export async function benchBroker(): Promise<{ brokers: string; stop: () => Promise<void>; pid: () => number | undefined }> {
+  if (process.env.KAFKA_BROKERS) return { brokers: process.env.KAFKA_BROKERS, stop: async () => {}, pid: () => undefined };
   const [port, controllerPort] = await freePorts(2);
   const dir = `.vigil/bench-kafka-${process.pid}`;
   const broker = new LocalBroker({ dir, port, controllerPort, heapMb: 1024, fullJit: true });
@@ -27,7 +27,18 @@ export async function benchBroker(): Promise<{ brokers: string; stop: () => Prom
       await broker.stop();
       rmSync(dir, { recursive: true, force: true });
     },
+    pid: () => broker.pid(),
   };
+}
+
+let clockTicks: number | undefined;
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export function cpuSeconds(pid: number): number {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  // The fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
 }
 
 export function fmt(n: number): string {

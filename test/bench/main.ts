@@ -64,7 +64,7 @@ try {
   }
   if (process.env.BENCH_PIPELINE !== 'false') {
     console.log('\n[pipeline] vigil start ingest detector: JSON samples in over HTTP, anomalies out on aiops.anomalies');
-    const p = await pipelineBench(broker.brokers);
+    const p = await pipelineBench(broker.brokers, 0, undefined, undefined, broker.pid());
     report.pipeline = p;
     printPipeline(p);
     console.log(`BENCH_JSON_PIPELINE ${JSON.stringify(p)}`);
@@ -72,7 +72,7 @@ try {
     if (process.env.BENCH_PIPELINE_HALF_LOAD !== 'false') {
       // Latency means something at a load the pipeline keeps up with: half what it scored flat out.
       console.log('\n[pipeline] the same at half the scored rate');
-      const half = await pipelineBench(broker.brokers, p.detector_samples_per_s / 2);
+      const half = await pipelineBench(broker.brokers, p.detector_samples_per_s / 2, undefined, undefined, broker.pid());
       report.pipelineHalf = half;
       printPipeline(half);
       console.log(`BENCH_JSON_PIPELINE_HALF ${JSON.stringify(half)}`);

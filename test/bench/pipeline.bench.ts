@@ -19,7 +19,7 @@ import { KafkaBus } from '../../src/platform/kafka/kafka-bus.js';
 import { freePorts } from '../../src/platform/kafka/local-broker.js';
 import { loadCatalogue, topicSpecs } from '../../src/platform/streams/catalogue.js';
 import { VigilProcess } from '../support/vigil-process.js';
-import { buildDist, fmt } from './harness.js';
+import { buildDist, cpuSeconds, fmt } from './harness.js';
 
 const METRICS = ['cpu', 'memory', 'requests', 'latency', 'errors', 'disk', 'net_in', 'gc'];
 const STEP_MS = 60_000;
@@ -42,6 +42,11 @@ export interface PipelineResult {
   latency_ms: { p50: number; p99: number; max: number };
   rss_mib: number;
   rss_per_1000_entities_mib: number;
+  /** CPU time per scored sample from the first request to the last sample scored: where the cores went. */
+  cpu_us_per_sample: { vigil: number; broker?: number; bench: number };
+  /** The detector's batches of telemetry.metrics records: the broker's work goes with their count. */
+  detector_batches: number;
+  records_per_batch: number;
 }
 
 function percentile(xs: number[], q: number): number {
@@ -50,12 +55,15 @@ function percentile(xs: number[], q: number): number {
 }
 
 const counter = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+/** A series' value by its name and one label matcher written as Prometheus prints it (`topic="telemetry.metrics"`). */
+const labelled = (text: string, name: string, label: string) => Number(new RegExp(`^${name}\\{[^}]*${label}[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
 
 export async function pipelineBench(
   brokers: string,
   rate = 0,
   entities = Number(process.env.BENCH_PIPELINE_ENTITIES ?? 200),
   clients = Number(process.env.BENCH_PIPELINE_CLIENTS ?? 4),
+  brokerPid?: number,
 ): Promise<PipelineResult> {
   if (rate === 0) buildDist();
   const bus = new KafkaBus({ clientId: 'bench-pipeline', brokers: brokers.split(','), logLevel: 1 });
@@ -81,6 +89,7 @@ export async function pipelineBench(
     const ackAt: number[][] = Array.from({ length: clients }, () => []);
     const started = performance.now();
     const wallStart = Date.now();
+    const cpuAtStart = { vigil: cpuSeconds(vigil.child.pid!), broker: brokerPid && cpuSeconds(brokerPid), bench: process.cpuUsage() };
     let samples = 0;
     /** One scraper: its share of the entities (every clients-th), one request per step, in order. */
     const scrape = async (client: number) => {
@@ -120,6 +129,12 @@ export async function pipelineBench(
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+    const perSample = (seconds: number) => (seconds * 1e6) / expected;
+    const cpu = {
+      vigil: perSample(cpuSeconds(vigil.child.pid!) - cpuAtStart.vigil),
+      ...(brokerPid && cpuAtStart.broker !== undefined ? { broker: perSample(cpuSeconds(brokerPid) - cpuAtStart.broker) } : {}),
+      bench: perSample(Object.values(process.cpuUsage(cpuAtStart.bench)).reduce((a, b) => a + b, 0) / 1e6),
+    };
     await new Promise((r) => setTimeout(r, 2000)); // the last anomalies' appends and reads
     const latencies = anomalies.map((a) => {
       const event = JSON.parse(a.value!.toString()) as { entity: string; window: { start: number } };
@@ -127,6 +142,8 @@ export async function pipelineBench(
       const client = Number(event.entity.slice(`${run}-host-`.length)) % clients;
       return Number(a.timestamp) - (ackAt[client]?.[step + 1] ?? NaN);
     }).filter(Number.isFinite);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const batches = labelled(metrics, 'vigil_batch_records_count', 'topic="telemetry.metrics"');
     const status = readFileSync(`/proc/${vigil.child.pid}/status`, 'utf8');
     const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) / 1024;
     return {
@@ -141,6 +158,9 @@ export async function pipelineBench(
       latency_ms: { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: Math.max(...latencies) },
       rss_mib: rss,
       rss_per_1000_entities_mib: (rss / entities) * 1000,
+      cpu_us_per_sample: cpu,
+      detector_batches: batches,
+      records_per_batch: labelled(metrics, 'vigil_batch_records_sum', 'topic="telemetry.metrics"') / Math.max(1, batches),
     };
   } finally {
     await reader.stop();
@@ -155,5 +175,7 @@ export function printPipeline(r: PipelineResult): void {
   console.log(`  ingest acknowledged ${fmt(r.ingest_samples_per_s)} samples/s; detector scored ${fmt(r.detector_samples_per_s)} samples/s (from the first request)`);
   console.log(`  ${r.anomalies} anomalies on ${r.entities_flagged} of ${r.entities} entities (each went wrong once)`);
   console.log(`  step-closing request acknowledged -> anomaly appended: p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms, max ${r.latency_ms.max} ms`);
+  const c = r.cpu_us_per_sample;
+  console.log(`  CPU per sample scored: vigil ${c.vigil.toFixed(1)} us, broker ${c.broker?.toFixed(1) ?? '(not ours)'} us, this bench (clients and reader) ${c.bench.toFixed(1)} us; the detector read ${fmt(r.detector_batches)} batches of ${r.records_per_batch.toFixed(1)} records`);
   console.log(`  RSS ${r.rss_mib.toFixed(0)} MiB = ${r.rss_per_1000_entities_mib.toFixed(0)} MiB per 1,000 entities (ingest and detector in one process)`);
 }

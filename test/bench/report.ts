@@ -59,6 +59,8 @@ export function reportTable(r: Report, command: string): string {
     const p = r.pipeline;
     row(`pipeline ingest → detector → anomalies, ${p.entities} entities × 8 metrics from ${p.clients} clients, one record per entity and request (samples/s scored)`, '', fmt(p.detector_samples_per_s), '');
     row('  step-closing request acknowledged → anomaly appended, flat out (ms)', '', `p50 ${fmt(p.latency_ms.p50)}, p99 ${fmt(p.latency_ms.p99)}`, '');
+    const c = p.cpu_us_per_sample;
+    row('  CPU per sample scored, flat out (µs): vigil / broker / the bench\'s clients and reader', '', `${c.vigil.toFixed(1)} / ${c.broker?.toFixed(1) ?? '—'} / ${c.bench.toFixed(1)}`, '');
     if (r.pipelineHalf) {
       const h = r.pipelineHalf;
       row(`  the same paced to ${fmt(h.offered_samples_per_s)} samples/s (half): request acknowledged → anomaly appended (ms)`, '', `p50 ${fmt(h.latency_ms.p50)}, p99 ${fmt(h.latency_ms.p99)}`, '');
