@@ -34,13 +34,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
-import kafkajs from 'kafkajs';
 import type { BusRecord, OutRecord } from '../../src/platform/bus/types.js';
 import { KafkaBus } from '../../src/platform/kafka/kafka-bus.js';
 import { freePorts } from '../../src/platform/kafka/local-broker.js';
-import { loadCatalogue, topicSpecs } from '../../src/platform/streams/catalogue.js';
 import { VigilProcess } from '../support/vigil-process.js';
 import { buildDist, fmt } from './harness.js';
+import { runTopics } from './run-topics.js';
 
 const METRICS = ['cpu_utilization', 'memory_used_ratio', 'request_rate', 'latency_p99_seconds', 'error_ratio', 'disk_used_ratio', 'network_in_bytes', 'gc_pause_seconds'];
 const STEP_MS = 10_000;
@@ -168,26 +167,14 @@ export async function fleetBench(brokers: string, o: FleetOptions): Promise<Flee
   buildDist();
   const priority = getPriority();
   const run = `fleet${Date.now().toString(36)}`;
-  const prefix = `${run}.`;
+  const topics = await runTopics(brokers, run, 'bench-fleet-0');
+  const { prefix, bus, admin } = topics;
   const topic = 'telemetry.metrics';
   const series = o.entities * METRICS.length;
   // Two producers, each sending its own entities in order (one chunk after another), side by side.
-  const producers = [0, 1].map((i) => new KafkaBus({ clientId: `bench-fleet-${i}`, brokers: brokers.split(','), logLevel: 1 }, { topicPrefix: prefix }));
-  const bus = producers[0]!;
-  for (const p of producers) await p.connect();
-  await bus.applyTopics(topicSpecs(loadCatalogue(), 1));
-  const admin = new kafkajs.Kafka({ clientId: 'bench-fleet-admin', brokers: brokers.split(','), logLevel: kafkajs.logLevel.NOTHING }).admin();
-  await admin.connect();
-  // New partitions are not served at once (a loaded broker took over 6 s, longer than the
-  // producer's retries): wait until every partition's leader answers a ListOffsets.
-  for (let t = Date.now(); ; await sleep(500)) {
-    const served = await Promise.all([`${prefix}telemetry.metrics`, `${prefix}aiops.anomalies`].map((name) => admin.fetchTopicOffsets(name))).then(
-      () => true,
-      () => false,
-    );
-    if (served) break;
-    if (Date.now() - t > 120_000) throw new Error("the run's new topics were not served within 120 s");
-  }
+  const second = new KafkaBus({ clientId: 'bench-fleet-1', brokers: brokers.split(','), logLevel: 1 }, { topicPrefix: prefix });
+  await second.connect();
+  const producers = [bus, second];
   let vigil: VigilProcess | undefined;
   let reader: Awaited<ReturnType<KafkaBus['subscribe']>> | undefined;
   const timers: NodeJS.Timeout[] = [];
@@ -424,10 +411,8 @@ export async function fleetBench(brokers: string, o: FleetOptions): Promise<Flee
     await reader?.stop().catch(() => undefined);
     await vigil?.stop();
     // The run's topics hold gigabytes at full size: gone with the run (on a broker of the bench's own, or KAFKA_BROKERS).
-    const mine = (await admin.listTopics().catch(() => [] as string[])).filter((t) => t.startsWith(prefix));
-    if (mine.length > 0) await admin.deleteTopics({ topics: mine }).catch((err: Error) => console.error(`  could not delete the run's topics: ${err.message}`));
-    await admin.disconnect();
-    for (const p of producers) await p.disconnect();
+    await second.disconnect();
+    await topics.drop();
   }
 }
 

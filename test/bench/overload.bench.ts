@@ -8,12 +8,10 @@
  * BENCH_OVERLOAD_BURST_SECONDS (60), BENCH_OVERLOAD_FACTOR (10), BENCH_OVERLOAD=false skips it.
  */
 import { readFileSync } from 'node:fs';
-import kafkajs from 'kafkajs';
-import { KafkaBus } from '../../src/platform/kafka/kafka-bus.js';
 import { freePorts } from '../../src/platform/kafka/local-broker.js';
-import { loadCatalogue, topicSpecs } from '../../src/platform/streams/catalogue.js';
 import { VigilProcess } from '../support/vigil-process.js';
 import { buildDist, fmt } from './harness.js';
+import { runTopics } from './run-topics.js';
 
 const TOPIC = 'telemetry.metrics';
 const METRICS = ['cpu', 'memory', 'requests', 'latency', 'errors', 'disk', 'net_in', 'gc'];
@@ -59,22 +57,21 @@ const sumOf = (text: string, name: string) => [...text.matchAll(new RegExp(`^${n
 
 export async function overloadBench(brokers: string, o: OverloadOptions): Promise<OverloadResult> {
   buildDist();
-  const bus = new KafkaBus({ clientId: 'bench-overload', brokers: brokers.split(','), logLevel: 1 });
-  await bus.connect();
-  await bus.applyTopics(topicSpecs(loadCatalogue(), 1));
   const prefix = `overload-${Date.now().toString(36)}`;
+  // Topics of its own: the lag and the catch-up count this section's records only.
+  const topics = await runTopics(brokers, prefix, 'bench-overload');
+  const { bus, admin } = topics;
+  const metricsTopic = topics.prefix + TOPIC;
   const [port] = await freePorts(1);
-  const vigil = new VigilProcess(['start', 'detector', '--port', String(port)], { KAFKA_BROKERS: brokers, VIGIL_DEMO: 'false', VIGIL_GROUP_PREFIX: prefix });
+  const vigil = new VigilProcess(['start', 'detector', '--port', String(port)], { KAFKA_BROKERS: brokers, VIGIL_DEMO: 'false', VIGIL_GROUP_PREFIX: prefix, VIGIL_TOPIC_PREFIX: topics.prefix });
   const url = `http://127.0.0.1:${port}`;
-  const admin = new kafkajs.Kafka({ brokers: brokers.split(','), logLevel: kafkajs.logLevel.NOTHING }).admin();
-  await admin.connect();
   try {
     for (let t = Date.now(); !(await fetch(`${url}/health/ready`).catch(() => undefined))?.ok; ) {
       if (Date.now() - t > 120_000) throw new Error('vigil start detector did not get ready');
       await new Promise((r) => setTimeout(r, 200));
     }
     const lag = async () => {
-      const [offsets, ends] = await Promise.all([admin.fetchOffsets({ groupId: `${prefix}-detector`, topics: [TOPIC] }), admin.fetchTopicOffsets(TOPIC)]);
+      const [offsets, ends] = await Promise.all([admin.fetchOffsets({ groupId: `${prefix}-detector`, topics: [metricsTopic] }), admin.fetchTopicOffsets(metricsTopic)]);
       return ends.reduce((n, e) => {
         const c = Number(offsets[0]?.partitions.find((p) => p.partition === e.partition)?.offset ?? -1);
         return n + Math.max(0, Number(e.offset) - Math.max(0, c));
@@ -144,9 +141,8 @@ export async function overloadBench(brokers: string, o: OverloadOptions): Promis
       caught_up: caughtUp,
     };
   } finally {
-    await admin.disconnect();
     await vigil.stop();
-    await bus.disconnect();
+    await topics.drop();
   }
 }
 

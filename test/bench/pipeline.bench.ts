@@ -11,15 +11,16 @@
  * `rate` (samples/s) paces the requests; without, they go as fast as they are acknowledged.
  *
  * BENCH_PIPELINE_ENTITIES (default 200, × 8 metrics), BENCH_PIPELINE=false skips it;
- * BENCH_PIPELINE_HALF_LOAD=false skips the second pass at half the first one's scored rate.
+ * BENCH_PIPELINE_HALF_LOAD=false skips the second pass at half the first one's scored rate;
+ * BENCH_PIPELINE_WARMUPS (default 1) unreported passes first, so the broker has compiled its hot
+ * paths as a running one has. Each pass has topics of its own (it reads nothing an earlier one wrote).
  */
 import { readFileSync } from 'node:fs';
 import type { BusRecord } from '../../src/platform/bus/types.js';
-import { KafkaBus } from '../../src/platform/kafka/kafka-bus.js';
 import { freePorts } from '../../src/platform/kafka/local-broker.js';
-import { loadCatalogue, topicSpecs } from '../../src/platform/streams/catalogue.js';
 import { VigilProcess } from '../support/vigil-process.js';
 import { buildDist, cpuSeconds, fmt } from './harness.js';
+import { runTopics } from './run-topics.js';
 
 const METRICS = ['cpu', 'memory', 'requests', 'latency', 'errors', 'disk', 'net_in', 'gc'];
 const STEP_MS = 60_000;
@@ -66,13 +67,13 @@ export async function pipelineBench(
   brokerPid?: number,
 ): Promise<PipelineResult> {
   if (rate === 0) buildDist();
-  const bus = new KafkaBus({ clientId: 'bench-pipeline', brokers: brokers.split(','), logLevel: 1 });
-  await bus.connect();
-  await bus.applyTopics(topicSpecs(loadCatalogue(), 1));
   const run = `pl${Date.now().toString(36)}`;
+  // Topics of its own: a second pass on the same broker must not read the first one's samples.
+  const topics = await runTopics(brokers, run, 'bench-pipeline');
+  const bus = topics.bus;
   const [port] = await freePorts(1);
   const url = `http://127.0.0.1:${port}`;
-  const vigil = new VigilProcess(['start', 'ingest', 'detector', '--port', String(port)], { KAFKA_BROKERS: brokers, VIGIL_DEMO: 'false', VIGIL_GROUP_PREFIX: run });
+  const vigil = new VigilProcess(['start', 'ingest', 'detector', '--port', String(port)], { KAFKA_BROKERS: brokers, VIGIL_DEMO: 'false', VIGIL_GROUP_PREFIX: run, VIGIL_TOPIC_PREFIX: topics.prefix });
   const anomalies: BusRecord[] = [];
   const reader = await bus.subscribe({ groupId: `${run}-reader`, topics: ['aiops.anomalies'], fromBeginning: true }, async (batch, control) => {
     anomalies.push(...batch.records.filter((r) => r.key?.toString().startsWith(run)));
@@ -165,7 +166,7 @@ export async function pipelineBench(
   } finally {
     await reader.stop();
     await vigil.stop();
-    await bus.disconnect();
+    await topics.drop();
   }
 }
 
