@@ -10,7 +10,7 @@ import { benchRecord } from './consumer-records.js';
 import { fmt, median } from './harness.js';
 import { nestKafkaRun } from './nest-kafka.side.js';
 
-const FETCH_BYTES = 1024 * 1024;
+const FETCH_BYTES = Number(process.env.BENCH_FETCH_BYTES ?? 1024 * 1024);
 const MAX_BYTES = 16 * 1024 * 1024;
 /** Every side reads this many partitions at once: the platform consumer's default. */
 export const CONCURRENCY = 4;

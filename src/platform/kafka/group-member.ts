@@ -66,6 +66,15 @@ export class GroupMember {
   }
 
   /**
+   * The client left the group without a revoke (kafkajs after a crash): others may own its
+   * partitions by now, so they are lost, not handed over, and no checkpoint of them is written.
+   */
+  left(): void {
+    this.ownership.assign([]);
+    this.interval?.drop();
+  }
+
+  /**
    * Hands one batch (topic named as the services know it) to the handler once the partition's
    * restore is done; `clusterTopic` is its name on the cluster, for commits. False: skipped,
    * the partition is no longer this member's.

@@ -51,6 +51,7 @@ export class KafkaBus implements Bus {
   private readonly producer: Producer;
   private admin: Admin | undefined;
   private readonly consumers = new Set<Consumer>();
+  private readonly subscriptions = new Set<KafkaSubscription>();
   private connected = false;
   private readonly names: TopicNames;
   private readonly appends = new Appends((records) => this.sendChunk(records));
@@ -85,6 +86,9 @@ export class KafkaBus implements Bus {
   }
 
   async disconnect(): Promise<void> {
+    // A subscription waiting to restart its consumer must not bring it back after this.
+    for (const s of this.subscriptions) s.halt();
+    this.subscriptions.clear();
     for (const c of [...this.consumers]) await c.disconnect();
     this.consumers.clear();
     await this.admin?.disconnect();
@@ -118,13 +122,15 @@ export class KafkaBus implements Bus {
       allowAutoTopicCreation: false,
     });
     this.consumers.add(consumer);
-    const subscription = new KafkaSubscription(consumer, options, handler, this.names, async () => {
+    const subscription: KafkaSubscription = new KafkaSubscription(consumer, options, handler, this.names, async () => {
       this.consumers.delete(consumer);
+      this.subscriptions.delete(subscription);
       if (options.deleteGroupOnStop) {
         const admin = await this.adminClient();
         await admin.deleteGroups([options.groupId]).catch((e: Error) => console.error(`consumer group ${options.groupId} not deleted: ${e.message}`));
       }
     });
+    this.subscriptions.add(subscription);
     await subscription.start();
     return subscription;
   }

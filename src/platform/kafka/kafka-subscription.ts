@@ -25,6 +25,8 @@ export class KafkaSubscription implements Subscription {
   /** Crashed and not yet back in the group. */
   private down = false;
   private restartWait = FIRST_RESTART_WAIT_MS;
+  /** When the member last joined (performance.now()). */
+  private joinedAt = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private restarting: Promise<void> | undefined;
 
@@ -42,7 +44,12 @@ export class KafkaSubscription implements Subscription {
     consumer.on(consumer.events.CRASH, (e) => {
       if (e.payload.restart || this.stopping) return;
       this.down = true;
+      // kafkajs has left the group: a stop before the restart joins must not checkpoint partitions others may own by now.
+      this.member.left();
       options.onCrash?.(e.payload.error);
+      // The pause starts over only after a minute in the group: a batch that fails again at once
+      // (a join, then the same crash) keeps doubling it instead of rejoining every second.
+      if (performance.now() - this.joinedAt >= MAX_RESTART_WAIT_MS) this.restartWait = FIRST_RESTART_WAIT_MS;
       this.restartLater();
     });
   }
@@ -66,7 +73,7 @@ export class KafkaSubscription implements Subscription {
    * kafkajs restarts a consumer itself only after a retriable error; after any other it has left
    * the group and stays stopped, which would leave the service running and reading nothing. It is
    * started again (from the last commit: the failed batch is run again, its outputs keep their
-   * ids) after a pause that doubles while it keeps crashing and starts over once it joins.
+   * ids) after a pause that doubles while it keeps crashing, up to a minute.
    */
   private restartLater(): void {
     const wait = this.restartWait;
@@ -95,9 +102,14 @@ export class KafkaSubscription implements Subscription {
     this.consumer.resume(this.topics);
   }
 
-  async stop(): Promise<void> {
+  /** No restart from now on (the bus is disconnecting its consumers itself). */
+  halt(): void {
     this.stopping = true;
     clearTimeout(this.restartTimer);
+  }
+
+  async stop(): Promise<void> {
+    this.halt();
     await this.restarting;
     // No new batch; the ones in hand finish (and commit, or note their offsets). A consumer
     // kafkajs has stopped (crashed, or between restarts) has nothing to pause.
@@ -125,7 +137,7 @@ export class KafkaSubscription implements Subscription {
     // A new member id: the group dropped this member (session expired, or kafkajs restarted the consumer).
     this.member.assigned(assigned, this.memberId !== undefined && memberId !== this.memberId);
     this.memberId = memberId;
-    this.restartWait = FIRST_RESTART_WAIT_MS;
+    this.joinedAt = performance.now();
     if (this.down) {
       this.down = false;
       this.options.onRestarted?.();

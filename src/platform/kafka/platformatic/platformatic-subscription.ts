@@ -114,6 +114,14 @@ export class PlatformaticSubscription implements Subscription {
 
   private async fetchLoop(): Promise<void> {
     for (let wait = 1000; !this.stopping; ) {
+      if (this.down) {
+        // Out of the group since a rejoin failed: others may own its partitions, so nothing is
+        // fetched (fetches work without membership) until a rejoin succeeds.
+        await this.sleep(wait);
+        wait = Math.min(wait * 2, MAX_BACKOFF_MS);
+        if (!this.stopping) await this.rejoin();
+        continue;
+      }
       if (this.paused || this.assignment.length === 0) {
         await this.sleep(60_000);
         continue;
@@ -132,9 +140,10 @@ export class PlatformaticSubscription implements Subscription {
   }
 
   /**
-   * The group dropped the member and the client gave up rejoining: join again. An error the
-   * client calls final is reported (not ready) and the loop goes on trying after its pause, as
-   * the kafkajs subscription restarts its consumer.
+   * The group dropped the member and the client gave up rejoining: join again. A join that fails
+   * leaves the member out of the group: it is reported (not ready), its partitions count as lost
+   * (others may own them; no checkpoint is written for them), and the loop fetches nothing and
+   * tries again after its pause, as the kafkajs subscription restarts its consumer.
    */
   private async rejoin(): Promise<void> {
     try {
@@ -144,10 +153,14 @@ export class PlatformaticSubscription implements Subscription {
         this.options.onRestarted?.();
       }
     } catch (err) {
-      if ((err as { canRetry?: boolean }).canRetry === false) {
-        this.down = true;
-        this.options.onCrash?.(err as Error);
+      if (this.stopping) return;
+      if (!this.down) {
+        this.assignment = [];
+        this.positions.clear();
+        this.member.left();
       }
+      this.down = true;
+      this.options.onCrash?.(err as Error);
     }
   }
 
