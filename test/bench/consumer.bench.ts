@@ -10,6 +10,7 @@ import { benchRecord } from './consumer-records.js';
 import { fmt, median } from './harness.js';
 import { nestKafkaRun } from './nest-kafka.side.js';
 
+/** Fetch size per partition on every side (BENCH_FETCH_BYTES; default 1 MiB, kafkajs' default and the platform's). */
 const FETCH_BYTES = Number(process.env.BENCH_FETCH_BYTES ?? 1024 * 1024);
 const MAX_BYTES = 16 * 1024 * 1024;
 /** Every side reads this many partitions at once: the platform consumer's default. */
