@@ -100,7 +100,8 @@ export interface SubscribeOptions {
    * The consumer stopped on an error its client does not retry (a coordinator not found while
    * the broker restarts, a producer sequence error): the service is not ready until it runs again.
    * The subscription starts it again after a pause until stopped (kafkajs: 1 s, doubling to a
-   * minute; platformatic: its fetch loop's back-off, doubling to 30 s).
+   * minute while it keeps crashing; platformatic: its fetch loop's back-off, doubling to 30 s).
+   * Its partitions are lost meanwhile (onPartitionsRevoked 'rebalance': no checkpoint).
    */
   onCrash?: (error: Error) => void;
   /** Running again after a crash: the service is ready again. */
