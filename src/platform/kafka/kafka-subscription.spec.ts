@@ -48,7 +48,7 @@ describe('KafkaSubscription restarts', () => {
   const subscribe = (consumer: FakeConsumer, health: string[] = []) =>
     new KafkaSubscription(
       consumer as unknown as Consumer,
-      { groupId: 'g', topics: ['t'], onCrash: () => health.push('down'), onRestarted: () => health.push('up') },
+      { groupId: 'g', topics: ['t'], fromBeginning: false, onCrash: () => health.push('down'), onRestarted: () => health.push('up') },
       async () => {},
       new TopicNames(''),
       async () => {},
