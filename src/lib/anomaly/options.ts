@@ -22,6 +22,8 @@ export interface DetectorOptions {
   learnRisk: number;
   /** Rarities (below learnRisk) seen in more than this many separate episodes, a day apart, are learned in full (0: always clipped; chosen on data, see the README). */
   learnRepeats: number;
+  /** Hours the day-and-week track, once it reports, shares the say with the daily one, the less surprised speaking (0: it takes over at once; chosen on data, see the README). */
+  handoverHours: number;
   /** Values of a statistic before its tail model reports any evidence. */
   minValues: number;
   /** Fraction of a statistic's history treated as peaks for the tail fit. */
@@ -50,6 +52,7 @@ export const DEFAULT_OPTIONS: DetectorOptions = {
   recordTolerance: 0.02,
   learnRisk: 1e-3,
   learnRepeats: 1,
+  handoverHours: 12,
   minValues: 100,
   tailFraction: 0.02,
   tailBlocks: 16,
@@ -77,6 +80,7 @@ export function resolveOptions(overrides: DetectorOverrides = {}): DetectorOptio
   }
   if (o.minValues < 4) throw new Error('minValues must be at least 4');
   if (!(Number.isInteger(o.learnRepeats) && o.learnRepeats >= 0)) throw new Error(`learnRepeats must be a non-negative integer, got ${o.learnRepeats}`);
+  if (!(o.handoverHours >= 0)) throw new Error(`handoverHours must be at least 0, got ${o.handoverHours}`);
   if (!(o.warmupRows >= 0)) throw new Error('warmupRows must be at least 0');
   if (!(o.suppressRows >= 0)) throw new Error('suppressRows must be at least 0');
   return o;

@@ -95,13 +95,24 @@ export class SeriesTracker {
       if (starts[kind] && !this.tracks.some((k) => k.index >= index)) this.tracks.push(this.newTrack(kind));
     });
     const reporting = this.reportingTrack();
+    if (reporting && !(reporting.reportingSince <= t)) reporting.reportingSince = t;
+    // The day-and-week reference starts from a week-old bin that has not yet seen every hour of
+    // the day: for its first hours the daily track judges too, and the less surprised of the two
+    // speaks (a nightly spike the daily track knows well is no news because the new track has not
+    // met one yet). The recent median hands over to the daily track at once: it knows no pattern.
+    const young = reporting?.kind === 'seasonal' && t - reporting.reportingSince < this.options.handoverHours * 3_600_000;
+    const previous = young ? this.tracks.find((k) => k.kind === 'daily' && k.tail.size >= this.options.minValues) : undefined;
+    let pReporting = 1;
+    let pPrevious = 0;
     for (const track of this.tracks) {
       const reference = references[track.kind];
       const p = Number.isFinite(reference) ? track.judge(t, this.residual(x, reference), this.options, FLAT_SCALE * Math.abs(reference)) : 1;
-      if (track === reporting) consider(-Math.log10(p), track.kind === 'recent' ? 'level' : 'shift');
+      if (track === reporting) pReporting = p;
+      if (track === previous) pPrevious = p;
       track.recent?.add(x);
     }
-    if (reporting && reporting.index > 0) this.tracks = this.tracks.filter((k) => k.index >= reporting.index);
+    if (reporting) consider(-Math.log10(Math.max(pReporting, pPrevious)), reporting.kind === 'recent' ? 'level' : 'shift');
+    if (reporting && reporting.index > 0 && !young) this.tracks = this.tracks.filter((k) => k.index >= reporting.index);
     if (this.seen >= this.options.minValues) {
       const range = this.high - this.low || Math.abs(this.high) * 0.01 || 1;
       const beyond = x > this.high ? (x - this.high) / range : x < this.low ? (this.low - x) / range : 0;

@@ -47,6 +47,8 @@ export class ShiftTrack {
    */
   episodes = 0;
   lastRare = -Infinity;
+  /** When this track first reported (NaN: not yet). */
+  reportingSince = NaN;
 
   /**
    * The statistic for this residual at time t (NaN until enough rows; `flatScale`: see
@@ -76,18 +78,22 @@ export class ShiftTrack {
   write(w: ByteWriter, writeTail: (w: ByteWriter, t: TailEstimator) => void): void {
     w.u8(this.index);
     this.mean.write(w);
-    w.f64(this.episodes).f64(this.lastRare);
+    w.f64(this.episodes).f64(this.lastRare).f64(this.reportingSince);
     writeTail(w, this.tail);
     if (this.recent) this.recent.write(w);
   }
 
-  /** `format` 1 (before the episodes were kept) reads as no episodes yet. */
+  /**
+   * `format` 1 (before the episodes were kept) reads as no episodes yet; before format 3 a track
+   * that reported took over at once, so it reads as reporting for long.
+   */
   read(r: ByteReader, readTail: (r: ByteReader, t: TailEstimator) => void, format: number): void {
     this.mean.read(r);
     if (format >= 2) {
       this.episodes = r.f64();
       this.lastRare = r.f64();
     }
+    this.reportingSince = format >= 3 ? r.f64() : -Infinity;
     readTail(r, this.tail);
     if (this.recent) this.recent.read(r);
   }
