@@ -6,7 +6,7 @@ import type { Observation, ScoreResult } from './types.js';
 
 /** Evidence (-log10 p) that maps to a score of 0.5; the score is e / (e + EVIDENCE_HALF). */
 const EVIDENCE_HALF = 4;
-/** Format of an entity snapshot; bumped when the layout changes (older snapshots are refused). */
+/** Format of an entity snapshot; bumped when the layout changes (formats not in READABLE_FORMATS are refused). */
 const SNAPSHOT_FORMAT = 3;
 /** Formats `restore` still reads (1: before a statistic counted its rare episodes and a series its runs of repeats; 2: before a track kept when it began to report). */
 const READABLE_FORMATS = [1, 2, 3];

@@ -80,7 +80,7 @@ export function resolveOptions(overrides: DetectorOverrides = {}): DetectorOptio
   }
   if (o.minValues < 4) throw new Error('minValues must be at least 4');
   if (!(Number.isInteger(o.learnRepeats) && o.learnRepeats >= 0)) throw new Error(`learnRepeats must be a non-negative integer, got ${o.learnRepeats}`);
-  if (!(o.handoverHours >= 0)) throw new Error(`handoverHours must be at least 0, got ${o.handoverHours}`);
+  if (!(Number.isFinite(o.handoverHours) && o.handoverHours >= 0)) throw new Error(`handoverHours must be at least 0, got ${o.handoverHours}`);
   if (!(o.warmupRows >= 0)) throw new Error('warmupRows must be at least 0');
   if (!(o.suppressRows >= 0)) throw new Error('suppressRows must be at least 0');
   return o;

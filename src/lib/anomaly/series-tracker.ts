@@ -53,7 +53,8 @@ export class SeriesTracker {
   profiles: SeasonalProfile[] = [];
   /**
    * Shift statistics against each kind of reference known so far, least informed first; the most
-   * informed one with enough history reports, and retires the ones before it.
+   * informed one with enough history reports, and retires the ones before it (the daily track
+   * only once the day-and-week one has reported for `handoverHours`).
    */
   private tracks: ShiftTrack[];
   private low = Infinity;
@@ -95,7 +96,7 @@ export class SeriesTracker {
       if (starts[kind] && !this.tracks.some((k) => k.index >= index)) this.tracks.push(this.newTrack(kind));
     });
     const reporting = this.reportingTrack();
-    if (reporting && !(reporting.reportingSince <= t)) reporting.reportingSince = t;
+    if (reporting && Number.isNaN(reporting.reportingSince)) reporting.reportingSince = t;
     // The day-and-week reference starts from a week-old bin that has not yet seen every hour of
     // the day: for its first hours the daily track judges too, and the less surprised of the two
     // speaks (a nightly spike the daily track knows well is no news because the new track has not
@@ -108,7 +109,8 @@ export class SeriesTracker {
       const reference = references[track.kind];
       const p = Number.isFinite(reference) ? track.judge(t, this.residual(x, reference), this.options, FLAT_SCALE * Math.abs(reference)) : 1;
       if (track === reporting) pReporting = p;
-      if (track === previous) pPrevious = p;
+      // Only a daily track that judged this row (its reference exists: not after a long gap) speaks.
+      if (track === previous && Number.isFinite(reference)) pPrevious = p;
       track.recent?.add(x);
     }
     if (reporting) consider(-Math.log10(Math.max(pReporting, pPrevious)), reporting.kind === 'recent' ? 'level' : 'shift');
@@ -145,7 +147,7 @@ export class SeriesTracker {
   memoryBytes(): number {
     let bytes = 8 * 15;
     for (const p of this.profiles) bytes += p.values.byteLength + 32;
-    for (const k of this.tracks) bytes += tailBytes(this.options) + 8 * this.options.shiftRows + 16 + (k.recent ? 8 * this.options.recentRows : 0);
+    for (const k of this.tracks) bytes += tailBytes(this.options) + 8 * this.options.shiftRows + 24 + (k.recent ? 8 * this.options.recentRows : 0);
     return bytes;
   }
 
@@ -194,6 +196,8 @@ export class SeriesTracker {
       if (!kind) throw new Error('snapshot: unknown reference kind');
       const track = this.newTrack(kind);
       track.read(r, readTail, format);
+      // Before format 3 a reporting track had taken over; one not reporting yet will, when it does.
+      if (format < 3 && track.tail.size < this.options.minValues) track.reportingSince = NaN;
       this.tracks.push(track);
     }
   }

@@ -85,7 +85,8 @@ export class ShiftTrack {
 
   /**
    * `format` 1 (before the episodes were kept) reads as no episodes yet; before format 3 a track
-   * that reported took over at once, so it reads as reporting for long.
+   * took over at once when it reported, so it reads as reporting for long (the series tracker
+   * resets that for a track not reporting yet).
    */
   read(r: ByteReader, readTail: (r: ByteReader, t: TailEstimator) => void, format: number): void {
     this.mean.read(r);
