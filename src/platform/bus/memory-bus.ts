@@ -188,6 +188,11 @@ export class MemoryBus implements Bus {
     this.rebalance(group);
   }
 
+  /** The group's committed offset of a partition (the next record it reads), if any. */
+  committedOffset(groupId: string, topic: string, partition: number): number | undefined {
+    return this.groups.get(groupId)?.committed.get(`${topic}/${partition}`);
+  }
+
   /** Whether a group exists (has members, or offsets committed). */
   hasGroup(groupId: string): boolean {
     return this.groups.has(groupId);

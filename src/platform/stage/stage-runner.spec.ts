@@ -70,6 +70,30 @@ describe('StageRunner', () => {
     expect(dlq[0]!.value!.toString()).toBe(batch([4, 'high', 6]));
   });
 
+  it('hands a large fetched batch to the handler 512 records at a time, in order, and commits it once they are all done', async () => {
+    const calls: Array<{ first: string; size: number; committed: number | undefined }> = [];
+    const bus = new MemoryBus({ maxBatch: 1300 });
+    const group = () => bus.committedOffset('slices', 'in', 0);
+    const { runner } = await setup(
+      Array.from({ length: 1300 }, (_, i) => JSON.stringify(sample(i))),
+      {
+        groupId: 'slices',
+        handle: async (rs) => {
+          calls.push({ first: rs[0]!.offset, size: rs.length, committed: group() });
+          return rs.map((r) => ({ topic: 'out', key: r.key, id: `o-${r.offset}`, value: r.value }));
+        },
+      },
+      bus,
+    );
+    const { out } = await drain(bus, { out: 1300, dlq: 0 });
+    await until(() => group() === 1300, 30_000, 'the batch committed');
+    await runner.stop();
+    expect(calls.map((c) => [c.first, c.size])).toEqual([['0', 512], ['512', 512], ['1024', 276]]);
+    // Nothing of the fetched batch is committed until its last slice is handled and appended.
+    expect(calls.every((c) => !c.committed)).toBe(true);
+    expect(out.map((r) => JSON.parse(r.value!.toString()).value)).toEqual(Array.from({ length: 1300 }, (_, i) => i));
+  });
+
   it('retries a failing handler, then isolates the one record that keeps failing', async () => {
     let calls = 0;
     const { bus, runner } = await setup(

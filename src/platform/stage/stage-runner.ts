@@ -39,6 +39,8 @@ import { DEAD_LETTER_REASONS, type Emit, type HandlerContext, type InRecord, typ
  * the gap grows to 6 s plus a round trip: the broker's minimum session timeout.
  */
 const HEARTBEAT_EVERY_MS = 1000;
+/** Records the handler is given at once: a fetched batch of more is handed over in slices. */
+const HANDLER_SLICE = 512;
 /** Span links per batch span: enough to find the producers, bounded for huge batches. */
 const MAX_LINKS = 128;
 
@@ -161,56 +163,67 @@ export class StageRunner<T> {
       const who = { service, group: this.group };
       const out: OutRecord[] = [];
       let nextTraced = 0;
-      for (let index = 0; index < records.length; index++) {
-        const r = records[index]!;
-        let traceContext = batchContext;
-        const input = inputs?.[nextTraced];
-        if (input?.index === index) {
-          nextTraced++;
-          if (input.sampled) {
-            // A sampled producer gets a process span of its own, so its trace runs through here.
-            const child = this.recordSpan(r, input.parent);
-            recordSpans.push(child);
-            traceContext = trace.setSpan(input.parent, child);
-          }
-        }
-        const decoded = decodeRecord<unknown>(r, this.schemas, this.maxBytes);
-        if (!decoded.ok) {
-          // One bad record, one dead letter: every consumer of the topic finds it unreadable, only its owner writes it.
-          if (this.leavesUnreadable.has(topic)) {
-            m.skipped.labels(service, topic, decoded.reason).inc();
-            continue;
-          }
-          out.push(deadLetter(r, dlq, decoded.reason, decoded.error, who));
-          this.metrics.deadLettered(topic, decoded.reason);
-          continue;
-        }
-        valid.push({ record: new StageRecord<unknown>(r, decoded.value, traceContext, traceContext !== batchContext), index });
-      }
       const rejected = new Map<string, string>();
       const ctx: HandlerContext = {
         heartbeat: () => control.heartbeat(),
         isRunning: () => control.isRunning(),
         reject: (record, error) => void rejected.set(record.offset, error),
       };
-      const run = () => this.handleIsolating(valid, ctx);
-      const { outputs, failed } = span ? await context.with(batchContext, run) : await run();
-      const failedOffsets = new Set(failed.map((f) => f.pending.record.offset));
-      for (const p of valid) {
-        const error = rejected.get(p.record.offset);
-        if (error === undefined || failedOffsets.has(p.record.offset)) continue;
-        out.push(deadLetter(records[p.index]!, dlq, 'rejected', error, who));
-        this.metrics.deadLettered(topic, 'rejected');
+      const outputs: OutRecord[] = [];
+      let handed = 0;
+      let failedCount = 0;
+      // The handler gets the batch a slice at a time, so a slice's decoded records can go
+      // before the next is decoded: held for a whole fetch (thousands of records), they outlive
+      // young-generation collections and are copied and promoted (GC was the consumer's extra CPU).
+      for (let from = 0; from < records.length; from += HANDLER_SLICE) {
+        const to = Math.min(records.length, from + HANDLER_SLICE);
+        for (let index = from; index < to; index++) {
+          const r = records[index]!;
+          let traceContext = batchContext;
+          const input = inputs?.[nextTraced];
+          if (input?.index === index) {
+            nextTraced++;
+            if (input.sampled) {
+              // A sampled producer gets a process span of its own, so its trace runs through here.
+              const child = this.recordSpan(r, input.parent);
+              recordSpans.push(child);
+              traceContext = trace.setSpan(input.parent, child);
+            }
+          }
+          const decoded = decodeRecord<unknown>(r, this.schemas, this.maxBytes);
+          if (!decoded.ok) {
+            // One bad record, one dead letter: every consumer of the topic finds it unreadable, only its owner writes it.
+            if (this.leavesUnreadable.has(topic)) {
+              m.skipped.labels(service, topic, decoded.reason).inc();
+              continue;
+            }
+            out.push(deadLetter(r, dlq, decoded.reason, decoded.error, who));
+            this.metrics.deadLettered(topic, decoded.reason);
+            continue;
+          }
+          valid.push({ record: new StageRecord<unknown>(r, decoded.value, traceContext, traceContext !== batchContext), index });
+        }
+        const run = () => this.handleIsolating(valid, ctx);
+        const slice = span ? await context.with(batchContext, run) : await run();
+        const failedOffsets = new Set(slice.failed.map((f) => f.pending.record.offset));
+        for (const p of valid) {
+          const error = rejected.get(p.record.offset);
+          if (error === undefined || failedOffsets.has(p.record.offset)) continue;
+          out.push(deadLetter(records[p.index]!, dlq, 'rejected', error, who));
+          this.metrics.deadLettered(topic, 'rejected');
+        }
+        for (const f of slice.failed) {
+          out.push(deadLetter(records[f.pending.index]!, dlq, 'handler_error', f.error, who));
+          this.metrics.deadLettered(topic, 'handler_error');
+        }
+        for (const o of slice.outputs) outputs.push(o);
+        handed += valid.length;
+        failedCount += slice.failed.length;
+        // The decoded values need not outlive the handler: held over the append and the commit,
+        // while other partitions' batches are decoded, they would be copied and promoted too.
+        release(valid);
       }
-      for (const f of failed) {
-        out.push(deadLetter(records[f.pending.index]!, dlq, 'handler_error', f.error, who));
-        this.metrics.deadLettered(topic, 'handler_error');
-      }
-      const processed = valid.length - failed.length - rejected.size;
-      // The decoded values need not outlive the handler: held over the append and the commit,
-      // while other partitions' batches are decoded, they survive young-generation collections
-      // and are copied and promoted (the GC was a quarter of the consumer's CPU).
-      release(valid);
+      const processed = handed - failedCount - rejected.size;
       for (const o of outputs) out.push(o);
       if (out.length > 0) {
         // Shared: the outputs of partitions handled side by side go in one request per topic.

@@ -38,8 +38,9 @@ export interface HandlerContext {
 }
 
 /**
- * A service's logic for one batch of one partition: everything it returns is appended (and
- * acknowledged) before the batch's offsets are committed. Throwing makes the platform retry
+ * A service's logic for one batch of one partition (a fetched batch of more than 512 records comes
+ * as several calls, in order): everything it returns is appended (and acknowledged) before the
+ * fetched batch's offsets are committed. Throwing makes the platform retry
  * the batch, then split it to isolate the record that fails and dead-letter that record alone:
  * a handler may therefore see a record again and should be idempotent per record.
  */
