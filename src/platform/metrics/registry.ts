@@ -60,7 +60,7 @@ export const platformMetrics = {
   }),
   batchSize: new Histogram({
     name: 'vigil_batch_records',
-    help: 'Records per batch handed to a service.',
+    help: 'Records per fetched batch (handed to the service in calls of at most 512).',
     labelNames: ['service', 'topic'] as const,
     buckets: [1, 10, 100, 500, 1000, 2500, 5000, 10000],
     registers: [registry],

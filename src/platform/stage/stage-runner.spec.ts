@@ -71,15 +71,15 @@ describe('StageRunner', () => {
   });
 
   it('hands a large fetched batch to the handler 512 records at a time, in order, and commits it once they are all done', async () => {
-    const calls: Array<{ first: string; size: number; committed: number | undefined }> = [];
+    const calls: Array<{ first: string; size: number; committed: number | undefined; end: boolean | undefined }> = [];
     const bus = new MemoryBus({ maxBatch: 1300 });
     const group = () => bus.committedOffset('slices', 'in', 0);
     const { runner } = await setup(
       Array.from({ length: 1300 }, (_, i) => JSON.stringify(sample(i))),
       {
         groupId: 'slices',
-        handle: async (rs) => {
-          calls.push({ first: rs[0]!.offset, size: rs.length, committed: group() });
+        handle: async (rs, ctx) => {
+          calls.push({ first: rs[0]!.offset, size: rs.length, committed: group(), end: ctx.endOfBatch });
           return rs.map((r) => ({ topic: 'out', key: r.key, id: `o-${r.offset}`, value: r.value }));
         },
       },
@@ -88,7 +88,7 @@ describe('StageRunner', () => {
     const { out } = await drain(bus, { out: 1300, dlq: 0 });
     await until(() => group() === 1300, 30_000, 'the batch committed');
     await runner.stop();
-    expect(calls.map((c) => [c.first, c.size])).toEqual([['0', 512], ['512', 512], ['1024', 276]]);
+    expect(calls.map((c) => [c.first, c.size, c.end])).toEqual([['0', 512, false], ['512', 512, false], ['1024', 276, true]]);
     // Nothing of the fetched batch is committed until its last slice is handled and appended.
     expect(calls.every((c) => !c.committed)).toBe(true);
     expect(out.map((r) => JSON.parse(r.value!.toString()).value)).toEqual(Array.from({ length: 1300 }, (_, i) => i));

@@ -168,6 +168,7 @@ export class StageRunner<T> {
         heartbeat: () => control.heartbeat(),
         isRunning: () => control.isRunning(),
         reject: (record, error) => void rejected.set(record.offset, error),
+        endOfBatch: false,
       };
       const outputs: OutRecord[] = [];
       let handed = 0;
@@ -177,6 +178,7 @@ export class StageRunner<T> {
       // young-generation collections and are copied and promoted (GC was the consumer's extra CPU).
       for (let from = 0; from < records.length; from += HANDLER_SLICE) {
         const to = Math.min(records.length, from + HANDLER_SLICE);
+        ctx.endOfBatch = to === records.length;
         for (let index = from; index < to; index++) {
           const r = records[index]!;
           let traceContext = batchContext;

@@ -35,11 +35,17 @@ export interface HandlerContext {
    * unacceptable — an unknown currency, say), with the reason; no retry, the batch goes on.
    */
   reject(record: InRecord<unknown>, error: string): void;
+  /**
+   * False on every call for a fetched batch but its last (see StageHandler): work that must come
+   * before the batch commits but not before each call, such as checkpoints, waits for the last.
+   * Absent where batches are not sliced.
+   */
+  endOfBatch?: boolean;
 }
 
 /**
  * A service's logic for one batch of one partition (a fetched batch of more than 512 records comes
- * as several calls, in order): everything it returns is appended (and acknowledged) before the
+ * as several calls, in order, `ctx.endOfBatch` true on the last): everything it returns is appended (and acknowledged) before the
  * fetched batch's offsets are committed. Throwing makes the platform retry
  * the batch, then split it to isolate the record that fails and dead-letter that record alone:
  * a handler may therefore see a record again and should be idempotent per record.

@@ -53,7 +53,8 @@ export abstract class EntityCheckpoints<Restored, Reason extends string> {
 
   /**
    * A stateful stage: `options.handle` as given, with the checkpoints that fell due flushed
-   * before each batch commits (a restarted or new owner resumes from them); a partition's
+   * before each batch commits (a restarted or new owner resumes from them) — after the last call
+   * for a fetched batch, so a checkpoint is never ahead of more than the batch being committed; a partition's
    * entities restored when it is assigned and handed over when it is revoked.
    */
   stage<T>(options: StageOptions<T>): StageOptions<T> {
@@ -61,7 +62,7 @@ export abstract class EntityCheckpoints<Restored, Reason extends string> {
       ...options,
       handle: async (records, ctx) => {
         const emits = await options.handle(records, ctx);
-        await this.afterBatch();
+        if (ctx.endOfBatch !== false) await this.afterBatch();
         return emits;
       },
       onPartitionsAssigned: (gained) => this.assigned(gained),
