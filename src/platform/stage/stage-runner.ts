@@ -49,6 +49,23 @@ interface Pending {
   index: number;
 }
 
+/** A fetched batch's decoding, carried from one slice to the next. */
+interface Decoding {
+  records: readonly BusRecord[];
+  topic: string;
+  dlq: string;
+  who: { service: string; group: string };
+  /** The batch's trace contexts in record order (see traceInputs), and the next one to come up. */
+  inputs: TracedInput[] | undefined;
+  nextTraced: number;
+  batchContext: Context;
+  recordSpans: Span[];
+  /** The slice's decoded records, for the handler. */
+  valid: Pending[];
+  /** The batch's dead letters so far. */
+  deadLetters: OutRecord[];
+}
+
 /**
  * Runs one service's stage: reads whole batches from the bus, decodes and validates them,
  * hands the valid records to the service, appends its outputs and the dead letters, waits for
@@ -162,7 +179,6 @@ export class StageRunner<T> {
       const dlq = this.catalogue.get(topic).dlq!;
       const who = { service, group: this.group };
       const out: OutRecord[] = [];
-      let nextTraced = 0;
       const rejected = new Map<string, string>();
       const ctx: HandlerContext = {
         heartbeat: () => control.heartbeat(),
@@ -173,38 +189,15 @@ export class StageRunner<T> {
       const outputs: OutRecord[] = [];
       let handed = 0;
       let failedCount = 0;
+      // Made once per fetched batch, like ctx and rejected: the slices share it.
+      const decoding: Decoding = { records, topic, dlq, who, inputs, nextTraced: 0, batchContext, recordSpans, valid, deadLetters: out };
       // The handler gets the batch a slice at a time, so a slice's decoded records can go
       // before the next is decoded: held for a whole fetch (thousands of records), they outlive
       // young-generation collections and are copied and promoted (GC was the consumer's extra CPU).
       for (let from = 0; from < records.length; from += HANDLER_SLICE) {
         const to = Math.min(records.length, from + HANDLER_SLICE);
         ctx.endOfBatch = to === records.length;
-        for (let index = from; index < to; index++) {
-          const r = records[index]!;
-          let traceContext = batchContext;
-          const input = inputs?.[nextTraced];
-          if (input?.index === index) {
-            nextTraced++;
-            if (input.sampled) {
-              // A sampled producer gets a process span of its own, so its trace runs through here.
-              const child = this.recordSpan(r, input.parent);
-              recordSpans.push(child);
-              traceContext = trace.setSpan(input.parent, child);
-            }
-          }
-          const decoded = decodeRecord<unknown>(r, this.schemas, this.maxBytes);
-          if (!decoded.ok) {
-            // One bad record, one dead letter: every consumer of the topic finds it unreadable, only its owner writes it.
-            if (this.leavesUnreadable.has(topic)) {
-              m.skipped.labels(service, topic, decoded.reason).inc();
-              continue;
-            }
-            out.push(deadLetter(r, dlq, decoded.reason, decoded.error, who));
-            this.metrics.deadLettered(topic, decoded.reason);
-            continue;
-          }
-          valid.push({ record: new StageRecord<unknown>(r, decoded.value, traceContext, traceContext !== batchContext), index });
-        }
+        this.decodeSlice(decoding, from, to);
         const run = () => this.handleIsolating(valid, ctx);
         const slice = span ? await context.with(batchContext, run) : await run();
         const failedOffsets = new Set(slice.failed.map((f) => f.pending.record.offset));
@@ -254,6 +247,41 @@ export class StageRunner<T> {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.batchDuration.observe(seconds);
       metrics.batchSize.observe(records.length);
+    }
+  }
+
+  /**
+   * Decodes records[from, to) into `d.valid` (each with its trace context, and a record span for
+   * a sampled producer); an unreadable record is dead-lettered into `d.deadLetters`, or only
+   * counted as skipped when another service owns the topic's dead letters.
+   */
+  private decodeSlice(d: Decoding, from: number, to: number): void {
+    const { records, topic, inputs, batchContext } = d;
+    for (let index = from; index < to; index++) {
+      const r = records[index]!;
+      let traceContext = batchContext;
+      const input = inputs?.[d.nextTraced];
+      if (input?.index === index) {
+        d.nextTraced++;
+        if (input.sampled) {
+          // A sampled producer gets a process span of its own, so its trace runs through here.
+          const child = this.recordSpan(r, input.parent);
+          d.recordSpans.push(child);
+          traceContext = trace.setSpan(input.parent, child);
+        }
+      }
+      const decoded = decodeRecord<unknown>(r, this.schemas, this.maxBytes);
+      if (!decoded.ok) {
+        // One bad record, one dead letter: every consumer of the topic finds it unreadable, only its owner writes it.
+        if (this.leavesUnreadable.has(topic)) {
+          m.skipped.labels(this.options.service, topic, decoded.reason).inc();
+          continue;
+        }
+        d.deadLetters.push(deadLetter(r, d.dlq, decoded.reason, decoded.error, d.who));
+        this.metrics.deadLettered(topic, decoded.reason);
+        continue;
+      }
+      d.valid.push({ record: new StageRecord<unknown>(r, decoded.value, traceContext, traceContext !== batchContext), index });
     }
   }
 
