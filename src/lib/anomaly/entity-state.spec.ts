@@ -2,19 +2,22 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../platform/random.js';
 import { Detector } from './detector.js';
-import type { DetectorOverrides } from './options.js';
+import { DEFAULT_OPTIONS, type DetectorOverrides } from './options.js';
 import type { Observation, ScoreResult } from './types.js';
 
 /**
  * Entity snapshots of format 2, written by the detector of commit c0406cd~1 (before format 3
  * kept when a track began to report, and before the day-and-week track's handover) with
  * scripts/snapshot-format2.ts run in a worktree of that commit (the script says how). The
- * series is made again below; `valueSum` checks it is the same one.
+ * series is made again below; `valueSum` checks it is the same one. The old code's scores after
+ * the second cut are kept: a deliberate change to how the detector scores changes them too, and
+ * then the second case below says so (what it expects must be restated, not the fixture remade).
  */
 interface Fixture {
   rows: number;
   valueSum: number;
-  snapshots: Array<{ cut: number; format: number; snapshot: string; scoresAfter?: number[] }>;
+  /** `tracks`: each series' tracks at the cut, as `kind:values` (e.g. `daily:1779 seasonal:61`). */
+  snapshots: Array<{ cut: number; format: number; tracks: string[]; snapshot: string; scoresAfter?: number[] }>;
 }
 const fixture = JSON.parse(readFileSync('src/lib/anomaly/fixtures/snapshot-format2.json', 'utf8')) as Fixture;
 const [notReporting, readyToReport] = fixture.snapshots as [Fixture['snapshots'][number], Fixture['snapshots'][number]];
@@ -51,6 +54,11 @@ describe('a format-2 entity snapshot, restored', () => {
   it('is of format 2 and of the series made here', () => {
     expect(fixture.snapshots.map((s) => s.format)).toEqual([2, 2]);
     expect(list.reduce((s, r) => s + r.values.reduce((a, b) => a + b, 0), 0)).toBe(fixture.valueSum);
+    // The cuts are where the cases need them: the day-and-week track short of the values it
+    // reports with, then holding exactly those.
+    const seasonal = (s: Fixture['snapshots'][number]) => s.tracks.map((t) => Number(/seasonal:(\d+)/.exec(t)?.[1]));
+    expect(seasonal(notReporting).every((n) => n < DEFAULT_OPTIONS.minValues)).toBe(true);
+    expect(seasonal(readyToReport)).toEqual(readyToReport.tracks.map(() => DEFAULT_OPTIONS.minValues));
   });
 
   it('taken before the day-and-week track had the values to report: it gets its handover, and the rest scores exactly as from the start', () => {

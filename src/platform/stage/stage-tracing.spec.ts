@@ -34,6 +34,34 @@ async function pass(): Promise<{ sampled: string; outputs: Map<number, BusRecord
   return { sampled, outputs };
 }
 
+/**
+ * 700 records in one batch (past the handler's first slice of 512), from a sampled trace at 100
+ * and another at 600: each must follow its own record into its slice.
+ */
+async function pastFirstSlice(): Promise<{ traced: Record<number, string>; outputs: Map<number, BusRecord> }> {
+  const bus = new MemoryBus({ maxBatch: 700 });
+  await bus.applyTopics(topicSpecs(catalogue));
+  const traced: Record<number, string> = { 100: traceparent('01'), 600: traceparent('01') };
+  await bus.send(
+    Array.from({ length: 700 }, (_, v) => ({
+      topic: 'in',
+      key: 'h',
+      value: JSON.stringify({ entity: 'h', metric: 'm', timestamp: v, value: v }),
+      ...(traced[v] ? { headers: { traceparent: traced[v] } } : {}),
+    })),
+  );
+  const runner = new StageRunner<{ value: number }>(bus, catalogue, schemas, {
+    service: `spec-${Math.random()}`,
+    topics: ['in'],
+    handle: async (rs) => rs.map((r) => ({ topic: 'out', key: r.key, id: `o-${r.offset}`, value: r.value, source: r })),
+  });
+  await runner.start();
+  await until(() => bus.read('out', 0, 0, 1000).length === 700, 30_000, '700 outputs');
+  await runner.stop();
+  const outputs = new Map(bus.read('out', 0, 0, 1000).map((r) => [JSON.parse(r.value!.toString()).value as number, r]));
+  return { traced, outputs };
+}
+
 describe('StageRunner and trace context', () => {
   afterEach(() => shutdownTracing());
 
@@ -61,5 +89,13 @@ describe('StageRunner and trace context', () => {
     expect(outputs.get(1)!.headers.traceparent?.split('-')[1]).toBe(sampled.split('-')[1]);
     expect(outputs.get(2)!.headers.traceparent).toBeUndefined();
     expect(outputs.get(3)!.headers.traceparent).toBeUndefined();
+  });
+
+  it('follows each sampled trace into its own slice of the batch, and no other record takes one', async () => {
+    setupTracing('spec');
+    const { traced, outputs } = await pastFirstSlice();
+    const traceOf = (v: number) => outputs.get(v)!.headers.traceparent?.split('-')[1];
+    for (const v of [100, 600]) expect(traceOf(v)).toBe(traced[v]!.split('-')[1]);
+    expect([...outputs].filter(([, r]) => r.headers.traceparent !== undefined).map(([v]) => v)).toEqual([100, 600]);
   });
 });

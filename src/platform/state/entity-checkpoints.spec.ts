@@ -29,7 +29,7 @@ class RecordingChangelog implements Changelog {
   async close(): Promise<void> {}
 }
 
-/** Every entity the handler sees falls due; due() hands them over once, as the detector's does. */
+/** Every entity the handler sees falls due and stays due, across calls, until it is written. */
 class Checkpoints extends EntityCheckpoints<string, 'rows'> {
   touched: string[] = [];
   constructor(changelog: Changelog) {
