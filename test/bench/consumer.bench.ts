@@ -48,8 +48,10 @@ export interface ConsumerBenchResult {
   /** The client the services run on (VIGIL_KAFKA_CLIENT): `ratios` compare the platform on it. */
   client: KafkaClientName;
   /**
-   * Median records/s of the platform (on `client`) over the median of each other side; and of
-   * the platform on the platformatic bus over the platform on kafkajs.
+   * The platform (on `client`) over each other side, and the platform on the platformatic bus over
+   * the platform on kafkajs: the median over repeats of the two rates' ratio within a repeat. Sides
+   * measured minutes apart see a machine whose speed drifts (other jobs, the broker's own work);
+   * within a repeat they run back to back, so each repeat's ratio leaves the drift out.
    */
   ratios: { bare: number; parse: number; nest: number; platformaticOverKafkajs: number };
 }
@@ -118,7 +120,8 @@ export async function consumerBench(brokers: string, records: number, repeats: n
   await bus.disconnect();
   await platformaticBus.disconnect();
   const client = kafkaClientFromEnv();
-  const platform = median(sides[platformSide(client)].rates);
+  const platform = sides[platformSide(client)];
+  const ratio = (a: SideFigures, b: SideFigures) => median(a.rates.map((rate, r) => rate / b.rates[r]!));
   return {
     records,
     samplesPerRecord,
@@ -126,10 +129,10 @@ export async function consumerBench(brokers: string, records: number, repeats: n
     sides,
     client,
     ratios: {
-      bare: platform / median(sides.bare.rates),
-      parse: platform / median(sides.parse.rates),
-      nest: platform / median(sides.nest.rates),
-      platformaticOverKafkajs: median(sides.platformatic.rates) / median(sides.platform.rates),
+      bare: ratio(platform, sides.bare),
+      parse: ratio(platform, sides.parse),
+      nest: ratio(platform, sides.nest),
+      platformaticOverKafkajs: ratio(sides.platformatic, sides.platform),
     },
   };
 }
