@@ -50,8 +50,8 @@ export interface ConsumerBenchResult {
   /**
    * The platform (on `client`) over each other side, and the platform on the platformatic bus over
    * the platform on kafkajs: the median over repeats of the two rates' ratio within a repeat. Sides
-   * measured minutes apart see a machine whose speed drifts (other jobs, the broker's own work);
-   * within a repeat they run back to back, so each repeat's ratio leaves the drift out.
+   * measured far apart see a machine whose speed drifts (other jobs, the broker's own work);
+   * within one repeat they run close together, so each repeat's ratio leaves most of the drift out.
    */
   ratios: { bare: number; parse: number; nest: number; platformaticOverKafkajs: number };
 }
