@@ -48,8 +48,9 @@ export class RecoConsumer implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     clearInterval(this.refitTimer);
+    await this.reco.recommender.close();
   }
 
   /** One batch of one partition (the platform never mixes topics in a batch). */

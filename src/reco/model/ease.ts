@@ -1,17 +1,7 @@
+import { packRows, solveEase, type EaseRegularisation, type EaseSolution, type PackedRows } from './ease-solve.js';
 import type { InteractionStore } from './interaction-store.js';
 import { ItemSubset, type SparseRow } from './item-subset.js';
-import { invertSpdSteps, woodburySym, type RankOneTerm } from './linalg.js';
-
-/**
- * Regularisation of the item model: λ on every item, plus (dropout > 0) a penalty proportional
- * to each item's own weight G_jj, the closed form of training with input dropout p
- * (DLAE, Steck, "Autoencoders that don't overfit towards the identity", NeurIPS 2020):
- * Λ = λ + p/(1−p)·diag(XᵀX).
- */
-export interface EaseRegularisation {
-  l2: number;
-  dropout: number;
-}
+import { woodburySym, type RankOneTerm } from './linalg.js';
 
 /**
  * EASE (Steck, "Embarrassingly Shallow Autoencoders", WWW 2019): a linear item-item model
@@ -29,50 +19,28 @@ export class EaseModel {
     private readonly dropoutRatio: number,
   ) {}
 
-  /** The store's rows over (at most `maxItems` of) its items, copied so a sliced fit sees fixed data. */
+  /** The store's rows over (at most `maxItems` of) its items, copied so a background fit sees fixed data. */
   static snapshot(store: InteractionStore, maxItems: number): ModelData {
     const items = ItemSubset.of(store, maxItems);
     const rows: SparseRow[] = [];
     for (const r of store.allRows()) rows.push(items.restrict(r));
-    return { items, rows };
+    return { items, rows: packRows(rows) };
+  }
+
+  /** The model over `items` from a solution computed elsewhere (a worker thread). */
+  static fromSolution(items: ItemSubset, { p, dropoutRatio }: EaseSolution): EaseModel {
+    if (p.length !== items.size * items.size) throw new Error(`solution has ${p.length} cells, expected ${items.size}²`);
+    return new EaseModel(items, p, dropoutRatio);
   }
 
   get n(): number {
     return this.items.size;
   }
 
-  /**
-   * Fit in steps (one user row of XᵀX, or one row of the inversion, per step); the generator's
-   * return value is the model. Callers decide how many steps to run between pauses.
-   */
-  static *fitSteps(data: ModelData, reg: EaseRegularisation): Generator<void, EaseModel, void> {
-    const { l2, dropout } = reg;
-    if (!(l2 > 0)) throw new RangeError(`l2 must be positive, got ${l2}`);
-    if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout must be in [0, 1), got ${dropout}`);
-    const ratio = dropout / (1 - dropout);
-    const { items, rows } = data;
-    const n = items.size;
-    const g = new Float64Array(n * n);
-    for (const { idx, val } of rows) {
-      for (let a = 0; a < idx.length; a++) {
-        const base = idx[a]! * n;
-        const va = val[a]!;
-        for (let b = 0; b < idx.length; b++) g[base + idx[b]!]! += va * val[b]!;
-      }
-      yield;
-    }
-    for (let i = 0; i < n; i++) g[i * n + i]! += l2 + ratio * g[i * n + i]!;
-    yield* invertSpdSteps(g, n);
-    return new EaseModel(items, g, ratio);
-  }
-
   /** Fit at once, blocking. */
   static fit(store: InteractionStore, reg: EaseRegularisation, maxItems = Number.MAX_SAFE_INTEGER): EaseModel {
-    const steps = EaseModel.fitSteps(EaseModel.snapshot(store, maxItems), reg);
-    for (;;) {
-      const r = steps.next();
-      if (r.done) return r.value;
-    }
+    const { items, rows } = EaseModel.snapshot(store, maxItems);
+    return EaseModel.fromSolution(items, solveEase(items.size, rows, reg));
   }
 
   /**
@@ -121,5 +89,5 @@ export class EaseModel {
 /** What a fit reads: the covered items and every user's row over them, in slot numbering. */
 export interface ModelData {
   items: ItemSubset;
-  rows: readonly SparseRow[];
+  rows: PackedRows;
 }

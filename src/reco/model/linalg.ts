@@ -1,7 +1,7 @@
 /**
  * Dense linear algebra the item model needs, on row-major Float64Array matrices.
- * Catalogues here are a few thousand items: an O(n³) inverse in plain JS takes seconds, so it
- * runs in slices (`invertSpdSteps`) that a background refit interleaves with serving.
+ * Catalogues here are a few thousand items: an O(n³) inverse in plain JS takes seconds, so a
+ * background refit runs it on a worker thread (`solve-in-worker.ts`).
  * Inner loops work on contiguous rows (subarray views), which V8 runs several times faster
  * than strided access.
  */
@@ -65,35 +65,17 @@ function gramOfInverseRow(a: Float64Array, n: number, r: number, acc: Float64Arr
 /**
  * Invert a symmetric positive-definite n×n matrix in place: Cholesky A = L Lᵀ, W = L⁻¹,
  * A⁻¹ = Wᵀ W (about 2n³/3 multiply-adds), all in the lower triangle, then mirrored; only two
- * scratch rows besides the matrix. Yields after each row of work (4n yields in all) so a caller
- * can pause whenever its time slice is used up.
+ * scratch rows besides the matrix.
  */
-export function* invertSpdSteps(a: Float64Array, n: number): Generator<void, void, void> {
+export function invertSpd(a: Float64Array, n: number): Float64Array {
   if (a.length !== n * n) throw new Error(`matrix has ${a.length} cells, expected ${n}x${n}`);
-  for (let j = 0; j < n; j++) {
-    choleskyColumn(a, n, j);
-    yield;
-  }
+  for (let j = 0; j < n; j++) choleskyColumn(a, n, j);
   const scratch = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    inverseLowerRow(a, n, i, scratch);
-    yield;
-  }
-  for (let r = 0; r < n; r++) {
-    gramOfInverseRow(a, n, r, scratch);
-    yield;
-  }
+  for (let i = 0; i < n; i++) inverseLowerRow(a, n, i, scratch);
+  for (let r = 0; r < n; r++) gramOfInverseRow(a, n, r, scratch);
   for (let i = 0; i < n; i++) {
     const ri = row(a, n, i);
     for (let j = 0; j < i; j++) a[j * n + i] = ri[j]!;
-    yield;
-  }
-}
-
-/** Invert an SPD matrix in place, all at once. */
-export function invertSpd(a: Float64Array, n: number): Float64Array {
-  for (const _ of invertSpdSteps(a, n)) {
-    // nothing to do between steps
   }
   return a;
 }

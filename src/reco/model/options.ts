@@ -28,8 +28,6 @@ export interface RecommenderOptions {
   maxModelItems: number;
   /** Events between automatic background refits; 0 turns automatic refits off. */
   refitEvery: number;
-  /** Longest stretch (ms) a background refit computes before letting other work run. */
-  refitSliceMs: number;
 }
 
 /** Largest model `foldIn: 'auto'` updates per event (a pass over 2,000² doubles is 32 MB). */
@@ -47,7 +45,6 @@ export const DEFAULT_RECOMMENDER_OPTIONS: Readonly<RecommenderOptions> = {
   foldIn: 'auto',
   maxModelItems: 5000,
   refitEvery: 5000,
-  refitSliceMs: 10,
 };
 
 export function resolveRecommenderOptions(partial: Partial<RecommenderOptions> = {}): RecommenderOptions {
@@ -60,6 +57,5 @@ export function resolveRecommenderOptions(partial: Partial<RecommenderOptions> =
   if (o.aggregation !== 'max' && o.aggregation !== 'sum') throw new RangeError(`aggregation must be max or sum`);
   if (!Number.isInteger(o.maxModelItems) || o.maxModelItems < 1) throw new RangeError(`maxModelItems must be a positive integer`);
   if (!Number.isInteger(o.refitEvery) || o.refitEvery < 0) throw new RangeError(`refitEvery must be a non-negative integer`);
-  if (!(o.refitSliceMs > 0)) throw new RangeError(`refitSliceMs must be positive`);
   return o;
 }

@@ -108,7 +108,7 @@ describe('Recommender', () => {
 
   it('refits in the background and replays the events that arrived meanwhile', async () => {
     const base = community();
-    const rec = new Recommender({ l2: 1, refitEvery: 0, refitSliceMs: 0.001 });
+    const rec = new Recommender({ l2: 1, refitEvery: 0 });
     rec.addAll(base);
     const refit = rec.refitInBackground();
     expect(rec.stats().refitting).toBe(true);
@@ -124,7 +124,7 @@ describe('Recommender', () => {
 
   it('refits again instead of replaying when too many events arrive during a refit', async () => {
     const base = community();
-    const rec = new Recommender({ l2: 1, refitEvery: 1000, refitSliceMs: 0.001 });
+    const rec = new Recommender({ l2: 1, refitEvery: 1000 });
     rec.addAll(base);
     const first = rec.refitInBackground();
     const burst: Interaction[] = Array.from({ length: 300 }, (_, i) => ({ user: `burst${i}`, item: 'abcdef'[i % 6]!, timestamp: 900 + i }));
@@ -144,13 +144,27 @@ describe('Recommender', () => {
   });
 
   it('keeps a blocking fit made during a background refit rather than the older refit', async () => {
-    const rec = new Recommender({ l2: 1, refitEvery: 0, refitSliceMs: 0.001 });
+    const rec = new Recommender({ l2: 1, refitEvery: 0 });
     rec.addAll(community());
     const background = rec.refitInBackground();
     rec.addAll([{ user: 'late', item: 'brand-new', timestamp: 1000 }]);
     rec.fit(); // knows 'brand-new'
     await background;
     expect(rec.stats().modelItems).toBe(7);
+  });
+
+  it('abandons a background refit on close and keeps the model in use', async () => {
+    const rec = new Recommender({ l2: 1, refitEvery: 0 });
+    rec.addAll(community());
+    rec.fit();
+    rec.addAll([{ user: 'late', item: 'brand-new', timestamp: 1000 }]);
+    const background = rec.refitInBackground(); // its worker is still starting
+    await rec.close();
+    await background;
+    expect(rec.stats()).toMatchObject({ modelVersion: 'ease-1', modelItems: 6, refitting: false });
+    expect(rec.lastRefitError).toBeUndefined();
+    await rec.refitInBackground(); // closed: starts none
+    expect(rec.stats().modelVersion).toBe('ease-1');
   });
 
   it('refits automatically every refitEvery events', async () => {

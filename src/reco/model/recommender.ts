@@ -4,6 +4,7 @@ import { InteractionStore } from './interaction-store.js';
 import type { ItemSubset, SparseRow } from './item-subset.js';
 import { FOLD_IN_AUTO_MAX_ITEMS, REFIT_REPLAY_MAX, resolveRecommenderOptions, type RecommenderOptions } from './options.js';
 import { PopularityRanker } from './popularity.js';
+import { solveInWorker, type WorkerSolve } from './solve-in-worker.js';
 import { topK } from './top-k.js';
 
 export interface RecommenderStats {
@@ -23,9 +24,9 @@ export interface RecommenderStats {
  * - the user's own row changes at once, so the next `recommend` excludes the new item and
  *   scores the rest from it;
  * - with `foldIn`, the item model (EASE) is corrected for the event by a low-rank update;
- * - every `refitEvery` events a full refit runs in slices between other work, and the events
- *   that arrived meanwhile are replayed onto it before it replaces the old model (or, when too
- *   many arrived, another refit follows);
+ * - every `refitEvery` events a full refit runs on a worker thread, and the events that arrived
+ *   meanwhile are replayed onto it before it replaces the old model (or, when too many arrived,
+ *   another refit follows);
  * - users the model cannot score (new, or only new items) get the most popular items.
  */
 export class Recommender {
@@ -38,6 +39,8 @@ export class Recommender {
   private fitGeneration = 0;
   private eventsSinceFit = 0;
   private refitting: Promise<void> | undefined;
+  private solving: WorkerSolve | undefined;
+  private closed = false;
   /** Row changes seen while a background refit runs, to replay onto its result. */
   private refitLog: { items: ItemSubset; changes: [SparseRow, SparseRow][]; overflowed: boolean } | undefined;
   lastRefitError: Error | undefined;
@@ -92,12 +95,19 @@ export class Recommender {
     this.modelVersion = `ease-${this.fitGeneration}`;
   }
 
-  /** Refit in slices that yield to the event loop; serving and ingestion go on meanwhile. */
+  /** Refit on a worker thread; serving and ingestion go on meanwhile. */
   refitInBackground(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.refitting ??= this.runRefit().finally(() => {
       this.refitting = undefined;
     });
     return this.refitting;
+  }
+
+  /** Abandon a background refit in progress and start no more (the model in use stays). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.solving?.terminate();
   }
 
   recommend(userId: string, k: number): Recommendation[] {
@@ -165,16 +175,10 @@ export class Recommender {
     const log = { items: data.items, changes: [] as [SparseRow, SparseRow][], overflowed: false };
     this.refitLog = log;
     try {
-      const steps = EaseModel.fitSteps(data, this.options);
-      let step = steps.next();
-      while (!step.done) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        const sliceEnd = performance.now() + this.options.refitSliceMs;
-        do step = steps.next();
-        while (!step.done && performance.now() < sliceEnd);
-      }
+      this.solving = solveInWorker(data.items.size, data.rows, this.options);
+      const solution = await this.solving.result;
       if (generation !== this.fitGeneration) return; // a blocking fit() ran meanwhile and is newer
-      const model = step.value;
+      const model = EaseModel.fromSolution(data.items, solution);
       for (const [before, after] of log.changes) model.foldIn(before, after);
       this.model = model;
       this.modelVersion = `ease-${generation}`;
@@ -182,9 +186,11 @@ export class Recommender {
       // too many events arrived to replay them one by one: a fresh refit is cheaper
       if (log.overflowed) this.eventsSinceFit = Math.max(this.eventsSinceFit, this.options.refitEvery);
     } catch (err) {
+      if (this.closed) return;
       this.lastRefitError = err as Error;
       throw err;
     } finally {
+      this.solving = undefined;
       this.refitLog = undefined;
     }
   }
