@@ -23,6 +23,9 @@ export interface RecoBenchResult {
   rps: number;
   seconds: number;
   get: Percentiles & { requests: number; errors: number; achievedRps: number };
+  /** The same GETs split by whether a background refit of the item model was running when each was sent. */
+  getDuringRefit: Percentiles & { requests: number };
+  getOtherwise: Percentiles & { requests: number };
   /** ms from the append's acknowledgement to a changed top-10 seen over HTTP. */
   appendToChange: Percentiles & { probes: number };
   /** The service's own vigil_reco_update_delay_seconds mean over the run (ms). */
@@ -102,11 +105,18 @@ export async function recoBench(brokers: string, options: { events?: number; sec
       const e = events[Math.floor(Math.random() * events.length)]!;
       void bus.send([{ topic: 'reco.interactions', key: user(e.user), value: JSON.stringify({ user: user(e.user), item: `${run}-i${1 + Math.floor(Math.random() * 1682)}`, timestamp: Date.now() }) }]);
     }, 50);
-    const steady = openLoop(base, users, rps);
+    // A refit is likely in the window (the burst leaves events waiting for one): note when.
+    let refitting = false;
+    const watch = setInterval(() => void stats().then((s) => (refitting = s.refitting), () => undefined), 100);
+    const steady = openLoop(base, users, rps, () => refitting);
     await sleep(seconds * 1000);
     const get = await steady.stop();
     clearInterval(trickle);
+    clearInterval(watch);
+    const getDuringRefit = { ...percentiles(get.tagged), requests: get.tagged.length };
+    const getOtherwise = { ...percentiles(get.untagged), requests: get.untagged.length };
     console.log(`  GET /recommendations/:user?k=10 at ${rps}/s for ${seconds} s: ${fmt(get.requests)} requests (${get.achievedRps.toFixed(0)}/s), p50 ${get.p50.toFixed(2)} ms, p99 ${get.p99.toFixed(1)} ms, max ${get.max.toFixed(1)} ms, ${get.errors} errors`);
+    console.log(`    sent while a refit ran: ${fmt(getDuringRefit.requests)}, p99 ${getDuringRefit.p99.toFixed(1)} ms; otherwise: ${fmt(getOtherwise.requests)}, p99 ${getOtherwise.p99.toFixed(1)} ms`);
 
     // 3. Append to changed recommendation: take a user's top item as the new interaction.
     const delays: number[] = [];
@@ -128,7 +138,7 @@ export async function recoBench(brokers: string, options: { events?: number; sec
     const count = Number(/^vigil_reco_update_delay_seconds_count (\S+)$/m.exec(metrics)?.[1]);
     const updateDelayMeanMs = (sum / count) * 1000;
     console.log(`  vigil_reco_update_delay_seconds over the run: mean ${updateDelayMeanMs.toFixed(0)} ms over ${fmt(count)} interactions appended after the service started (the ingest phase included)`);
-    return { events: events.length, ingestPerSecond, ingestGet, rps, seconds, get, appendToChange, updateDelayMeanMs };
+    return { events: events.length, ingestPerSecond, ingestGet: withoutSplit(ingestGet), rps, seconds, get: withoutSplit(get), getDuringRefit, getOtherwise, appendToChange, updateDelayMeanMs };
   } catch (err) {
     console.error(output.slice(-3000));
     throw err;
@@ -142,9 +152,20 @@ export async function recoBench(brokers: string, options: { events?: number; sec
   }
 }
 
+interface LoadResult extends Percentiles {
+  requests: number;
+  errors: number;
+  achievedRps: number;
+  /** Latencies of the GETs sent while `tag()` said true, and of the rest. */
+  tagged: number[];
+  untagged: number[];
+}
+
 /** GETs at a fixed rate whatever the answers take (open loop); latency from each send. */
-function openLoop(base: string, users: string[], rps: number): { stop: () => Promise<Percentiles & { requests: number; errors: number; achievedRps: number }> } {
+function openLoop(base: string, users: string[], rps: number, tag: () => boolean = () => false): { stop: () => Promise<LoadResult> } {
   const latencies: number[] = [];
+  const tagged: number[] = [];
+  const untagged: number[] = [];
   let errors = 0;
   let running = true;
   const inflight = new Set<Promise<void>>();
@@ -158,11 +179,15 @@ function openLoop(base: string, users: string[], rps: number): { stop: () => Pro
       if (!running) break;
       const u = users[Math.floor(Math.random() * users.length)]!;
       const t = performance.now();
+      const group = tag() ? tagged : untagged;
       sent++;
       const p = fetch(`${base}/recommendations/${u}?k=10`)
         .then(async (res) => {
           await res.arrayBuffer();
-          if (res.ok) latencies.push(performance.now() - t);
+          if (res.ok) {
+            latencies.push(performance.now() - t);
+            group.push(performance.now() - t);
+          }
           else errors++;
         })
         .catch(() => void errors++)
@@ -176,9 +201,13 @@ function openLoop(base: string, users: string[], rps: number): { stop: () => Pro
       const elapsed = (performance.now() - started) / 1000;
       await loop;
       await Promise.all(inflight);
-      return { ...percentiles(latencies), requests: sent, errors, achievedRps: sent / elapsed };
+      return { ...percentiles(latencies), requests: sent, errors, achievedRps: sent / elapsed, tagged, untagged };
     },
   };
+}
+
+function withoutSplit({ tagged: _t, untagged: _u, ...rest }: LoadResult): Omit<LoadResult, 'tagged' | 'untagged'> {
+  return rest;
 }
 
 function percentiles(xs: number[]): Percentiles {

@@ -103,6 +103,8 @@ export function reportTable(r: Report, command: string): string {
     const c = r.reco;
     row(`reco: ${fmt(c.events)} interactions learned while serving ${c.rps} GET/s (interactions/s)`, '', fmt(c.ingestPerSecond), '');
     row(`  GET /recommendations at ${c.rps}/s (ms)`, '', `p50 ${c.get.p50.toFixed(1)}, p99 ${c.get.p99.toFixed(1)}`, '');
+    const split = (g: RecoBenchResult['getOtherwise']) => (g.requests > 0 ? `p99 ${g.p99.toFixed(1)} (${fmt(g.requests)})` : 'none');
+    row('  the same GETs sent while an item-model refit ran / otherwise (ms, requests)', '', `${split(c.getDuringRefit)} / ${split(c.getOtherwise)}`, '');
   }
   if (r.remediation) {
     const m = r.remediation;
