@@ -185,8 +185,9 @@ function openLoop(base: string, users: string[], rps: number, tag: () => boolean
         .then(async (res) => {
           await res.arrayBuffer();
           if (res.ok) {
-            latencies.push(performance.now() - t);
-            group.push(performance.now() - t);
+            const ms = performance.now() - t;
+            latencies.push(ms);
+            group.push(ms);
           }
           else errors++;
         })

@@ -90,6 +90,7 @@ export class Recommender {
   /** Refit the item model now, blocking (seconds for a few thousand items). */
   fit(): void {
     this.fitGeneration++;
+    void this.solving?.terminate(); // a background refit in progress would be older than this fit
     this.eventsSinceFit = 0;
     this.model = EaseModel.fit(this.store, this.options, this.options.maxModelItems);
     this.modelVersion = `ease-${this.fitGeneration}`;
@@ -108,6 +109,7 @@ export class Recommender {
   async close(): Promise<void> {
     this.closed = true;
     await this.solving?.terminate();
+    await this.refitting?.catch(() => undefined);
   }
 
   recommend(userId: string, k: number): Recommendation[] {
@@ -177,7 +179,8 @@ export class Recommender {
     try {
       this.solving = solveInWorker(data.items.size, data.rows, this.options);
       const solution = await this.solving.result;
-      if (generation !== this.fitGeneration) return; // a blocking fit() ran meanwhile and is newer
+      // closed meanwhile (a result can arrive as the worker is terminated), or a blocking fit() is newer
+      if (this.closed || generation !== this.fitGeneration) return;
       const model = EaseModel.fromSolution(data.items, solution);
       for (const [before, after] of log.changes) model.foldIn(before, after);
       this.model = model;
@@ -186,7 +189,7 @@ export class Recommender {
       // too many events arrived to replay them one by one: a fresh refit is cheaper
       if (log.overflowed) this.eventsSinceFit = Math.max(this.eventsSinceFit, this.options.refitEvery);
     } catch (err) {
-      if (this.closed) return;
+      if (this.closed || generation !== this.fitGeneration) return; // terminated on purpose
       this.lastRefitError = err as Error;
       throw err;
     } finally {

@@ -2,9 +2,10 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { solveEase, type EaseRegularisation, type PackedRows } from './ease-solve.js';
+import { solveEase } from './ease-solve.js';
+import type { RefitWorkerInput } from './solve-in-worker.js';
 
-const { n, rows, reg } = workerData as { n: number; rows: PackedRows; reg: EaseRegularisation };
+const { n, rows, reg } = workerData as RefitWorkerInput;
 // The lowest CPU priority for this thread alone (Linux: /proc/thread-self names its task id), so
 // a refit takes only the CPU that serving, consuming and the broker leave. Elsewhere it runs as is.
 try {
