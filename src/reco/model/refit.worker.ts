@@ -6,10 +6,11 @@ import { solveEase } from './ease-solve.js';
 import type { RefitWorkerInput } from './solve-in-worker.js';
 
 const { n, rows, reg } = workerData as RefitWorkerInput;
-// The lowest CPU priority for this thread alone (Linux: /proc/thread-self names its task id), so
-// a refit takes only the CPU that serving, consuming and the broker leave. Elsewhere it runs as is.
+// A low CPU priority for this thread alone (Linux: /proc/thread-self names its task id): serving,
+// consuming and the broker come first, yet on a host whose cores are all busy a refit still gets
+// a share, which at nice 19 it hardly did (src/reco/README.md). Elsewhere it runs as is.
 try {
-  setPriority(Number(readlinkSync('/proc/thread-self').split('/').at(-1)), 19);
+  setPriority(Number(readlinkSync('/proc/thread-self').split('/').at(-1)), 10);
 } catch {
   // not Linux, or not permitted
 }
