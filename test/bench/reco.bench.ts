@@ -188,8 +188,7 @@ function openLoop(base: string, users: string[], rps: number, tag: () => boolean
             const ms = performance.now() - t;
             latencies.push(ms);
             group.push(ms);
-          }
-          else errors++;
+          } else errors++;
         })
         .catch(() => void errors++)
         .finally(() => inflight.delete(p));
